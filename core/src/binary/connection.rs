@@ -1,0 +1,334 @@
+//! One binary-protocol connection slot: a writer thread that batches, encodes and writes, and
+//! a blocking reader thread that waits for the 6-byte error-response and settles the history.
+//! The replay rules of shared/design/ARCHITECTURE.md live in `on_error_response` and `on_lost`.
+
+use super::codec::{self, status, ErrorResponse, Format};
+use super::history::{History, MARKER_ID};
+use crate::engine::{Engine, LiveConn};
+use crate::error::{Error, ErrorKind, Result};
+use crate::job::Job;
+use crate::outcome::OutcomeKind;
+use crate::stats::Counters;
+use crate::tls::TlsConn;
+use parking_lot::{Condvar, Mutex};
+use rustls::ClientConfig;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Most notifications encoded into one TLS write.
+const BATCH: usize = 2048;
+/// How long an idle writer or a blocked reader waits before re-checking stop and flush.
+const TICK: Duration = Duration::from_millis(20);
+
+pub(crate) struct BinaryConn {
+    tls: TlsConn,
+    history: Mutex<History>,
+    /// Signalled whenever the history shrinks or the connection dies.
+    changed: Condvar,
+    dead: AtomicBool,
+}
+
+impl LiveConn for BinaryConn {
+    fn shutdown(&self) {
+        self.kill();
+    }
+    fn take_unsettled(&self) -> Vec<Job> {
+        self.history.lock().close_and_take()
+    }
+    fn in_flight(&self) -> usize {
+        self.history.lock().len()
+    }
+}
+
+impl BinaryConn {
+    pub(crate) fn connect(engine: &Engine, tls: &Arc<ClientConfig>) -> Result<Arc<BinaryConn>> {
+        let c = &engine.config;
+        let result = TlsConn::connect(tls, &c.gateway_host(), c.gateway_port(), c.connect_timeout, c.write_timeout);
+        match result {
+            Ok(tls) => {
+                Counters::add(&engine.stats.connects, 1);
+                Ok(Arc::new(BinaryConn { tls, history: Mutex::default(), changed: Condvar::new(), dead: AtomicBool::new(false) }))
+            }
+            Err(e) => {
+                Counters::add(&engine.stats.connect_failures, 1);
+                Err(e)
+            }
+        }
+    }
+
+    fn kill(&self) {
+        self.dead.store(true, Relaxed);
+        self.tls.shutdown();
+        self.changed.notify_all();
+    }
+
+    fn is_dead(&self) -> bool {
+        self.dead.load(Relaxed)
+    }
+}
+
+/// Runs a slot until the pusher stops: serve the connection, replace it when it dies.
+pub(crate) fn run_slot(engine: Arc<Engine>, slot: usize, tls: Arc<ClientConfig>, mut conn: Arc<BinaryConn>) {
+    loop {
+        *engine.live[slot].lock() = Some(conn.clone() as Arc<dyn LiveConn>);
+        engine.connected.fetch_add(1, Relaxed);
+        let reader = {
+            let (engine, conn) = (engine.clone(), conn.clone());
+            std::thread::Builder::new().name(format!("apns-read-{slot}")).spawn(move || read_loop(&engine, &conn))
+        };
+        match reader {
+            Ok(handle) => {
+                write_loop(&engine, slot, &conn);
+                conn.kill();
+                let _ = handle.join();
+            }
+            Err(_) => conn.kill(),
+        }
+        engine.connected.fetch_sub(1, Relaxed);
+        if engine.stopping() {
+            return; // close() settles what is left in the history and the queues.
+        }
+        // Anything a dying connection left unsettled (e.g. the reader could not start).
+        let left = conn.history.lock().close_and_take();
+        engine.replay(left, true);
+        match reconnect(&engine, slot, &tls) {
+            Some(next) => {
+                Counters::add(&engine.stats.reconnects, 1);
+                conn = next;
+            }
+            None => return,
+        }
+    }
+}
+
+/// Connects again with exponential backoff and jitter. While no slot is connected and
+/// `max_attempts` consecutive attempts failed, queued notifications fail with the last error.
+fn reconnect(engine: &Engine, slot: usize, tls: &Arc<ClientConfig>) -> Option<Arc<BinaryConn>> {
+    let cfg = &engine.config;
+    let mut delay = cfg.backoff;
+    let mut failures = 0u32;
+    loop {
+        if engine.stopping() {
+            return None;
+        }
+        match BinaryConn::connect(engine, tls) {
+            Ok(conn) => return Some(conn),
+            Err(e) => {
+                failures += 1;
+                if failures >= cfg.max_attempts && engine.connected.load(Relaxed) == 0 {
+                    let jobs = engine.drain_queues();
+                    engine.settle_jobs(jobs, |j| j.failed(e.kind(), format!("no connection: {}", e.message())));
+                }
+            }
+        }
+        let _ = engine.wakers[slot].1.recv_timeout(jitter(delay));
+        delay = (delay * 2).min(cfg.backoff_max);
+    }
+}
+
+/// `d` scaled by a factor in [0.5, 1.5).
+fn jitter(d: Duration) -> Duration {
+    let nanos = Instant::now().elapsed().as_nanos() as u64 ^ (std::process::id() as u64).rotate_left(17);
+    let r = (nanos.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64 / (1u64 << 24) as f64;
+    d.mul_f64(0.5 + r)
+}
+
+fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
+    let cfg = &engine.config;
+    let cap = cfg.max_in_flight;
+    let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
+    let mut plain = Vec::with_capacity(BATCH * 200);
+    let mut scratch = Vec::with_capacity(BATCH * 220);
+    while !engine.stopping() && !conn.is_dead() {
+        let room = {
+            let mut h = conn.history.lock();
+            if h.marker_outstanding() {
+                conn.changed.wait_for(&mut h, TICK);
+                continue;
+            }
+            cap.saturating_sub(h.len())
+        };
+        if room == 0 {
+            write_marker(engine, conn, &mut plain, &mut scratch);
+            continue;
+        }
+        engine.take_batch(slot, &mut batch, room.min(BATCH), TICK);
+        if batch.is_empty() {
+            let unmarked = conn.history.lock().unmarked();
+            if unmarked > 0 && engine.flush_wanted.load(Relaxed) > 0 {
+                write_marker(engine, conn, &mut plain, &mut scratch);
+            }
+            continue;
+        }
+        plain.clear();
+        for job in &batch {
+            encode(cfg.binary_format, job, &mut plain);
+        }
+        let jobs = std::mem::take(&mut batch);
+        let n = jobs.len() as u64;
+        let ids: Vec<u64> = if engine.ledger.has_written_waiters() { jobs.iter().map(|j| j.id).collect() } else { Vec::new() };
+        if let Err(jobs) = conn.history.lock().append(jobs, Instant::now()) {
+            requeue(engine, jobs);
+            return;
+        }
+        if conn.tls.write_all(&plain, &mut scratch).is_err() {
+            // The reader sees the dead socket and replays the history.
+            conn.kill();
+            return;
+        }
+        Counters::add(&engine.stats.written, n);
+        engine.ledger.mark_written(ids.into_iter());
+    }
+}
+
+/// Jobs taken from a queue but never written go back without counting as replays.
+fn requeue(engine: &Engine, jobs: Vec<Job>) {
+    for job in jobs {
+        let _ = engine.retry_tx.send(job);
+    }
+}
+
+fn encode(format: Format, job: &Job, buf: &mut Vec<u8>) {
+    let n = &job.notification;
+    let id = job.id as u32;
+    match format {
+        Format::Enhanced => codec::encode_enhanced(buf, id, n.expiry, &n.token, &n.payload),
+        Format::Frame => codec::encode_frame(buf, id, n.expiry, n.priority, &n.token, &n.payload),
+    }
+}
+
+/// Writes a flush marker: a zero-length-token notification that draws status 2. Its reply
+/// proves everything written before it was processed.
+fn write_marker(engine: &Engine, conn: &BinaryConn, plain: &mut Vec<u8>, scratch: &mut Vec<u8>) {
+    if !conn.history.lock().append_marker(Instant::now()) {
+        return;
+    }
+    plain.clear();
+    codec::encode_enhanced(plain, MARKER_ID, 0, &[], &[]);
+    Counters::add(&engine.stats.markers_sent, 1);
+    if conn.tls.write_all(plain, scratch).is_err() {
+        conn.kill();
+    }
+}
+
+fn read_loop(engine: &Engine, conn: &BinaryConn) {
+    let window = engine.config.error_timeout;
+    let _ = conn.tls.set_read_timeout((window / 4).clamp(Duration::from_millis(1), TICK));
+    let mut raw = vec![0u8; 32 * 1024];
+    let mut plain = Vec::new();
+    loop {
+        match conn.tls.read(&mut raw, &mut plain) {
+            Ok(open) => {
+                if plain.len() >= codec::ERROR_RESPONSE_LEN {
+                    match ErrorResponse::decode(&plain[..codec::ERROR_RESPONSE_LEN]) {
+                        Some(resp) => on_error_response(engine, conn, resp),
+                        None => on_lost(engine, conn),
+                    }
+                    return;
+                }
+                if !open {
+                    on_lost(engine, conn);
+                    return;
+                }
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                if engine.stopping() {
+                    return;
+                }
+                let presumed = conn.history.lock().take_presumed(window, Instant::now());
+                if !presumed.is_empty() {
+                    conn.changed.notify_all();
+                    engine.settle_jobs(presumed, |j| j.accepted(false));
+                }
+            }
+            Err(_) => {
+                if !engine.stopping() {
+                    on_lost(engine, conn);
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Apple answered one notification with an error and closed: settle around it and replay
+/// everything written after it on a new connection.
+fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
+    Counters::add(&engine.stats.error_responses, 1);
+    let marker_reply = resp.status == status::MISSING_TOKEN && conn.history.lock().marker_outstanding();
+    let (found, split) = conn.history.lock().close_and_split(|e| {
+        if marker_reply {
+            e.job.is_none()
+        } else {
+            e.job.is_some() && e.wire_id == resp.identifier
+        }
+    });
+    conn.kill();
+    if !found {
+        // Never guess: count it, and replay the whole unconfirmed tail.
+        Counters::add(&engine.stats.history_misses, 1);
+        engine.replay(split.after, true);
+        return;
+    }
+    engine.settle_jobs(split.before, |j| j.accepted(true));
+    if let Some(job) = split.named {
+        settle_named(engine, job, resp.status);
+    }
+    engine.replay(split.after, false);
+}
+
+/// The notification an error-response names: accepted (status 10 names the last good one),
+/// retried (1 and 255), or rejected.
+fn settle_named(engine: &Engine, mut job: Job, st: u8) {
+    let max = engine.config.max_attempts;
+    let retry = match st {
+        status::SHUTDOWN => {
+            engine.settle_jobs([job], |j| j.accepted(true));
+            return;
+        }
+        status::PROCESSING_ERROR => job.attempts < max,
+        status::UNKNOWN => job.attempts < 2.min(max),
+        _ => false,
+    };
+    if retry {
+        job.attempts += 1;
+        Counters::add(&engine.stats.retries, 1);
+        engine.replay(vec![job], false);
+    } else {
+        let reason = status::reason(st);
+        engine.settle_jobs([job], |j| j.into_outcome(OutcomeKind::Rejected, st as u16, reason));
+    }
+}
+
+/// The connection died with no error-response: everything unsettled may or may not have been
+/// processed. Replay it (at-least-once, counted); each such replay is an attempt.
+fn on_lost(engine: &Engine, conn: &BinaryConn) {
+    Counters::add(&engine.stats.connection_losses, 1);
+    let jobs = conn.history.lock().close_and_take();
+    conn.kill();
+    let max = engine.config.max_attempts;
+    let (give_up, replay): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.attempts >= max);
+    engine.settle_jobs(give_up, |j| {
+        let msg = format!("connection lost with no verdict {} times", j.attempts);
+        j.failed(ErrorKind::Io, msg)
+    });
+    let mut replay = replay;
+    for job in &mut replay {
+        job.attempts += 1;
+    }
+    Counters::add(&engine.stats.retries, replay.len() as u64);
+    engine.replay(replay, true);
+}
+
+/// Error for a configuration this protocol cannot carry.
+pub(crate) fn check_notification(engine: &Engine, n: &crate::Notification) -> Result<()> {
+    crate::notification::check_payload_len(n.payload.len(), crate::notification::BINARY_PAYLOAD_MAX)?;
+    if engine.config.binary_format == Format::Enhanced && n.token.len() != 32 {
+        return Err(Error::new(
+            ErrorKind::BadToken,
+            format!("the enhanced format carries 32-byte tokens; this one is {} bytes", n.token.len()),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+pub mod codec;
+pub(crate) mod connection;
+pub(crate) mod history;

@@ -1,0 +1,304 @@
+//! Flat string configuration, identical in every language. Keys are validated when set
+//! (unknown / invalid / ok) and consumed by `Pusher::new`. Documented in docs/CONFIG.md.
+
+use crate::binary::codec::Format;
+use crate::error::{Error, ErrorKind, Result};
+use std::time::Duration;
+
+/// Wire protocol spoken by a pusher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Binary,
+    Http2,
+}
+
+/// Which outcomes are queued for `poll`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reports {
+    /// Every outcome.
+    All,
+    /// Everything except `accepted`.
+    Failures,
+    /// None (use `failed_notifications`, `ensure_push` or stats instead).
+    None,
+}
+
+/// Every key with its default, in documentation order.
+pub const KEYS: &[(&str, &str)] = &[
+    ("protocol", "binary"),
+    ("environment", "production"),
+    ("host", ""),
+    ("port", ""),
+    ("feedback_host", ""),
+    ("feedback_port", ""),
+    ("cert_file", ""),
+    ("key_file", ""),
+    ("cert_pem", ""),
+    ("key_pem", ""),
+    ("ca_file", ""),
+    ("ca_pem", ""),
+    ("connections", "1"),
+    ("queue_capacity", "65536"),
+    ("block_when_full", "true"),
+    ("max_in_flight", "100000"),
+    ("binary_format", "frame"),
+    ("error_timeout_ms", "1000"),
+    ("connect_timeout_ms", "10000"),
+    ("write_timeout_ms", "10000"),
+    ("reconnect_backoff_ms", "100"),
+    ("reconnect_backoff_max_ms", "30000"),
+    ("max_attempts", "5"),
+    ("outcome_reports", "all"),
+    ("close_timeout_ms", "5000"),
+];
+
+/// Parsed, validated configuration. Credentials are held as PEM text and never printed.
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) protocol: Protocol,
+    pub(crate) sandbox: bool,
+    pub(crate) host: Option<String>,
+    pub(crate) port: Option<u16>,
+    pub(crate) feedback_host: Option<String>,
+    pub(crate) feedback_port: Option<u16>,
+    pub(crate) cert: Option<Pem>,
+    pub(crate) key: Option<Pem>,
+    pub(crate) ca: Option<Pem>,
+    pub(crate) connections: usize,
+    pub(crate) queue_capacity: usize,
+    pub(crate) block_when_full: bool,
+    pub(crate) max_in_flight: usize,
+    pub(crate) binary_format: Format,
+    pub(crate) error_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) backoff: Duration,
+    pub(crate) backoff_max: Duration,
+    pub(crate) max_attempts: u32,
+    pub(crate) reports: Reports,
+    pub(crate) close_timeout: Duration,
+}
+
+/// PEM credentials, from a file path or given inline.
+#[derive(Clone)]
+pub(crate) enum Pem {
+    File(String),
+    Text(String),
+}
+
+impl Pem {
+    /// The PEM bytes; a file is read now. The error names the path, never the content.
+    pub(crate) fn load(&self, what: &str) -> Result<Vec<u8>> {
+        match self {
+            Pem::Text(t) => Ok(t.clone().into_bytes()),
+            Pem::File(path) => std::fs::read(path)
+                .map_err(|e| Error::new(ErrorKind::Credentials, format!("cannot read {what} file {path:?}: {e}"))),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("protocol", &self.protocol)
+            .field("host", &self.gateway_host())
+            .field("port", &self.gateway_port())
+            .field("connections", &self.connections)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+impl Config {
+    /// All defaults.
+    pub fn new() -> Self {
+        let mut c = Config {
+            protocol: Protocol::Binary,
+            sandbox: false,
+            host: None,
+            port: None,
+            feedback_host: None,
+            feedback_port: None,
+            cert: None,
+            key: None,
+            ca: None,
+            connections: 0,
+            queue_capacity: 0,
+            block_when_full: true,
+            max_in_flight: 0,
+            binary_format: Format::Frame,
+            error_timeout: Duration::ZERO,
+            connect_timeout: Duration::ZERO,
+            write_timeout: Duration::ZERO,
+            backoff: Duration::ZERO,
+            backoff_max: Duration::ZERO,
+            max_attempts: 0,
+            reports: Reports::All,
+            close_timeout: Duration::ZERO,
+        };
+        for (key, default) in KEYS {
+            if !default.is_empty() {
+                c.set(key, default).expect("defaults are valid");
+            }
+        }
+        c
+    }
+
+    /// A config from key/value pairs applied in order; the first bad pair is the error.
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
+        let mut c = Config::new();
+        for (k, v) in pairs {
+            c.set(k.as_ref(), v.as_ref())?;
+        }
+        Ok(c)
+    }
+
+    /// Sets one key. Errors: `UnknownConfigKey`, or `InvalidConfigValue` naming the key and the
+    /// accepted values; on error the config is unchanged. An empty value restores the default
+    /// for optional keys (host, port, credentials).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let v = value.trim();
+        match key {
+            "protocol" => {
+                self.protocol = match v {
+                    "binary" => Protocol::Binary,
+                    "http2" => Protocol::Http2,
+                    _ => return Err(invalid(key, value, "binary or http2")),
+                }
+            }
+            "environment" => {
+                self.sandbox = match v {
+                    "production" => false,
+                    "sandbox" | "development" => true,
+                    _ => return Err(invalid(key, value, "production or sandbox")),
+                }
+            }
+            "host" => self.host = non_empty(v),
+            "port" => self.port = optional_port(key, v)?,
+            "feedback_host" => self.feedback_host = non_empty(v),
+            "feedback_port" => self.feedback_port = optional_port(key, v)?,
+            "cert_file" => self.cert = non_empty(v).map(Pem::File),
+            "key_file" => self.key = non_empty(v).map(Pem::File),
+            "ca_file" => self.ca = non_empty(v).map(Pem::File),
+            "cert_pem" => self.cert = pem_text(key, value)?,
+            "key_pem" => self.key = pem_text(key, value)?,
+            "ca_pem" => self.ca = pem_text(key, value)?,
+            "connections" => self.connections = number(key, v, 1, 64)? as usize,
+            "queue_capacity" => self.queue_capacity = number(key, v, 1, 1 << 26)? as usize,
+            "block_when_full" => self.block_when_full = boolean(key, v)?,
+            "max_in_flight" => self.max_in_flight = number(key, v, 1, 1 << 26)? as usize,
+            "binary_format" => {
+                self.binary_format = match v {
+                    "enhanced" => Format::Enhanced,
+                    "frame" => Format::Frame,
+                    _ => return Err(invalid(key, value, "enhanced or frame")),
+                }
+            }
+            "error_timeout_ms" => self.error_timeout = millis(key, v, 1, 3_600_000)?,
+            "connect_timeout_ms" => self.connect_timeout = millis(key, v, 1, 3_600_000)?,
+            "write_timeout_ms" => self.write_timeout = millis(key, v, 1, 3_600_000)?,
+            "reconnect_backoff_ms" => self.backoff = millis(key, v, 1, 3_600_000)?,
+            "reconnect_backoff_max_ms" => self.backoff_max = millis(key, v, 1, 3_600_000)?,
+            "max_attempts" => self.max_attempts = number(key, v, 1, 1000)? as u32,
+            "outcome_reports" => {
+                self.reports = match v {
+                    "all" => Reports::All,
+                    "failures" => Reports::Failures,
+                    "none" => Reports::None,
+                    _ => return Err(invalid(key, value, "all, failures or none")),
+                }
+            }
+            "close_timeout_ms" => self.close_timeout = millis(key, v, 0, 3_600_000)?,
+            _ => return Err(Error::new(ErrorKind::UnknownConfigKey, format!("unknown configuration key {key:?}"))),
+        }
+        Ok(())
+    }
+
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// Gateway host: the override, or Apple's host for the protocol and environment.
+    pub fn gateway_host(&self) -> String {
+        if let Some(h) = &self.host {
+            return h.clone();
+        }
+        match (self.protocol, self.sandbox) {
+            (Protocol::Binary, false) => "gateway.push.apple.com",
+            (Protocol::Binary, true) => "gateway.sandbox.push.apple.com",
+            (Protocol::Http2, false) => "api.push.apple.com",
+            (Protocol::Http2, true) => "api.sandbox.push.apple.com",
+        }
+        .to_owned()
+    }
+
+    pub fn gateway_port(&self) -> u16 {
+        self.port.unwrap_or(match self.protocol {
+            Protocol::Binary => 2195,
+            Protocol::Http2 => 443,
+        })
+    }
+
+    pub fn feedback_host(&self) -> String {
+        match (&self.feedback_host, self.sandbox) {
+            (Some(h), _) => h.clone(),
+            (None, false) => "feedback.push.apple.com".to_owned(),
+            (None, true) => "feedback.sandbox.push.apple.com".to_owned(),
+        }
+    }
+
+    pub fn feedback_port(&self) -> u16 {
+        self.feedback_port.unwrap_or(2196)
+    }
+}
+
+fn invalid(key: &str, value: &str, expected: &str) -> Error {
+    let shown: String = value.chars().take(40).collect();
+    Error::new(ErrorKind::InvalidConfigValue, format!("{key}: {shown:?} is not valid; expected {expected}"))
+}
+
+fn non_empty(v: &str) -> Option<String> {
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+fn number(key: &str, v: &str, min: u64, max: u64) -> Result<u64> {
+    match v.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(invalid(key, v, &format!("an integer from {min} to {max}"))),
+    }
+}
+
+fn millis(key: &str, v: &str, min: u64, max: u64) -> Result<Duration> {
+    number(key, v, min, max).map(Duration::from_millis)
+}
+
+fn optional_port(key: &str, v: &str) -> Result<Option<u16>> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    number(key, v, 1, 65535).map(|p| Some(p as u16))
+}
+
+fn boolean(key: &str, v: &str) -> Result<bool> {
+    match v {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(invalid(key, v, "true or false")),
+    }
+}
+
+/// Inline PEM; the error never echoes the value (it may be a private key).
+fn pem_text(key: &str, value: &str) -> Result<Option<Pem>> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    if !value.contains("-----BEGIN ") {
+        return Err(Error::new(ErrorKind::InvalidConfigValue, format!("{key}: value is not PEM text")));
+    }
+    Ok(Some(Pem::Text(value.to_owned())))
+}

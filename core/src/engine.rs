@@ -1,0 +1,148 @@
+//! State shared by a pusher's public handle and its connection threads, whatever the protocol:
+//! the queues, the ledger, the counters, and the stop/flush signals.
+
+use crate::config::Config;
+use crate::job::{now_epoch_secs, Job};
+use crate::ledger::Ledger;
+use crate::outcome::Outcome;
+use crate::stats::Counters;
+use crossbeam_channel::{Receiver, Sender};
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A live connection as the closer sees it.
+pub(crate) trait LiveConn: Send + Sync {
+    /// Unblocks the connection's threads; they exit soon after.
+    fn shutdown(&self);
+    /// Takes every written, unsettled notification out of the connection's history.
+    fn take_unsettled(&self) -> Vec<Job>;
+    /// Written, unsettled notifications.
+    fn in_flight(&self) -> usize;
+}
+
+pub(crate) struct Engine {
+    pub(crate) config: Config,
+    pub(crate) ledger: Ledger,
+    pub(crate) stats: Arc<Counters>,
+    pub(crate) send_tx: Sender<Job>,
+    pub(crate) send_rx: Receiver<Job>,
+    pub(crate) retry_tx: Sender<Job>,
+    pub(crate) retry_rx: Receiver<Job>,
+    /// Wakes an idle writer (one per connection slot) for a flush or a stop.
+    pub(crate) wakers: Vec<(Sender<()>, Receiver<()>)>,
+    /// Threads currently waiting for everything to settle; writers flush while non-zero.
+    pub(crate) flush_wanted: AtomicUsize,
+    /// Set by close: writers stop taking work, readers stop reading.
+    pub(crate) stop: AtomicBool,
+    /// Slots with a live connection.
+    pub(crate) connected: AtomicUsize,
+    /// The live connection of each slot, for close.
+    pub(crate) live: Vec<Mutex<Option<Arc<dyn LiveConn>>>>,
+    /// push_async calls between taking an id and handing the job to the queue.
+    pub(crate) pushing: AtomicUsize,
+}
+
+impl Engine {
+    pub(crate) fn new(config: Config, ledger: Ledger, stats: Arc<Counters>) -> Engine {
+        let (send_tx, send_rx) = crossbeam_channel::bounded(config.queue_capacity);
+        let (retry_tx, retry_rx) = crossbeam_channel::unbounded();
+        let slots = config.connections;
+        Engine {
+            wakers: (0..slots).map(|_| crossbeam_channel::bounded(1)).collect(),
+            live: (0..slots).map(|_| Mutex::new(None)).collect(),
+            config,
+            ledger,
+            stats,
+            send_tx,
+            send_rx,
+            retry_tx,
+            retry_rx,
+            flush_wanted: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+            connected: AtomicUsize::new(0),
+            pushing: AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn stopping(&self) -> bool {
+        self.stop.load(Relaxed)
+    }
+
+    pub(crate) fn wake_writers(&self) {
+        for (tx, _) in &self.wakers {
+            let _ = tx.try_send(());
+        }
+    }
+
+    /// Moves up to `max` jobs into `out`, retry queue first. Expired jobs are settled here and
+    /// not returned. When both queues are empty, waits up to `idle` for work or a wake-up.
+    pub(crate) fn take_batch(&self, slot: usize, out: &mut Vec<Job>, max: usize, idle: Duration) {
+        self.fill(out, max);
+        if out.is_empty() && !self.stopping() {
+            let wake = &self.wakers[slot].1;
+            crossbeam_channel::select! {
+                recv(self.retry_rx) -> job => out.extend(job.ok()),
+                recv(self.send_rx) -> job => out.extend(job.ok()),
+                recv(wake) -> _ => {},
+                default(idle) => {},
+            }
+            self.fill(out, max);
+        }
+        let now = now_epoch_secs();
+        if out.iter().any(|j| j.is_expired(now)) {
+            let (expired, keep): (Vec<Job>, Vec<Job>) = out.drain(..).partition(|j| j.is_expired(now));
+            *out = keep;
+            self.settle_jobs(expired, Job::expired);
+        }
+    }
+
+    fn fill(&self, out: &mut Vec<Job>, max: usize) {
+        while out.len() < max {
+            match self.retry_rx.try_recv() {
+                Ok(job) => out.push(job),
+                Err(_) => break,
+            }
+        }
+        while out.len() < max {
+            match self.send_rx.try_recv() {
+                Ok(job) => out.push(job),
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Settles jobs, each turned into its outcome by `f`.
+    pub(crate) fn settle_jobs(&self, jobs: impl IntoIterator<Item = Job>, f: impl Fn(Job) -> Outcome) {
+        let outcomes: Vec<(Instant, Outcome)> = jobs.into_iter().map(|j| (j.pushed_at, f(j))).collect();
+        self.ledger.settle(outcomes);
+    }
+
+
+    /// Puts jobs back on the retry queue, in order. `possible_duplicates` says whether the
+    /// server may already have processed them (they are counted).
+    pub(crate) fn replay(&self, jobs: Vec<Job>, possible_duplicates: bool) {
+        let n = jobs.len() as u64;
+        if n == 0 {
+            return;
+        }
+        Counters::add(&self.stats.replayed, n);
+        if possible_duplicates {
+            Counters::add(&self.stats.duplicates_possible, n);
+        }
+        for job in jobs {
+            // The retry queue is unbounded and its receiver lives in the engine: cannot fail.
+            let _ = self.retry_tx.send(job);
+        }
+        self.wake_writers();
+    }
+
+    /// Jobs still queued (never written), taken out of both queues.
+    pub(crate) fn drain_queues(&self) -> Vec<Job> {
+        let mut out = Vec::new();
+        out.extend(self.retry_rx.try_iter());
+        out.extend(self.send_rx.try_iter());
+        out
+    }
+}

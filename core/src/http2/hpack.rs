@@ -1,0 +1,372 @@
+//! HPACK header compression (RFC 7541) with the APNs indexing policy.
+//!
+//! HPACK state is directional: one [`HeaderEncoder`] per connection direction that sends
+//! header blocks, one [`HeaderDecoder`] per direction that receives them, and every block
+//! must be processed in the order it goes on the wire.
+//!
+//! Decoding wraps `loona-hpack`. Encoding is our own because loona-hpack's encoder has one
+//! fixed strategy: it never indexes a header whose name is in the static table (so
+//! `authorization` and `:authority` would be re-sent in full on every request) and indexes
+//! every other new header (so each `apns-id` would churn the dynamic table).
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use super::frame::error_code;
+
+/// The dynamic table size both sides start with, and the most this encoder ever uses.
+pub const DEFAULT_HEADER_TABLE_SIZE: usize = 4096;
+/// Default cap on a decoded header list, counted as RFC 9113 §6.5.2 does
+/// (name + value + 32 per field).
+pub const DEFAULT_MAX_HEADER_LIST_SIZE: usize = 64 * 1024;
+
+/// Per-field representation (RFC 7541 §6.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexing {
+    /// Literal added to the dynamic table, so later blocks send a one-byte index.
+    Incremental,
+    /// Literal that leaves the table untouched: for values that change every request.
+    WithoutIndexing,
+    /// Like `WithoutIndexing`, and intermediaries must never index it either.
+    NeverIndexed,
+}
+
+/// The APNs policy: the headers that repeat on every request of a connection (and `:status`
+/// on the server side) are indexed; per-request values (`:path`, `apns-id`,
+/// `apns-expiration`, `apns-collapse-id`) and anything unknown are sent without indexing.
+pub fn indexing_for(name: &[u8]) -> Indexing {
+    match name {
+        b":method" | b":scheme" | b":authority" | b":status" | b"apns-topic"
+        | b"apns-push-type" | b"authorization" | b"apns-priority" => Indexing::Incremental,
+        _ => Indexing::WithoutIndexing,
+    }
+}
+
+/// RFC 7541 Appendix A.
+#[rustfmt::skip]
+static STATIC_TABLE: [(&[u8], &[u8]); 61] = [
+    (b":authority", b""), (b":method", b"GET"), (b":method", b"POST"), (b":path", b"/"),
+    (b":path", b"/index.html"), (b":scheme", b"http"), (b":scheme", b"https"),
+    (b":status", b"200"), (b":status", b"204"), (b":status", b"206"), (b":status", b"304"),
+    (b":status", b"400"), (b":status", b"404"), (b":status", b"500"),
+    (b"accept-charset", b""), (b"accept-encoding", b"gzip, deflate"),
+    (b"accept-language", b""), (b"accept-ranges", b""), (b"accept", b""),
+    (b"access-control-allow-origin", b""), (b"age", b""), (b"allow", b""),
+    (b"authorization", b""), (b"cache-control", b""), (b"content-disposition", b""),
+    (b"content-encoding", b""), (b"content-language", b""), (b"content-length", b""),
+    (b"content-location", b""), (b"content-range", b""), (b"content-type", b""),
+    (b"cookie", b""), (b"date", b""), (b"etag", b""), (b"expect", b""), (b"expires", b""),
+    (b"from", b""), (b"host", b""), (b"if-match", b""), (b"if-modified-since", b""),
+    (b"if-none-match", b""), (b"if-range", b""), (b"if-unmodified-since", b""),
+    (b"last-modified", b""), (b"link", b""), (b"location", b""), (b"max-forwards", b""),
+    (b"proxy-authenticate", b""), (b"proxy-authorization", b""), (b"range", b""),
+    (b"referer", b""), (b"refresh", b""), (b"retry-after", b""), (b"server", b""),
+    (b"set-cookie", b""), (b"strict-transport-security", b""), (b"transfer-encoding", b""),
+    (b"user-agent", b""), (b"vary", b""), (b"via", b""), (b"www-authenticate", b""),
+];
+
+/// Size of a table entry (RFC 7541 §4.1).
+fn entry_size(name: &[u8], value: &[u8]) -> usize {
+    name.len() + value.len() + 32
+}
+
+/// The encoder's mirror of the peer decoder's dynamic table; newest entry first.
+#[derive(Default)]
+struct DynamicTable {
+    entries: VecDeque<(Vec<u8>, Vec<u8>)>,
+    size: usize,
+    max_size: usize,
+}
+
+impl DynamicTable {
+    fn resize(&mut self, max_size: usize) {
+        self.max_size = max_size;
+        self.evict();
+    }
+
+    /// Adds an entry; one larger than the whole table empties it (RFC 7541 §4.4).
+    fn insert(&mut self, name: &[u8], value: &[u8]) {
+        self.size += entry_size(name, value);
+        self.entries.push_front((name.to_vec(), value.to_vec()));
+        self.evict();
+    }
+
+    fn evict(&mut self) {
+        while self.size > self.max_size {
+            match self.entries.pop_back() {
+                Some((n, v)) => self.size -= entry_size(&n, &v),
+                None => self.size = 0,
+            }
+        }
+    }
+}
+
+/// Best match for a field: `(index, value_matches)`, a full match preferred.
+fn find(table: &DynamicTable, name: &[u8], value: &[u8]) -> Option<(usize, bool)> {
+    let statics = STATIC_TABLE.iter().map(|&(n, v)| (n, v));
+    let dynamics = table.entries.iter().map(|(n, v)| (&n[..], &v[..]));
+    let mut name_match = None;
+    for (i, (n, v)) in statics.chain(dynamics).enumerate() {
+        if n == name {
+            if v == value {
+                return Some((i + 1, true));
+            }
+            name_match = name_match.or(Some(i + 1));
+        }
+    }
+    name_match.map(|i| (i, false))
+}
+
+/// Integer representation of RFC 7541 §5.1; `flags` fills the bits above the prefix.
+fn encode_int(out: &mut Vec<u8>, mut value: usize, prefix_bits: u8, flags: u8) {
+    let max_prefix = (1usize << prefix_bits) - 1;
+    if value < max_prefix {
+        out.push(flags | value as u8);
+        return;
+    }
+    out.push(flags | max_prefix as u8);
+    value -= max_prefix;
+    while value >= 128 {
+        out.push((value % 128) as u8 | 0x80);
+        value /= 128;
+    }
+    out.push(value as u8);
+}
+
+/// String literal of RFC 7541 §5.2, without Huffman coding.
+fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
+    encode_int(out, s.len(), 7, 0);
+    out.extend_from_slice(s);
+}
+
+/// Encodes header blocks for one direction of one connection.
+///
+/// Names must already be lowercase (HTTP/2 requires it; the encoder does not check).
+pub struct HeaderEncoder {
+    table: DynamicTable,
+    /// Smallest table size set since the last block, when a size update must be signalled.
+    pending_min: Option<usize>,
+}
+
+impl Default for HeaderEncoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for HeaderEncoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Table contents include the authorization token: show sizes only.
+        f.debug_struct("HeaderEncoder")
+            .field("entries", &self.table.entries.len())
+            .field("size", &self.table.size)
+            .field("max_size", &self.table.max_size)
+            .finish()
+    }
+}
+
+impl HeaderEncoder {
+    pub fn new() -> Self {
+        let mut table = DynamicTable::default();
+        table.resize(DEFAULT_HEADER_TABLE_SIZE);
+        HeaderEncoder {
+            table,
+            pending_min: None,
+        }
+    }
+
+    /// Applies the peer's SETTINGS_HEADER_TABLE_SIZE. The table used is the smaller of it and
+    /// [`DEFAULT_HEADER_TABLE_SIZE`]; a change is announced at the start of the next block.
+    pub fn set_peer_table_size(&mut self, peer_limit: u32) {
+        let size = usize::try_from(peer_limit)
+            .unwrap_or(usize::MAX)
+            .min(DEFAULT_HEADER_TABLE_SIZE);
+        if size == self.table.max_size && self.pending_min.is_none() {
+            return;
+        }
+        let low = self.pending_min.map_or(size, |m| m.min(size));
+        self.pending_min = Some(low.min(self.table.max_size));
+        self.table.resize(size);
+    }
+
+    /// Appends the header block for `headers`, in order, using [`indexing_for`] per name.
+    pub fn encode<N, V>(&mut self, headers: impl IntoIterator<Item = (N, V)>, out: &mut Vec<u8>)
+    where
+        N: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
+        self.begin_block(out);
+        for (name, value) in headers {
+            let name = name.as_ref();
+            self.encode_field(name, value.as_ref(), indexing_for(name), out);
+        }
+    }
+
+    /// Appends a header block with an explicit representation for every field.
+    pub fn encode_with<N, V>(
+        &mut self,
+        fields: impl IntoIterator<Item = (N, V, Indexing)>,
+        out: &mut Vec<u8>,
+    ) where
+        N: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
+        self.begin_block(out);
+        for (name, value, indexing) in fields {
+            self.encode_field(name.as_ref(), value.as_ref(), indexing, out);
+        }
+    }
+
+    /// Emits the pending dynamic table size update(s) (RFC 7541 §4.2, §6.3).
+    fn begin_block(&mut self, out: &mut Vec<u8>) {
+        let Some(low) = self.pending_min.take() else {
+            return;
+        };
+        encode_int(out, low, 5, 0x20);
+        if low != self.table.max_size {
+            encode_int(out, self.table.max_size, 5, 0x20);
+        }
+    }
+
+    fn encode_field(&mut self, name: &[u8], value: &[u8], indexing: Indexing, out: &mut Vec<u8>) {
+        let found = find(&self.table, name, value);
+        if let Some((index, true)) = found {
+            encode_int(out, index, 7, 0x80);
+            return;
+        }
+        let name_index = found.map_or(0, |(index, _)| index);
+        let (prefix_bits, flags) = match indexing {
+            Indexing::Incremental => (6, 0x40),
+            Indexing::WithoutIndexing => (4, 0x00),
+            Indexing::NeverIndexed => (4, 0x10),
+        };
+        encode_int(out, name_index, prefix_bits, flags);
+        if name_index == 0 {
+            encode_str(out, name);
+        }
+        encode_str(out, value);
+        if indexing == Indexing::Incremental {
+            self.table.insert(name, value);
+        }
+    }
+}
+
+/// A header block that could not be accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HpackError {
+    /// Malformed block. The decoding context is now unknown: close the connection with
+    /// COMPRESSION_ERROR. `detail` describes the fault, never the header contents.
+    Compression { detail: String },
+    /// The block decoded fine but its list exceeds the limit. The decoder stays in sync, so
+    /// only the stream needs to fail.
+    HeaderListTooLarge { size: usize, max: usize },
+}
+
+impl HpackError {
+    /// The HTTP/2 error code to send: COMPRESSION_ERROR (connection) or, for an oversized
+    /// list, ENHANCE_YOUR_CALM (for RST_STREAM).
+    pub fn error_code(&self) -> u32 {
+        match self {
+            HpackError::Compression { .. } => error_code::COMPRESSION_ERROR,
+            HpackError::HeaderListTooLarge { .. } => error_code::ENHANCE_YOUR_CALM,
+        }
+    }
+
+    /// True when the connection can no longer be used.
+    pub fn is_connection_error(&self) -> bool {
+        matches!(self, HpackError::Compression { .. })
+    }
+}
+
+impl fmt::Display for HpackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HpackError::Compression { detail } => write!(f, "HPACK decoding failed: {detail}"),
+            HpackError::HeaderListTooLarge { size, max } => {
+                write!(f, "header list of {size} bytes exceeds the limit of {max}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for HpackError {}
+
+/// A decoded header list: (name, value) pairs in wire order.
+pub type HeaderList = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Decodes header blocks for one direction of one connection.
+pub struct HeaderDecoder {
+    inner: loona_hpack::Decoder<'static>,
+    max_list_size: usize,
+    broken: bool,
+}
+
+impl Default for HeaderDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for HeaderDecoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeaderDecoder")
+            .field("max_list_size", &self.max_list_size)
+            .field("broken", &self.broken)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HeaderDecoder {
+    /// Table size limit 4096, list size limit [`DEFAULT_MAX_HEADER_LIST_SIZE`].
+    pub fn new() -> Self {
+        Self::with_limits(DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE)
+    }
+
+    /// `max_table_size` is the SETTINGS_HEADER_TABLE_SIZE this endpoint advertises: a size
+    /// update above it is a compression error. `max_list_size` bounds each decoded list.
+    pub fn with_limits(max_table_size: usize, max_list_size: usize) -> Self {
+        let mut inner = loona_hpack::Decoder::new();
+        inner.set_max_allowed_table_size(max_table_size);
+        HeaderDecoder {
+            inner,
+            max_list_size,
+            broken: false,
+        }
+    }
+
+    pub fn set_max_list_size(&mut self, max_list_size: usize) {
+        self.max_list_size = max_list_size;
+    }
+
+    /// Decodes one complete header block (HEADERS joined with its CONTINUATIONs).
+    ///
+    /// After a `Compression` error every later call fails too, since the table is lost.
+    pub fn decode(&mut self, block: &[u8]) -> Result<HeaderList, HpackError> {
+        if self.broken {
+            return Err(HpackError::Compression {
+                detail: "decoder unusable after an earlier error".into(),
+            });
+        }
+        let max = self.max_list_size;
+        let mut list = Vec::new();
+        let mut size = 0usize;
+        // The whole block is always processed so the dynamic table stays in sync even when
+        // the list is too large; fields past the limit are counted, not copied.
+        let result = self.inner.decode_with_cb(block, |name, value| {
+            size = size.saturating_add(entry_size(&name, &value));
+            if size <= max {
+                list.push((name.into_owned(), value.into_owned()));
+            }
+        });
+        if let Err(err) = result {
+            self.broken = true;
+            return Err(HpackError::Compression {
+                detail: err.to_string(),
+            });
+        }
+        if size > max {
+            return Err(HpackError::HeaderListTooLarge { size, max });
+        }
+        Ok(list)
+    }
+}

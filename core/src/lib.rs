@@ -1,0 +1,29 @@
+//! apnspush: an APNs provider engine that gives every notification exactly one outcome.
+//!
+//! A `Pusher` owns a bounded send queue and N connections, each a writer thread and a
+//! blocking reader thread over rustls, with an ordered history of what was written so that
+//! everything Apple discarded is replayed. See README.md for the guarantee and the verbs.
+
+pub mod binary;
+pub mod config;
+pub mod error;
+mod engine;
+mod feedback;
+mod job;
+mod ledger;
+pub mod outcome;
+mod pusher;
+pub mod stats;
+mod tls;
+pub mod http2;
+pub mod mock;
+pub mod notification;
+
+pub use binary::codec::FeedbackTuple;
+pub use config::Config;
+pub use error::{Error, ErrorKind, Result};
+pub use feedback::fetch_feedback;
+pub use outcome::{Outcome, OutcomeKind};
+pub use pusher::{CloseSummary, Pusher};
+pub use stats::Stats;
+pub use notification::{Notification, NotificationBuilder};

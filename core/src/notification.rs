@@ -1,0 +1,349 @@
+//! A validated notification: device token, JSON payload and delivery options.
+//! Everything is checked at construction; a `Notification` that exists is well formed.
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Smallest and largest device token, in bytes (the frame format allows up to 100).
+pub const TOKEN_MIN: usize = 32;
+pub const TOKEN_MAX: usize = 100;
+/// Payload limits per protocol, in bytes.
+pub const BINARY_PAYLOAD_MAX: usize = 2048;
+pub const HTTP2_PAYLOAD_MAX: usize = 4096;
+pub const VOIP_PAYLOAD_MAX: usize = 5120;
+/// Longest `apns-collapse-id`, in bytes.
+pub const COLLAPSE_ID_MAX: usize = 64;
+/// Push types the HTTP/2 API accepts in `apns-push-type`.
+pub const PUSH_TYPES: [&str; 10] = [
+    "alert", "background", "location", "voip", "complication", "fileprovider", "mdm",
+    "liveactivity", "pushtotalk", "widgets",
+];
+
+/// An immutable, validated notification. Cheap to move; clone copies token and payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    pub(crate) token: Vec<u8>,
+    pub(crate) payload: Vec<u8>,
+    pub(crate) expiry: u32,
+    pub(crate) priority: u8,
+    pub(crate) topic: Option<String>,
+    pub(crate) push_type: Option<String>,
+    pub(crate) collapse_id: Option<String>,
+    pub(crate) apns_id: Option<String>,
+    pub(crate) user_data: u64,
+}
+
+impl Notification {
+    /// A notification from a hex token and a JSON object payload, with default options.
+    pub fn new(token_hex: &str, payload_json: &str) -> Result<Self> {
+        Notification::builder().token_hex(token_hex).payload_json(payload_json).build()
+    }
+
+    pub fn builder() -> NotificationBuilder {
+        NotificationBuilder::default()
+    }
+
+    pub fn token(&self) -> &[u8] {
+        &self.token
+    }
+    /// The token as lower-case hex, as the HTTP/2 path and the outcomes show it.
+    pub fn token_hex(&self) -> String {
+        hex_encode(&self.token)
+    }
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+    /// Expiry in epoch seconds; 0 means "do not store, one attempt".
+    pub fn expiry(&self) -> u32 {
+        self.expiry
+    }
+    pub fn priority(&self) -> u8 {
+        self.priority
+    }
+    pub fn topic(&self) -> Option<&str> {
+        self.topic.as_deref()
+    }
+    pub fn push_type(&self) -> Option<&str> {
+        self.push_type.as_deref()
+    }
+    pub fn collapse_id(&self) -> Option<&str> {
+        self.collapse_id.as_deref()
+    }
+    pub fn apns_id(&self) -> Option<&str> {
+        self.apns_id.as_deref()
+    }
+    /// Opaque caller value returned unchanged in this notification's outcome.
+    pub fn user_data(&self) -> u64 {
+        self.user_data
+    }
+    /// Sets the caller value returned in the outcome.
+    pub fn set_user_data(&mut self, value: u64) {
+        self.user_data = value;
+    }
+    /// The payload limit that applies to this notification over HTTP/2.
+    pub fn http2_payload_limit(&self) -> usize {
+        if self.push_type.as_deref() == Some("voip") {
+            VOIP_PAYLOAD_MAX
+        } else {
+            HTTP2_PAYLOAD_MAX
+        }
+    }
+}
+
+/// Builds a notification from either raw JSON or the common `aps` fields plus custom keys.
+/// `build` validates everything and reports the first problem as a typed error.
+#[derive(Clone, Debug, Default)]
+pub struct NotificationBuilder {
+    token: Option<std::result::Result<Vec<u8>, Error>>,
+    payload_json: Option<String>,
+    aps: serde_json::Map<String, serde_json::Value>,
+    alert: serde_json::Map<String, serde_json::Value>,
+    custom: Vec<(String, std::result::Result<serde_json::Value, Error>)>,
+    expiry: u32,
+    priority: Option<u8>,
+    topic: Option<String>,
+    push_type: Option<String>,
+    collapse_id: Option<String>,
+    apns_id: Option<String>,
+    user_data: u64,
+}
+
+impl NotificationBuilder {
+    pub fn token_hex(mut self, hex: &str) -> Self {
+        self.token = Some(hex_decode(hex));
+        self
+    }
+    pub fn token_bytes(mut self, bytes: &[u8]) -> Self {
+        self.token = Some(Ok(bytes.to_vec()));
+        self
+    }
+    /// The complete payload as JSON text; overrides the field setters below.
+    pub fn payload_json(mut self, json: &str) -> Self {
+        self.payload_json = Some(json.to_owned());
+        self
+    }
+    pub fn alert_title(mut self, title: &str) -> Self {
+        self.alert.insert("title".into(), title.into());
+        self
+    }
+    pub fn alert_body(mut self, body: &str) -> Self {
+        self.alert.insert("body".into(), body.into());
+        self
+    }
+    pub fn badge(mut self, badge: u32) -> Self {
+        self.aps.insert("badge".into(), badge.into());
+        self
+    }
+    pub fn sound(mut self, sound: &str) -> Self {
+        self.aps.insert("sound".into(), sound.into());
+        self
+    }
+    pub fn category(mut self, category: &str) -> Self {
+        self.aps.insert("category".into(), category.into());
+        self
+    }
+    pub fn thread_id(mut self, thread_id: &str) -> Self {
+        self.aps.insert("thread-id".into(), thread_id.into());
+        self
+    }
+    pub fn content_available(mut self, on: bool) -> Self {
+        self.set_flag("content-available", on);
+        self
+    }
+    pub fn mutable_content(mut self, on: bool) -> Self {
+        self.set_flag("mutable-content", on);
+        self
+    }
+    /// A top-level custom key whose value is JSON text (`"42"`, `"\"text\""`, `"{...}"`).
+    pub fn custom_json(mut self, key: &str, value_json: &str) -> Self {
+        let value = serde_json::from_str(value_json).map_err(|e| {
+            Error::new(ErrorKind::InvalidJson, format!("custom key {key:?}: {e}"))
+        });
+        self.custom.push((key.to_owned(), value));
+        self
+    }
+    /// Expiry in epoch seconds; 0 (the default) means one attempt, not stored.
+    pub fn expiry(mut self, epoch_seconds: u32) -> Self {
+        self.expiry = epoch_seconds;
+        self
+    }
+    /// 10 (immediate, default), 5 (power-conserving) or 1 (lowest, HTTP/2 only).
+    pub fn priority(mut self, priority: u8) -> Self {
+        self.priority = Some(priority);
+        self
+    }
+    pub fn topic(mut self, topic: &str) -> Self {
+        self.topic = Some(topic.to_owned());
+        self
+    }
+    pub fn push_type(mut self, push_type: &str) -> Self {
+        self.push_type = Some(push_type.to_owned());
+        self
+    }
+    pub fn collapse_id(mut self, id: &str) -> Self {
+        self.collapse_id = Some(id.to_owned());
+        self
+    }
+    /// A lower-case UUID for `apns-id`; generated at send time when absent (HTTP/2).
+    pub fn apns_id(mut self, id: &str) -> Self {
+        self.apns_id = Some(id.to_owned());
+        self
+    }
+    pub fn user_data(mut self, value: u64) -> Self {
+        self.user_data = value;
+        self
+    }
+
+    fn set_flag(&mut self, key: &str, on: bool) {
+        if on {
+            self.aps.insert(key.into(), 1.into());
+        } else {
+            self.aps.remove(key);
+        }
+    }
+
+    /// Validates and returns the notification, or the first error found.
+    pub fn build(self) -> Result<Notification> {
+        let token = match self.token {
+            Some(token) => token?,
+            None => return Err(Error::new(ErrorKind::BadToken, "device token is missing")),
+        };
+        check_token_len(token.len())?;
+        let push_type = self.push_type;
+        if let Some(t) = &push_type {
+            if !PUSH_TYPES.contains(&t.as_str()) {
+                return Err(Error::new(ErrorKind::InvalidArgument, format!("unknown push type {t:?}")));
+            }
+        }
+        let payload = match self.payload_json {
+            Some(json) => {
+                validate_json_object(json.as_bytes())?;
+                json.into_bytes()
+            }
+            None => build_payload(self.aps, self.alert, self.custom)?,
+        };
+        let limit = if push_type.as_deref() == Some("voip") { VOIP_PAYLOAD_MAX } else { HTTP2_PAYLOAD_MAX };
+        check_payload_len(payload.len(), limit)?;
+        let priority = self.priority.unwrap_or(10);
+        if ![10, 5, 1].contains(&priority) {
+            return Err(Error::new(ErrorKind::InvalidArgument, format!("priority must be 10, 5 or 1, not {priority}")));
+        }
+        if let Some(c) = &self.collapse_id {
+            if c.len() > COLLAPSE_ID_MAX {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("collapse id is {} bytes, the limit is {COLLAPSE_ID_MAX}", c.len()),
+                ));
+            }
+        }
+        if let Some(id) = &self.apns_id {
+            if !is_uuid(id) {
+                return Err(Error::new(ErrorKind::InvalidArgument, format!("apns-id {id:?} is not a UUID")));
+            }
+        }
+        if let Some(topic) = &self.topic {
+            if topic.is_empty() || topic.bytes().any(|b| b.is_ascii_control()) {
+                return Err(Error::new(ErrorKind::InvalidArgument, format!("invalid topic {topic:?}")));
+            }
+        }
+        Ok(Notification {
+            token,
+            payload,
+            expiry: self.expiry,
+            priority,
+            topic: self.topic,
+            push_type,
+            collapse_id: self.collapse_id,
+            apns_id: self.apns_id.map(|s| s.to_ascii_lowercase()),
+            user_data: self.user_data,
+        })
+    }
+}
+
+fn build_payload(
+    mut aps: serde_json::Map<String, serde_json::Value>,
+    alert: serde_json::Map<String, serde_json::Value>,
+    custom: Vec<(String, std::result::Result<serde_json::Value, Error>)>,
+) -> Result<Vec<u8>> {
+    if !alert.is_empty() {
+        aps.insert("alert".into(), serde_json::Value::Object(alert));
+    }
+    let mut root = serde_json::Map::new();
+    root.insert("aps".into(), serde_json::Value::Object(aps));
+    for (key, value) in custom {
+        if key == "aps" {
+            return Err(Error::new(ErrorKind::InvalidArgument, "custom key \"aps\" is reserved"));
+        }
+        root.insert(key, value?);
+    }
+    serde_json::to_vec(&serde_json::Value::Object(root))
+        .map_err(|e| Error::new(ErrorKind::InvalidJson, e.to_string()))
+}
+
+pub(crate) fn check_token_len(len: usize) -> Result<()> {
+    if (TOKEN_MIN..=TOKEN_MAX).contains(&len) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::BadToken,
+            format!("device token is {len} bytes; it must be {TOKEN_MIN} to {TOKEN_MAX}"),
+        ))
+    }
+}
+
+pub(crate) fn check_payload_len(len: usize, limit: usize) -> Result<()> {
+    if len <= limit {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::PayloadTooLarge, format!("payload is {len} bytes; the limit is {limit}")))
+    }
+}
+
+/// Accepts exactly one JSON object (APNs payloads are dictionaries).
+pub(crate) fn validate_json_object(json: &[u8]) -> Result<()> {
+    let first = json.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(Error::new(ErrorKind::InvalidJson, "payload must be a JSON object"));
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(json)
+        .map(|_| ())
+        .map_err(|e| Error::new(ErrorKind::InvalidJson, format!("payload is not valid JSON: {e}")))
+}
+
+/// Decodes hex (either case, no separators) into bytes.
+pub fn hex_decode(hex: &str) -> Result<Vec<u8>> {
+    let bytes = hex.as_bytes();
+    if bytes.len() % 2 != 0 {
+        return Err(Error::new(ErrorKind::BadToken, format!("token hex has odd length {}", bytes.len())));
+    }
+    let nibble = |c: u8, at: usize| match c {
+        b'0'..=b'9' => Ok(c - b'0'),
+        b'a'..=b'f' => Ok(c - b'a' + 10),
+        b'A'..=b'F' => Ok(c - b'A' + 10),
+        _ => Err(Error::new(ErrorKind::BadToken, format!("token has a non-hex character at position {at}"))),
+    };
+    bytes
+        .chunks_exact(2)
+        .enumerate()
+        .map(|(i, pair)| Ok(nibble(pair[0], 2 * i)? << 4 | nibble(pair[1], 2 * i + 1)?))
+        .collect()
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex_encode(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}

@@ -1,0 +1,259 @@
+//! The public handle: push verbs, waits, outcome reports, stats and close.
+//!
+//! Threads: every method may be called from any thread at once. Blocking: `push_async` blocks
+//! only when the send queue is full and `block_when_full` is true; the `push`/`ensure_*`/`poll`
+//! waits block the caller up to their timeout. Outcomes reach the caller only through return
+//! values of these methods, on the caller's own thread.
+
+use crate::binary::connection::{self as binary, BinaryConn};
+use crate::config::{Config, Protocol};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorKind, Result};
+use crate::job::Job;
+use crate::ledger::Ledger;
+use crate::notification::Notification;
+use crate::outcome::{Outcome, OutcomeKind};
+use crate::stats::{Counters, Stats};
+use crossbeam_channel::SendTimeoutError;
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// An APNs provider: a bounded send queue feeding `connections` connections.
+pub struct Pusher {
+    engine: Arc<Engine>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    closed: AtomicBool,
+}
+
+/// What `close` had to do with notifications that had no outcome yet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CloseSummary {
+    /// Never written: reported `cancelled`.
+    pub cancelled: u64,
+    /// Written but unconfirmed when the time ran out: reported `failed` (error `Closed`).
+    pub unconfirmed: u64,
+}
+
+impl Pusher {
+    /// Connects every connection now. Errors: `Connect` (unreachable), `Tls` (handshake or
+    /// verification), `Credentials`, `InvalidConfigValue`.
+    pub fn new(config: Config) -> Result<Pusher> {
+        let stats = Arc::new(Counters::default());
+        let ledger = Ledger::new(config.reports, stats.clone());
+        let engine = Arc::new(Engine::new(config, ledger, stats));
+        let threads = match engine.config.protocol {
+            Protocol::Binary => start_binary(&engine)?,
+            Protocol::Http2 => {
+                return Err(Error::new(ErrorKind::InvalidConfigValue, "protocol http2 is not available in this build yet"))
+            }
+        };
+        Ok(Pusher { engine, threads: Mutex::new(threads), closed: AtomicBool::new(false) })
+    }
+
+    /// Validates against this pusher's protocol, enqueues, and returns the id at once.
+    /// Errors: `PayloadTooLarge`/`BadToken` (protocol limits), `QueueFull` (non-blocking mode),
+    /// `Closed`. Nothing already queued is affected by an error.
+    pub fn push_async(&self, notification: Notification) -> Result<u64> {
+        self.enqueue(notification, false, false)
+    }
+
+    /// Enqueues many; stops at the first error, returning it (earlier ones stay queued).
+    pub fn push_many(&self, notifications: impl IntoIterator<Item = Notification>) -> Result<Vec<u64>> {
+        notifications.into_iter().map(|n| self.push_async(n)).collect()
+    }
+
+    /// Enqueues and waits until the notification is written (or has an outcome already).
+    /// `Timeout` leaves it queued; it still gets its outcome.
+    pub fn push(&self, notification: Notification, timeout: Option<Duration>) -> Result<u64> {
+        let id = self.enqueue(notification, false, true)?;
+        if self.engine.ledger.wait_written(id, deadline(timeout)) {
+            Ok(id)
+        } else {
+            Err(Error::new(ErrorKind::Timeout, format!("notification {id} was not written in time")))
+        }
+    }
+
+    /// Enqueues and waits for the final outcome (binary: a flush marker or the error window).
+    pub fn ensure_push(&self, notification: Notification, timeout: Option<Duration>) -> Result<Outcome> {
+        let id = self.enqueue(notification, true, false)?;
+        let outcome = self.flushing(|| self.engine.ledger.wait_outcome(id, deadline(timeout)));
+        outcome.ok_or_else(|| Error::new(ErrorKind::Timeout, format!("notification {id} has no outcome yet")))
+    }
+
+    /// Waits until every notification pushed before this call has its final outcome.
+    pub fn ensure_delivery(&self, timeout: Option<Duration>) -> Result<()> {
+        let target = self.engine.ledger.last_id();
+        if self.flushing(|| self.engine.ledger.wait_settled(target, deadline(timeout))) {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::Timeout, "some notifications have no outcome yet"))
+        }
+    }
+
+    /// Runs `f`, then `ensure_delivery(timeout)`; the block form of ensure_delivery.
+    pub fn delivery<R>(&self, timeout: Option<Duration>, f: impl FnOnce(&Pusher) -> R) -> Result<R> {
+        let r = f(self);
+        self.ensure_delivery(timeout).map(|_| r)
+    }
+
+    /// Drains the outcomes that are not `accepted` (rejected, failed, expired, cancelled)
+    /// recorded since the last call.
+    pub fn failed_notifications(&self) -> Vec<Outcome> {
+        self.engine.ledger.take_failed()
+    }
+
+    /// Serves queued outcome reports to `on_outcome` on this thread, waiting up to `timeout`
+    /// for the first. Returns how many were served. Which outcomes are queued is set by
+    /// `outcome_reports`.
+    pub fn poll(&self, timeout: Duration, mut on_outcome: impl FnMut(Outcome)) -> usize {
+        let reports = self.poll_outcomes(usize::MAX, timeout);
+        let n = reports.len();
+        reports.into_iter().for_each(&mut on_outcome);
+        n
+    }
+
+    /// Takes up to `max` queued outcome reports, waiting up to `timeout` for the first.
+    pub fn poll_outcomes(&self, max: usize, timeout: Duration) -> Vec<Outcome> {
+        self.engine.ledger.take_reports(max, Some(Instant::now() + timeout))
+    }
+
+    /// A snapshot of every counter.
+    pub fn stats(&self) -> Stats {
+        let e = &self.engine;
+        let queued = (e.send_rx.len() + e.retry_rx.len()) as u64;
+        let in_flight = e.live.iter().filter_map(|l| l.lock().clone()).map(|c| c.in_flight() as u64).sum();
+        e.stats.snapshot(queued, in_flight)
+    }
+
+    /// Stops intake, flushes for most of `timeout`, stops every thread, and reports anything
+    /// still without an outcome: never written → `cancelled`, written but unconfirmed →
+    /// `failed`. Returns within `timeout` plus a few milliseconds; a second call is a no-op.
+    pub fn close(&self, timeout: Duration) -> CloseSummary {
+        if self.closed.swap(true, Relaxed) {
+            return CloseSummary::default();
+        }
+        let e = &self.engine;
+        let end = Instant::now() + timeout;
+        e.ledger.close();
+        let reserve = (timeout / 4).min(Duration::from_millis(250));
+        if timeout > reserve {
+            let target = e.ledger.last_id();
+            self.flushing(|| e.ledger.wait_settled(target, Some(end - reserve)));
+        }
+        e.stop.store(true, Relaxed);
+        e.wake_writers();
+        for live in &e.live {
+            if let Some(conn) = live.lock().clone() {
+                conn.shutdown();
+            }
+        }
+        while e.pushing.load(Relaxed) > 0 && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        self.join_threads(end);
+        let queued = e.drain_queues();
+        let cancelled = queued.len() as u64;
+        e.settle_jobs(queued, |j| j.into_outcome(OutcomeKind::Cancelled, 0, "pusher closed before it was sent"));
+        let mut unconfirmed = 0;
+        for live in &e.live {
+            if let Some(conn) = live.lock().take() {
+                let jobs = conn.take_unsettled();
+                unconfirmed += jobs.len() as u64;
+                e.settle_jobs(jobs, |j| j.failed(ErrorKind::Closed, "pusher closed before it was confirmed"));
+            }
+        }
+        e.ledger.wake_all();
+        CloseSummary { cancelled, unconfirmed }
+    }
+
+    fn join_threads(&self, end: Instant) {
+        let handles = std::mem::take(&mut *self.threads.lock());
+        while handles.iter().any(|h| !h.is_finished()) && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        for h in handles {
+            if h.is_finished() {
+                let _ = h.join();
+            } // else: detached; it holds no notification and exits at its next check.
+        }
+    }
+
+    /// Runs a wait while asking the writers to flush (binary: write markers when idle).
+    fn flushing<R>(&self, wait: impl FnOnce() -> R) -> R {
+        self.engine.flush_wanted.fetch_add(1, Relaxed);
+        self.engine.wake_writers();
+        let r = wait();
+        self.engine.flush_wanted.fetch_sub(1, Relaxed);
+        r
+    }
+
+    fn enqueue(&self, notification: Notification, wait_outcome: bool, wait_written: bool) -> Result<u64> {
+        let e = &self.engine;
+        match e.config.protocol {
+            Protocol::Binary => binary::check_notification(e, &notification)?,
+            Protocol::Http2 => {}
+        }
+        e.pushing.fetch_add(1, Relaxed);
+        let result = self.enqueue_counted(notification, wait_outcome, wait_written);
+        e.pushing.fetch_sub(1, Relaxed);
+        result
+    }
+
+    fn enqueue_counted(&self, notification: Notification, wait_outcome: bool, wait_written: bool) -> Result<u64> {
+        let e = &self.engine;
+        let id = e.ledger.open(wait_outcome, wait_written)?;
+        let mut job = Job { id, notification, attempts: 1, pushed_at: Instant::now() };
+        if !e.config.block_when_full {
+            return match e.send_tx.try_send(job) {
+                Ok(()) => Ok(id),
+                Err(_) => {
+                    e.ledger.withdraw(id);
+                    Err(Error::new(ErrorKind::QueueFull, format!("send queue is full ({} notifications)", e.config.queue_capacity)))
+                }
+            };
+        }
+        loop {
+            match e.send_tx.send_timeout(job, Duration::from_millis(20)) {
+                Ok(()) => return Ok(id),
+                Err(SendTimeoutError::Timeout(j)) | Err(SendTimeoutError::Disconnected(j)) => {
+                    if e.stopping() {
+                        e.settle_jobs([j], |j| j.into_outcome(OutcomeKind::Cancelled, 0, "pusher closed before it was queued"));
+                        return Ok(id);
+                    }
+                    job = j;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Pusher {
+    /// Closes with `close_timeout_ms`; never hangs process exit beyond it.
+    fn drop(&mut self) {
+        self.close(self.engine.config.close_timeout);
+    }
+}
+
+fn deadline(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.map(|t| Instant::now() + t)
+}
+
+fn start_binary(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {
+    let tls = crate::tls::client_config(&engine.config, &[])?;
+    let conns = (0..engine.config.connections)
+        .map(|_| BinaryConn::connect(engine, &tls))
+        .collect::<Result<Vec<_>>>()?;
+    let mut threads = Vec::new();
+    for (slot, conn) in conns.into_iter().enumerate() {
+        let (engine, tls) = (engine.clone(), tls.clone());
+        let handle = std::thread::Builder::new()
+            .name(format!("apns-write-{slot}"))
+            .spawn(move || binary::run_slot(engine, slot, tls, conn))
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start a connection thread: {e}")))?;
+        threads.push(handle);
+    }
+    Ok(threads)
+}

@@ -1,0 +1,206 @@
+//! TLS client set-up and a connection split for a writer thread and a reader thread.
+//! Verification is always on: webpki roots plus an optional extra CA (`ca_file`/`ca_pem`).
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+use parking_lot::Mutex;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore};
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Builds the client TLS config: roots, the extra CA, the client certificate if configured,
+/// and the ALPN protocols to offer.
+pub(crate) fn client_config(config: &Config, alpn: &[&[u8]]) -> Result<Arc<ClientConfig>> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(ca) = &config.ca {
+        let pem = ca.load("CA")?;
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.map_err(|e| Error::new(ErrorKind::Credentials, format!("CA PEM: {e}")))?;
+            roots.add(cert).map_err(|e| Error::new(ErrorKind::Credentials, format!("CA certificate: {e}")))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(Error::new(ErrorKind::Credentials, "CA PEM holds no certificate"));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::new(ErrorKind::Tls, e.to_string()))?
+        .with_root_certificates(roots);
+    let mut tls = match (&config.cert, &config.key) {
+        (Some(cert), Some(key)) => {
+            let (chain, key) = load_identity(&cert.load("certificate")?, &key.load("key")?)?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| Error::new(ErrorKind::Credentials, format!("client certificate/key: {e}")))?
+        }
+        (None, None) => builder.with_no_client_auth(),
+        _ => {
+            return Err(Error::new(
+                ErrorKind::Credentials,
+                "a client certificate needs both cert_file/cert_pem and key_file/key_pem",
+            ))
+        }
+    };
+    tls.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(Arc::new(tls))
+}
+
+fn load_identity(cert_pem: &[u8], key_pem: &[u8]) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+    let chain = CertificateDer::pem_slice_iter(cert_pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::new(ErrorKind::Credentials, format!("certificate PEM: {e}")))?;
+    if chain.is_empty() {
+        return Err(Error::new(ErrorKind::Credentials, "certificate PEM holds no certificate"));
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem)
+        .map_err(|_| Error::new(ErrorKind::Credentials, "key PEM holds no usable private key (PKCS#8, PKCS#1 or SEC1)"))?;
+    Ok((chain, key))
+}
+
+/// An established TLS connection shared by one writer and one reader thread.
+/// Contract: the rustls state lock is never held across a blocking socket call.
+pub(crate) struct TlsConn {
+    tls: Mutex<ClientConnection>,
+    /// The writer's socket handle, also the lock that keeps encrypted records in order.
+    out: Mutex<TcpStream>,
+    /// The reader's socket handle (a clone of `out`'s socket).
+    input: TcpStream,
+}
+
+impl TlsConn {
+    /// Resolves, connects within `connect_timeout`, completes the handshake, and returns the
+    /// split connection. `Connect` for TCP failures, `Tls` for handshake/verification ones.
+    pub(crate) fn connect(
+        tls: &Arc<ClientConfig>,
+        host: &str,
+        port: u16,
+        connect_timeout: Duration,
+        write_timeout: Duration,
+    ) -> Result<TlsConn> {
+        let addrs: Vec<_> = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| Error::new(ErrorKind::Connect, format!("cannot resolve {host}:{port}: {e}")))?
+            .collect();
+        let mut last = None;
+        let mut sock = None;
+        for addr in addrs {
+            match TcpStream::connect_timeout(&addr, connect_timeout) {
+                Ok(s) => {
+                    sock = Some(s);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let mut sock = sock.ok_or_else(|| {
+            let why = last.map(|e| e.to_string()).unwrap_or_else(|| "no address".into());
+            Error::new(ErrorKind::Connect, format!("cannot connect to {host}:{port}: {why}"))
+        })?;
+        let io = |e: std::io::Error| Error::new(ErrorKind::Connect, format!("{host}:{port}: {e}"));
+        sock.set_nodelay(true).map_err(io)?;
+        sock.set_read_timeout(Some(connect_timeout)).map_err(io)?;
+        sock.set_write_timeout(Some(write_timeout)).map_err(io)?;
+        let name = ServerName::try_from(host.to_owned())
+            .map_err(|_| Error::new(ErrorKind::InvalidConfigValue, format!("host {host:?} is not a valid server name")))?;
+        let mut conn = ClientConnection::new(tls.clone(), name).map_err(|e| Error::new(ErrorKind::Tls, e.to_string()))?;
+        while conn.is_handshaking() {
+            conn.complete_io(&mut sock).map_err(|e| handshake_error(host, port, e))?;
+        }
+        // Flush anything the handshake left (client Finished under TLS 1.3).
+        while conn.wants_write() {
+            conn.write_tls(&mut sock).map_err(|e| handshake_error(host, port, e))?;
+        }
+        conn.set_buffer_limit(None);
+        let input = sock.try_clone().map_err(io)?;
+        Ok(TlsConn { tls: Mutex::new(conn), out: Mutex::new(sock), input })
+    }
+
+    /// The negotiated ALPN protocol.
+    #[allow(dead_code)] // used by the HTTP/2 transport
+    pub(crate) fn alpn(&self) -> Option<Vec<u8>> {
+        self.tls.lock().alpn_protocol().map(|p| p.to_vec())
+    }
+
+    /// Encrypts `plain` and writes it. Blocks up to the write timeout per socket write.
+    pub(crate) fn write_all(&self, plain: &[u8], scratch: &mut Vec<u8>) -> std::io::Result<()> {
+        let mut out = self.out.lock();
+        scratch.clear();
+        {
+            let mut tls = self.tls.lock();
+            tls.writer().write_all(plain)?;
+            while tls.wants_write() {
+                tls.write_tls(scratch)?;
+            }
+        }
+        out.write_all(scratch)
+    }
+
+    /// Blocks until ciphertext arrives (or the read timeout passes), then decrypts it and
+    /// appends the plaintext to `plain`. `Ok(false)` means the peer closed the stream (the
+    /// plaintext that came before the close is still appended).
+    /// Timeouts come back as `ErrorKind::WouldBlock`/`TimedOut`.
+    pub(crate) fn read(&self, raw: &mut [u8], plain: &mut Vec<u8>) -> std::io::Result<bool> {
+        let n = (&self.input).read(raw)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let mut pending = Vec::new();
+        let mut closed = false;
+        {
+            let mut tls = self.tls.lock();
+            let mut data = &raw[..n];
+            while !data.is_empty() {
+                tls.read_tls(&mut data)?;
+                let state = tls
+                    .process_new_packets()
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+                let avail = state.plaintext_bytes_to_read();
+                if avail > 0 {
+                    let start = plain.len();
+                    plain.resize(start + avail, 0);
+                    tls.reader().read_exact(&mut plain[start..])?;
+                }
+                if state.peer_has_closed() {
+                    closed = true;
+                    break;
+                }
+            }
+            while tls.wants_write() {
+                tls.write_tls(&mut pending)?;
+            }
+        }
+        if !pending.is_empty() {
+            self.out.lock().write_all(&pending)?;
+        }
+        Ok(!closed)
+    }
+
+    pub(crate) fn set_read_timeout(&self, timeout: Duration) -> std::io::Result<()> {
+        self.input.set_read_timeout(Some(timeout))
+    }
+
+    /// Unblocks both threads: any pending or later socket call fails at once.
+    pub(crate) fn shutdown(&self) {
+        let _ = self.input.shutdown(Shutdown::Both);
+    }
+}
+
+fn handshake_error(host: &str, port: u16, e: std::io::Error) -> Error {
+    let kind = if e.get_ref().map(|inner| inner.is::<rustls::Error>()).unwrap_or(false) {
+        ErrorKind::Tls
+    } else {
+        match e.kind() {
+            std::io::ErrorKind::InvalidData => ErrorKind::Tls,
+            _ => ErrorKind::Connect,
+        }
+    };
+    Error::new(kind, format!("TLS handshake with {host}:{port} failed: {e}"))
+}
