@@ -91,8 +91,12 @@ impl Pem {
     pub(crate) fn load(&self, what: &str) -> Result<Vec<u8>> {
         match self {
             Pem::Text(t) => Ok(t.clone().into_bytes()),
-            Pem::File(path) => std::fs::read(path)
-                .map_err(|e| Error::new(ErrorKind::Credentials, format!("cannot read {what} file {path:?}: {e}"))),
+            Pem::File(path) => std::fs::read(path).map_err(|e| {
+                Error::new(
+                    ErrorKind::Credentials,
+                    format!("cannot read {what} file {path:?}: {e}"),
+                )
+            }),
         }
     }
 }
@@ -150,7 +154,9 @@ impl Config {
     }
 
     /// A config from key/value pairs applied in order; the first bad pair is the error.
-    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self> {
         let mut c = Config::new();
         for (k, v) in pairs {
             c.set(k.as_ref(), v.as_ref())?;
@@ -214,7 +220,12 @@ impl Config {
                 }
             }
             "close_timeout_ms" => self.close_timeout = millis(key, v, 0, 3_600_000)?,
-            _ => return Err(Error::new(ErrorKind::UnknownConfigKey, format!("unknown configuration key {key:?}"))),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::UnknownConfigKey,
+                    format!("unknown configuration key {key:?}"),
+                ))
+            }
         }
         Ok(())
     }
@@ -259,7 +270,10 @@ impl Config {
 
 fn invalid(key: &str, value: &str, expected: &str) -> Error {
     let shown: String = value.chars().take(40).collect();
-    Error::new(ErrorKind::InvalidConfigValue, format!("{key}: {shown:?} is not valid; expected {expected}"))
+    Error::new(
+        ErrorKind::InvalidConfigValue,
+        format!("{key}: {shown:?} is not valid; expected {expected}"),
+    )
 }
 
 fn non_empty(v: &str) -> Option<String> {
@@ -298,7 +312,10 @@ fn pem_text(key: &str, value: &str) -> Result<Option<Pem>> {
         return Ok(None);
     }
     if !value.contains("-----BEGIN ") {
-        return Err(Error::new(ErrorKind::InvalidConfigValue, format!("{key}: value is not PEM text")));
+        return Err(Error::new(
+            ErrorKind::InvalidConfigValue,
+            format!("{key}: value is not PEM text"),
+        ));
     }
     Ok(Some(Pem::Text(value.to_owned())))
 }

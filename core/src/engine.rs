@@ -92,7 +92,8 @@ impl Engine {
         }
         let now = now_epoch_secs();
         if out.iter().any(|j| j.is_expired(now)) {
-            let (expired, keep): (Vec<Job>, Vec<Job>) = out.drain(..).partition(|j| j.is_expired(now));
+            let (expired, keep): (Vec<Job>, Vec<Job>) =
+                out.drain(..).partition(|j| j.is_expired(now));
             *out = keep;
             self.settle_jobs(expired, Job::expired);
         }
@@ -114,11 +115,15 @@ impl Engine {
     }
 
     /// Settles jobs, each turned into its outcome by `f`.
-    pub(crate) fn settle_jobs(&self, jobs: impl IntoIterator<Item = Job>, f: impl Fn(Job) -> Outcome) {
-        let outcomes: Vec<(Instant, Outcome)> = jobs.into_iter().map(|j| (j.pushed_at, f(j))).collect();
+    pub(crate) fn settle_jobs(
+        &self,
+        jobs: impl IntoIterator<Item = Job>,
+        f: impl Fn(Job) -> Outcome,
+    ) {
+        let outcomes: Vec<(Instant, Outcome)> =
+            jobs.into_iter().map(|j| (j.pushed_at, f(j))).collect();
         self.ledger.settle(outcomes);
     }
-
 
     /// Puts jobs back on the retry queue, in order. `possible_duplicates` says whether the
     /// server may already have processed them (they are counted).

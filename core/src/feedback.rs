@@ -11,7 +11,13 @@ use crate::tls::{client_config, TlsConn};
 pub fn fetch_feedback(config: &Config) -> Result<Vec<FeedbackTuple>> {
     let tls = client_config(config, &[])?;
     let (host, port) = (config.feedback_host(), config.feedback_port());
-    let conn = TlsConn::connect(&tls, &host, port, config.connect_timeout, config.write_timeout)?;
+    let conn = TlsConn::connect(
+        &tls,
+        &host,
+        port,
+        config.connect_timeout,
+        config.write_timeout,
+    )?;
     conn.set_read_timeout(config.connect_timeout)
         .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
     let mut raw = vec![0u8; 16 * 1024];
@@ -22,8 +28,18 @@ pub fn fetch_feedback(config: &Config) -> Result<Vec<FeedbackTuple>> {
             Ok(false) => break,
             // A peer that closes the TCP stream without close_notify still ends the list.
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(e) => return Err(Error::new(ErrorKind::Io, format!("feedback {host}:{port}: {e}"))),
+            Err(e) => {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!("feedback {host}:{port}: {e}"),
+                ))
+            }
         }
     }
-    decode_feedback(&data).map_err(|at| Error::new(ErrorKind::Protocol, format!("truncated feedback tuple at byte {at}")))
+    decode_feedback(&data).map_err(|at| {
+        Error::new(
+            ErrorKind::Protocol,
+            format!("truncated feedback tuple at byte {at}"),
+        )
+    })
 }

@@ -21,7 +21,12 @@ impl Job {
     }
 
     /// Consumes the job into its outcome.
-    pub(crate) fn into_outcome(self, kind: OutcomeKind, status: u16, reason: impl Into<String>) -> Outcome {
+    pub(crate) fn into_outcome(
+        self,
+        kind: OutcomeKind,
+        status: u16,
+        reason: impl Into<String>,
+    ) -> Outcome {
         Outcome {
             id: self.id,
             kind,
@@ -50,10 +55,17 @@ impl Job {
     }
 
     pub(crate) fn expired(self) -> Outcome {
-        self.into_outcome(OutcomeKind::Expired, 0, "expiry passed before it could be sent")
+        self.into_outcome(
+            OutcomeKind::Expired,
+            0,
+            "expiry passed before it could be sent",
+        )
     }
 }
 
 pub(crate) fn now_epoch_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }

@@ -120,7 +120,8 @@ impl Ledger {
             }
             fresh += 1;
             self.count(&outcome);
-            self.stats.record_latency(now.saturating_duration_since(pushed_at));
+            self.stats
+                .record_latency(now.saturating_duration_since(pushed_at));
             if !s.waiters.is_empty() {
                 if let Some(slot) = s.waiters.get_mut(&outcome.id) {
                     *slot = Some(outcome.clone());
@@ -225,7 +226,6 @@ impl Ledger {
         }
     }
 
-
     /// Takes up to `max` queued reports, waiting until `deadline` for the first one.
     pub(crate) fn take_reports(&self, max: usize, deadline: Option<Instant>) -> Vec<Outcome> {
         let mut s = self.state.lock();
@@ -242,11 +242,13 @@ impl Ledger {
         std::mem::take(&mut self.state.lock().failed)
     }
 
-
     /// Waits on the condvar; true when the deadline has passed.
     fn wait(&self, s: &mut parking_lot::MutexGuard<'_, State>, deadline: Option<Instant>) -> bool {
         match deadline {
-            Some(d) => Instant::now() >= d || self.changed.wait_until(s, d).timed_out() && Instant::now() >= d,
+            Some(d) => {
+                Instant::now() >= d
+                    || self.changed.wait_until(s, d).timed_out() && Instant::now() >= d
+            }
             None => {
                 self.changed.wait(s);
                 false
@@ -261,7 +263,11 @@ impl Ledger {
 }
 
 fn is_settled(s: &State, id: u64) -> bool {
-    id < s.base || s.settled.get((id - s.base) as usize).copied().unwrap_or(false)
+    id < s.base
+        || s.settled
+            .get((id - s.base) as usize)
+            .copied()
+            .unwrap_or(false)
 }
 
 /// Marks `id` settled; false if it already was (or was never handed out).

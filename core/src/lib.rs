@@ -6,24 +6,24 @@
 
 pub mod binary;
 pub mod config;
-pub mod error;
 mod engine;
+pub mod error;
 mod feedback;
+pub mod http2;
 mod job;
 mod ledger;
+pub mod mock;
+pub mod notification;
 pub mod outcome;
 mod pusher;
 pub mod stats;
 mod tls;
-pub mod http2;
-pub mod mock;
-pub mod notification;
 
 pub use binary::codec::FeedbackTuple;
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
 pub use feedback::fetch_feedback;
+pub use notification::{Notification, NotificationBuilder};
 pub use outcome::{Outcome, OutcomeKind};
 pub use pusher::{CloseSummary, Pusher};
 pub use stats::Stats;
-pub use notification::{Notification, NotificationBuilder};

@@ -14,8 +14,16 @@ pub const VOIP_PAYLOAD_MAX: usize = 5120;
 pub const COLLAPSE_ID_MAX: usize = 64;
 /// Push types the HTTP/2 API accepts in `apns-push-type`.
 pub const PUSH_TYPES: [&str; 10] = [
-    "alert", "background", "location", "voip", "complication", "fileprovider", "mdm",
-    "liveactivity", "pushtotalk", "widgets",
+    "alert",
+    "background",
+    "location",
+    "voip",
+    "complication",
+    "fileprovider",
+    "mdm",
+    "liveactivity",
+    "pushtotalk",
+    "widgets",
 ];
 
 /// An immutable, validated notification. Cheap to move; clone copies token and payload.
@@ -35,7 +43,10 @@ pub struct Notification {
 impl Notification {
     /// A notification from a hex token and a JSON object payload, with default options.
     pub fn new(token_hex: &str, payload_json: &str) -> Result<Self> {
-        Notification::builder().token_hex(token_hex).payload_json(payload_json).build()
+        Notification::builder()
+            .token_hex(token_hex)
+            .payload_json(payload_json)
+            .build()
     }
 
     pub fn builder() -> NotificationBuilder {
@@ -155,9 +166,8 @@ impl NotificationBuilder {
     }
     /// A top-level custom key whose value is JSON text (`"42"`, `"\"text\""`, `"{...}"`).
     pub fn custom_json(mut self, key: &str, value_json: &str) -> Self {
-        let value = serde_json::from_str(value_json).map_err(|e| {
-            Error::new(ErrorKind::InvalidJson, format!("custom key {key:?}: {e}"))
-        });
+        let value = serde_json::from_str(value_json)
+            .map_err(|e| Error::new(ErrorKind::InvalidJson, format!("custom key {key:?}: {e}")));
         self.custom.push((key.to_owned(), value));
         self
     }
@@ -211,7 +221,10 @@ impl NotificationBuilder {
         let push_type = self.push_type;
         if let Some(t) = &push_type {
             if !PUSH_TYPES.contains(&t.as_str()) {
-                return Err(Error::new(ErrorKind::InvalidArgument, format!("unknown push type {t:?}")));
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("unknown push type {t:?}"),
+                ));
             }
         }
         let payload = match self.payload_json {
@@ -221,28 +234,44 @@ impl NotificationBuilder {
             }
             None => build_payload(self.aps, self.alert, self.custom)?,
         };
-        let limit = if push_type.as_deref() == Some("voip") { VOIP_PAYLOAD_MAX } else { HTTP2_PAYLOAD_MAX };
+        let limit = if push_type.as_deref() == Some("voip") {
+            VOIP_PAYLOAD_MAX
+        } else {
+            HTTP2_PAYLOAD_MAX
+        };
         check_payload_len(payload.len(), limit)?;
         let priority = self.priority.unwrap_or(10);
         if ![10, 5, 1].contains(&priority) {
-            return Err(Error::new(ErrorKind::InvalidArgument, format!("priority must be 10, 5 or 1, not {priority}")));
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("priority must be 10, 5 or 1, not {priority}"),
+            ));
         }
         if let Some(c) = &self.collapse_id {
             if c.len() > COLLAPSE_ID_MAX {
                 return Err(Error::new(
                     ErrorKind::InvalidArgument,
-                    format!("collapse id is {} bytes, the limit is {COLLAPSE_ID_MAX}", c.len()),
+                    format!(
+                        "collapse id is {} bytes, the limit is {COLLAPSE_ID_MAX}",
+                        c.len()
+                    ),
                 ));
             }
         }
         if let Some(id) = &self.apns_id {
             if !is_uuid(id) {
-                return Err(Error::new(ErrorKind::InvalidArgument, format!("apns-id {id:?} is not a UUID")));
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("apns-id {id:?} is not a UUID"),
+                ));
             }
         }
         if let Some(topic) = &self.topic {
             if topic.is_empty() || topic.bytes().any(|b| b.is_ascii_control()) {
-                return Err(Error::new(ErrorKind::InvalidArgument, format!("invalid topic {topic:?}")));
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("invalid topic {topic:?}"),
+                ));
             }
         }
         Ok(Notification {
@@ -271,7 +300,10 @@ fn build_payload(
     root.insert("aps".into(), serde_json::Value::Object(aps));
     for (key, value) in custom {
         if key == "aps" {
-            return Err(Error::new(ErrorKind::InvalidArgument, "custom key \"aps\" is reserved"));
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "custom key \"aps\" is reserved",
+            ));
         }
         root.insert(key, value?);
     }
@@ -294,7 +326,10 @@ pub(crate) fn check_payload_len(len: usize, limit: usize) -> Result<()> {
     if len <= limit {
         Ok(())
     } else {
-        Err(Error::new(ErrorKind::PayloadTooLarge, format!("payload is {len} bytes; the limit is {limit}")))
+        Err(Error::new(
+            ErrorKind::PayloadTooLarge,
+            format!("payload is {len} bytes; the limit is {limit}"),
+        ))
     }
 }
 
@@ -302,24 +337,38 @@ pub(crate) fn check_payload_len(len: usize, limit: usize) -> Result<()> {
 pub(crate) fn validate_json_object(json: &[u8]) -> Result<()> {
     let first = json.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
-        return Err(Error::new(ErrorKind::InvalidJson, "payload must be a JSON object"));
+        return Err(Error::new(
+            ErrorKind::InvalidJson,
+            "payload must be a JSON object",
+        ));
     }
     serde_json::from_slice::<serde::de::IgnoredAny>(json)
         .map(|_| ())
-        .map_err(|e| Error::new(ErrorKind::InvalidJson, format!("payload is not valid JSON: {e}")))
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidJson,
+                format!("payload is not valid JSON: {e}"),
+            )
+        })
 }
 
 /// Decodes hex (either case, no separators) into bytes.
 pub fn hex_decode(hex: &str) -> Result<Vec<u8>> {
     let bytes = hex.as_bytes();
     if bytes.len() % 2 != 0 {
-        return Err(Error::new(ErrorKind::BadToken, format!("token hex has odd length {}", bytes.len())));
+        return Err(Error::new(
+            ErrorKind::BadToken,
+            format!("token hex has odd length {}", bytes.len()),
+        ));
     }
     let nibble = |c: u8, at: usize| match c {
         b'0'..=b'9' => Ok(c - b'0'),
         b'a'..=b'f' => Ok(c - b'a' + 10),
         b'A'..=b'F' => Ok(c - b'A' + 10),
-        _ => Err(Error::new(ErrorKind::BadToken, format!("token has a non-hex character at position {at}"))),
+        _ => Err(Error::new(
+            ErrorKind::BadToken,
+            format!("token has a non-hex character at position {at}"),
+        )),
     };
     bytes
         .chunks_exact(2)

@@ -47,10 +47,17 @@ impl Pusher {
         let threads = match engine.config.protocol {
             Protocol::Binary => start_binary(&engine)?,
             Protocol::Http2 => {
-                return Err(Error::new(ErrorKind::InvalidConfigValue, "protocol http2 is not available in this build yet"))
+                return Err(Error::new(
+                    ErrorKind::InvalidConfigValue,
+                    "protocol http2 is not available in this build yet",
+                ))
             }
         };
-        Ok(Pusher { engine, threads: Mutex::new(threads), closed: AtomicBool::new(false) })
+        Ok(Pusher {
+            engine,
+            threads: Mutex::new(threads),
+            closed: AtomicBool::new(false),
+        })
     }
 
     /// Validates against this pusher's protocol, enqueues, and returns the id at once.
@@ -61,8 +68,14 @@ impl Pusher {
     }
 
     /// Enqueues many; stops at the first error, returning it (earlier ones stay queued).
-    pub fn push_many(&self, notifications: impl IntoIterator<Item = Notification>) -> Result<Vec<u64>> {
-        notifications.into_iter().map(|n| self.push_async(n)).collect()
+    pub fn push_many(
+        &self,
+        notifications: impl IntoIterator<Item = Notification>,
+    ) -> Result<Vec<u64>> {
+        notifications
+            .into_iter()
+            .map(|n| self.push_async(n))
+            .collect()
     }
 
     /// Enqueues and waits until the notification is written (or has an outcome already).
@@ -72,15 +85,27 @@ impl Pusher {
         if self.engine.ledger.wait_written(id, deadline(timeout)) {
             Ok(id)
         } else {
-            Err(Error::new(ErrorKind::Timeout, format!("notification {id} was not written in time")))
+            Err(Error::new(
+                ErrorKind::Timeout,
+                format!("notification {id} was not written in time"),
+            ))
         }
     }
 
     /// Enqueues and waits for the final outcome (binary: a flush marker or the error window).
-    pub fn ensure_push(&self, notification: Notification, timeout: Option<Duration>) -> Result<Outcome> {
+    pub fn ensure_push(
+        &self,
+        notification: Notification,
+        timeout: Option<Duration>,
+    ) -> Result<Outcome> {
         let id = self.enqueue(notification, true, false)?;
         let outcome = self.flushing(|| self.engine.ledger.wait_outcome(id, deadline(timeout)));
-        outcome.ok_or_else(|| Error::new(ErrorKind::Timeout, format!("notification {id} has no outcome yet")))
+        outcome.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Timeout,
+                format!("notification {id} has no outcome yet"),
+            )
+        })
     }
 
     /// Waits until every notification pushed before this call has its final outcome.
@@ -89,12 +114,19 @@ impl Pusher {
         if self.flushing(|| self.engine.ledger.wait_settled(target, deadline(timeout))) {
             Ok(())
         } else {
-            Err(Error::new(ErrorKind::Timeout, "some notifications have no outcome yet"))
+            Err(Error::new(
+                ErrorKind::Timeout,
+                "some notifications have no outcome yet",
+            ))
         }
     }
 
     /// Runs `f`, then `ensure_delivery(timeout)`; the block form of ensure_delivery.
-    pub fn delivery<R>(&self, timeout: Option<Duration>, f: impl FnOnce(&Pusher) -> R) -> Result<R> {
+    pub fn delivery<R>(
+        &self,
+        timeout: Option<Duration>,
+        f: impl FnOnce(&Pusher) -> R,
+    ) -> Result<R> {
         let r = f(self);
         self.ensure_delivery(timeout).map(|_| r)
     }
@@ -117,14 +149,21 @@ impl Pusher {
 
     /// Takes up to `max` queued outcome reports, waiting up to `timeout` for the first.
     pub fn poll_outcomes(&self, max: usize, timeout: Duration) -> Vec<Outcome> {
-        self.engine.ledger.take_reports(max, Some(Instant::now() + timeout))
+        self.engine
+            .ledger
+            .take_reports(max, Some(Instant::now() + timeout))
     }
 
     /// A snapshot of every counter.
     pub fn stats(&self) -> Stats {
         let e = &self.engine;
         let queued = (e.send_rx.len() + e.retry_rx.len()) as u64;
-        let in_flight = e.live.iter().filter_map(|l| l.lock().clone()).map(|c| c.in_flight() as u64).sum();
+        let in_flight = e
+            .live
+            .iter()
+            .filter_map(|l| l.lock().clone())
+            .map(|c| c.in_flight() as u64)
+            .sum();
         e.stats.snapshot(queued, in_flight)
     }
 
@@ -156,17 +195,28 @@ impl Pusher {
         self.join_threads(end);
         let queued = e.drain_queues();
         let cancelled = queued.len() as u64;
-        e.settle_jobs(queued, |j| j.into_outcome(OutcomeKind::Cancelled, 0, "pusher closed before it was sent"));
+        e.settle_jobs(queued, |j| {
+            j.into_outcome(
+                OutcomeKind::Cancelled,
+                0,
+                "pusher closed before it was sent",
+            )
+        });
         let mut unconfirmed = 0;
         for live in &e.live {
             if let Some(conn) = live.lock().take() {
                 let jobs = conn.take_unsettled();
                 unconfirmed += jobs.len() as u64;
-                e.settle_jobs(jobs, |j| j.failed(ErrorKind::Closed, "pusher closed before it was confirmed"));
+                e.settle_jobs(jobs, |j| {
+                    j.failed(ErrorKind::Closed, "pusher closed before it was confirmed")
+                });
             }
         }
         e.ledger.wake_all();
-        CloseSummary { cancelled, unconfirmed }
+        CloseSummary {
+            cancelled,
+            unconfirmed,
+        }
     }
 
     fn join_threads(&self, end: Instant) {
@@ -190,7 +240,12 @@ impl Pusher {
         r
     }
 
-    fn enqueue(&self, notification: Notification, wait_outcome: bool, wait_written: bool) -> Result<u64> {
+    fn enqueue(
+        &self,
+        notification: Notification,
+        wait_outcome: bool,
+        wait_written: bool,
+    ) -> Result<u64> {
         let e = &self.engine;
         match e.config.protocol {
             Protocol::Binary => binary::check_notification(e, &notification)?,
@@ -202,16 +257,32 @@ impl Pusher {
         result
     }
 
-    fn enqueue_counted(&self, notification: Notification, wait_outcome: bool, wait_written: bool) -> Result<u64> {
+    fn enqueue_counted(
+        &self,
+        notification: Notification,
+        wait_outcome: bool,
+        wait_written: bool,
+    ) -> Result<u64> {
         let e = &self.engine;
         let id = e.ledger.open(wait_outcome, wait_written)?;
-        let mut job = Job { id, notification, attempts: 1, pushed_at: Instant::now() };
+        let mut job = Job {
+            id,
+            notification,
+            attempts: 1,
+            pushed_at: Instant::now(),
+        };
         if !e.config.block_when_full {
             return match e.send_tx.try_send(job) {
                 Ok(()) => Ok(id),
                 Err(_) => {
                     e.ledger.withdraw(id);
-                    Err(Error::new(ErrorKind::QueueFull, format!("send queue is full ({} notifications)", e.config.queue_capacity)))
+                    Err(Error::new(
+                        ErrorKind::QueueFull,
+                        format!(
+                            "send queue is full ({} notifications)",
+                            e.config.queue_capacity
+                        ),
+                    ))
                 }
             };
         }
@@ -220,7 +291,13 @@ impl Pusher {
                 Ok(()) => return Ok(id),
                 Err(SendTimeoutError::Timeout(j)) | Err(SendTimeoutError::Disconnected(j)) => {
                     if e.stopping() {
-                        e.settle_jobs([j], |j| j.into_outcome(OutcomeKind::Cancelled, 0, "pusher closed before it was queued"));
+                        e.settle_jobs([j], |j| {
+                            j.into_outcome(
+                                OutcomeKind::Cancelled,
+                                0,
+                                "pusher closed before it was queued",
+                            )
+                        });
                         return Ok(id);
                     }
                     job = j;
@@ -244,7 +321,7 @@ fn deadline(timeout: Option<Duration>) -> Option<Instant> {
 fn start_binary(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {
     let tls = crate::tls::client_config(&engine.config, &[])?;
     let conns = (0..engine.config.connections)
-        .map(|_| BinaryConn::connect(engine, &tls))
+        .map(|_| BinaryConn::connect(engine, &tls, engine.config.max_in_flight))
         .collect::<Result<Vec<_>>>()?;
     let mut threads = Vec::new();
     for (slot, conn) in conns.into_iter().enumerate() {
@@ -252,7 +329,12 @@ fn start_binary(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {
         let handle = std::thread::Builder::new()
             .name(format!("apns-write-{slot}"))
             .spawn(move || binary::run_slot(engine, slot, tls, conn))
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start a connection thread: {e}")))?;
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot start a connection thread: {e}"),
+                )
+            })?;
         threads.push(handle);
     }
     Ok(threads)

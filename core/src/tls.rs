@@ -21,12 +21,18 @@ pub(crate) fn client_config(config: &Config, alpn: &[&[u8]]) -> Result<Arc<Clien
         let pem = ca.load("CA")?;
         let mut added = 0;
         for cert in CertificateDer::pem_slice_iter(&pem) {
-            let cert = cert.map_err(|e| Error::new(ErrorKind::Credentials, format!("CA PEM: {e}")))?;
-            roots.add(cert).map_err(|e| Error::new(ErrorKind::Credentials, format!("CA certificate: {e}")))?;
+            let cert =
+                cert.map_err(|e| Error::new(ErrorKind::Credentials, format!("CA PEM: {e}")))?;
+            roots
+                .add(cert)
+                .map_err(|e| Error::new(ErrorKind::Credentials, format!("CA certificate: {e}")))?;
             added += 1;
         }
         if added == 0 {
-            return Err(Error::new(ErrorKind::Credentials, "CA PEM holds no certificate"));
+            return Err(Error::new(
+                ErrorKind::Credentials,
+                "CA PEM holds no certificate",
+            ));
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -37,9 +43,12 @@ pub(crate) fn client_config(config: &Config, alpn: &[&[u8]]) -> Result<Arc<Clien
     let mut tls = match (&config.cert, &config.key) {
         (Some(cert), Some(key)) => {
             let (chain, key) = load_identity(&cert.load("certificate")?, &key.load("key")?)?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| Error::new(ErrorKind::Credentials, format!("client certificate/key: {e}")))?
+            builder.with_client_auth_cert(chain, key).map_err(|e| {
+                Error::new(
+                    ErrorKind::Credentials,
+                    format!("client certificate/key: {e}"),
+                )
+            })?
         }
         (None, None) => builder.with_no_client_auth(),
         _ => {
@@ -53,15 +62,25 @@ pub(crate) fn client_config(config: &Config, alpn: &[&[u8]]) -> Result<Arc<Clien
     Ok(Arc::new(tls))
 }
 
-fn load_identity(cert_pem: &[u8], key_pem: &[u8]) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+fn load_identity(
+    cert_pem: &[u8],
+    key_pem: &[u8],
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
     let chain = CertificateDer::pem_slice_iter(cert_pem)
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::new(ErrorKind::Credentials, format!("certificate PEM: {e}")))?;
     if chain.is_empty() {
-        return Err(Error::new(ErrorKind::Credentials, "certificate PEM holds no certificate"));
+        return Err(Error::new(
+            ErrorKind::Credentials,
+            "certificate PEM holds no certificate",
+        ));
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem)
-        .map_err(|_| Error::new(ErrorKind::Credentials, "key PEM holds no usable private key (PKCS#8, PKCS#1 or SEC1)"))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| {
+        Error::new(
+            ErrorKind::Credentials,
+            "key PEM holds no usable private key (PKCS#8, PKCS#1 or SEC1)",
+        )
+    })?;
     Ok((chain, key))
 }
 
@@ -87,7 +106,12 @@ impl TlsConn {
     ) -> Result<TlsConn> {
         let addrs: Vec<_> = (host, port)
             .to_socket_addrs()
-            .map_err(|e| Error::new(ErrorKind::Connect, format!("cannot resolve {host}:{port}: {e}")))?
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Connect,
+                    format!("cannot resolve {host}:{port}: {e}"),
+                )
+            })?
             .collect();
         let mut last = None;
         let mut sock = None;
@@ -101,26 +125,42 @@ impl TlsConn {
             }
         }
         let mut sock = sock.ok_or_else(|| {
-            let why = last.map(|e| e.to_string()).unwrap_or_else(|| "no address".into());
-            Error::new(ErrorKind::Connect, format!("cannot connect to {host}:{port}: {why}"))
+            let why = last
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "no address".into());
+            Error::new(
+                ErrorKind::Connect,
+                format!("cannot connect to {host}:{port}: {why}"),
+            )
         })?;
         let io = |e: std::io::Error| Error::new(ErrorKind::Connect, format!("{host}:{port}: {e}"));
         sock.set_nodelay(true).map_err(io)?;
         sock.set_read_timeout(Some(connect_timeout)).map_err(io)?;
         sock.set_write_timeout(Some(write_timeout)).map_err(io)?;
-        let name = ServerName::try_from(host.to_owned())
-            .map_err(|_| Error::new(ErrorKind::InvalidConfigValue, format!("host {host:?} is not a valid server name")))?;
-        let mut conn = ClientConnection::new(tls.clone(), name).map_err(|e| Error::new(ErrorKind::Tls, e.to_string()))?;
+        let name = ServerName::try_from(host.to_owned()).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidConfigValue,
+                format!("host {host:?} is not a valid server name"),
+            )
+        })?;
+        let mut conn = ClientConnection::new(tls.clone(), name)
+            .map_err(|e| Error::new(ErrorKind::Tls, e.to_string()))?;
         while conn.is_handshaking() {
-            conn.complete_io(&mut sock).map_err(|e| handshake_error(host, port, e))?;
+            conn.complete_io(&mut sock)
+                .map_err(|e| handshake_error(host, port, e))?;
         }
         // Flush anything the handshake left (client Finished under TLS 1.3).
         while conn.wants_write() {
-            conn.write_tls(&mut sock).map_err(|e| handshake_error(host, port, e))?;
+            conn.write_tls(&mut sock)
+                .map_err(|e| handshake_error(host, port, e))?;
         }
         conn.set_buffer_limit(None);
         let input = sock.try_clone().map_err(io)?;
-        Ok(TlsConn { tls: Mutex::new(conn), out: Mutex::new(sock), input })
+        Ok(TlsConn {
+            tls: Mutex::new(conn),
+            out: Mutex::new(sock),
+            input,
+        })
     }
 
     /// The negotiated ALPN protocol.
@@ -194,7 +234,11 @@ impl TlsConn {
 }
 
 fn handshake_error(host: &str, port: u16, e: std::io::Error) -> Error {
-    let kind = if e.get_ref().map(|inner| inner.is::<rustls::Error>()).unwrap_or(false) {
+    let kind = if e
+        .get_ref()
+        .map(|inner| inner.is::<rustls::Error>())
+        .unwrap_or(false)
+    {
         ErrorKind::Tls
     } else {
         match e.kind() {
@@ -202,5 +246,8 @@ fn handshake_error(host: &str, port: u16, e: std::io::Error) -> Error {
             _ => ErrorKind::Connect,
         }
     };
-    Error::new(kind, format!("TLS handshake with {host}:{port} failed: {e}"))
+    Error::new(
+        kind,
+        format!("TLS handshake with {host}:{port} failed: {e}"),
+    )
 }

@@ -61,7 +61,13 @@ pub enum Format {
 }
 
 /// Appends a command 1 (enhanced) notification: 45 + payload bytes with a 32-byte token.
-pub fn encode_enhanced(buf: &mut Vec<u8>, identifier: u32, expiry: u32, token: &[u8], payload: &[u8]) {
+pub fn encode_enhanced(
+    buf: &mut Vec<u8>,
+    identifier: u32,
+    expiry: u32,
+    token: &[u8],
+    payload: &[u8],
+) {
     buf.reserve(11 + token.len() + payload.len());
     buf.push(CMD_ENHANCED);
     buf.extend_from_slice(&identifier.to_be_bytes());
@@ -115,9 +121,10 @@ impl ErrorResponse {
     /// Decodes one error-response; `None` unless `bytes` is exactly 6 bytes starting with 8.
     pub fn decode(bytes: &[u8]) -> Option<ErrorResponse> {
         match bytes {
-            [CMD_ERROR, status, a, b, c, d] => {
-                Some(ErrorResponse { status: *status, identifier: u32::from_be_bytes([*a, *b, *c, *d]) })
-            }
+            [CMD_ERROR, status, a, b, c, d] => Some(ErrorResponse {
+                status: *status,
+                identifier: u32::from_be_bytes([*a, *b, *c, *d]),
+            }),
             _ => None,
         }
     }
@@ -151,7 +158,10 @@ pub fn decode_feedback(mut bytes: &[u8]) -> Result<Vec<FeedbackTuple>, usize> {
         let timestamp = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
         let len = u16::from_be_bytes([bytes[4], bytes[5]]) as usize;
         let token = bytes.get(6..6 + len).ok_or(offset)?;
-        out.push(FeedbackTuple { timestamp, token: token.to_vec() });
+        out.push(FeedbackTuple {
+            timestamp,
+            token: token.to_vec(),
+        });
         bytes = &bytes[6 + len..];
     }
     Ok(out)
@@ -182,12 +192,17 @@ pub struct DecodeError {
 /// Decodes one request from the front of `bytes`. `Ok(None)` means "need more bytes";
 /// `Ok(Some((request, consumed)))` a complete request; `Err` an unparseable one.
 pub fn decode_request(bytes: &[u8]) -> Result<Option<(Request, usize)>, DecodeError> {
-    let Some(&command) = bytes.first() else { return Ok(None) };
+    let Some(&command) = bytes.first() else {
+        return Ok(None);
+    };
     match command {
         CMD_SIMPLE => decode_simple(bytes),
         CMD_ENHANCED => decode_enhanced(bytes),
         CMD_FRAME => decode_frame(bytes),
-        _ => Err(DecodeError { status: status::PROCESSING_ERROR, identifier: 0 }),
+        _ => Err(DecodeError {
+            status: status::PROCESSING_ERROR,
+            identifier: 0,
+        }),
     }
 }
 
@@ -255,20 +270,35 @@ fn decode_frame(b: &[u8]) -> Result<Option<(Request, usize)>, DecodeError> {
     }
     let flen = be32(b, 1) as usize;
     if flen > FRAME_MAX {
-        return Err(DecodeError { status: status::INVALID_PAYLOAD_SIZE, identifier: 0 });
+        return Err(DecodeError {
+            status: status::INVALID_PAYLOAD_SIZE,
+            identifier: 0,
+        });
     }
     if b.len() < 5 + flen {
         return Ok(None);
     }
-    let mut req = Request { command: CMD_FRAME, identifier: 0, expiry: 0, priority: 10, token: vec![], payload: vec![] };
+    let mut req = Request {
+        command: CMD_FRAME,
+        identifier: 0,
+        expiry: 0,
+        priority: 10,
+        token: vec![],
+        payload: vec![],
+    };
     let mut items = &b[5..5 + flen];
-    let protocol_error = |id| DecodeError { status: status::PROCESSING_ERROR, identifier: id };
+    let protocol_error = |id| DecodeError {
+        status: status::PROCESSING_ERROR,
+        identifier: id,
+    };
     while !items.is_empty() {
         if items.len() < 3 {
             return Err(protocol_error(req.identifier));
         }
         let (id, len) = (items[0], be16(items, 1));
-        let data = items.get(3..3 + len).ok_or(protocol_error(req.identifier))?;
+        let data = items
+            .get(3..3 + len)
+            .ok_or(protocol_error(req.identifier))?;
         match (id, len) {
             (ITEM_TOKEN, _) => req.token = data.to_vec(),
             (ITEM_PAYLOAD, _) => req.payload = data.to_vec(),

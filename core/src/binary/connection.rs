@@ -23,6 +23,10 @@ const TICK: Duration = Duration::from_millis(20);
 
 pub(crate) struct BinaryConn {
     tls: TlsConn,
+    /// Most unsettled notifications this connection may hold before it writes a marker.
+    window: usize,
+    /// Set when the connection died with no error-response.
+    lost: AtomicBool,
     history: Mutex<History>,
     /// Signalled whenever the history shrinks or the connection dies.
     changed: Condvar,
@@ -42,13 +46,30 @@ impl LiveConn for BinaryConn {
 }
 
 impl BinaryConn {
-    pub(crate) fn connect(engine: &Engine, tls: &Arc<ClientConfig>) -> Result<Arc<BinaryConn>> {
+    pub(crate) fn connect(
+        engine: &Engine,
+        tls: &Arc<ClientConfig>,
+        window: usize,
+    ) -> Result<Arc<BinaryConn>> {
         let c = &engine.config;
-        let result = TlsConn::connect(tls, &c.gateway_host(), c.gateway_port(), c.connect_timeout, c.write_timeout);
+        let result = TlsConn::connect(
+            tls,
+            &c.gateway_host(),
+            c.gateway_port(),
+            c.connect_timeout,
+            c.write_timeout,
+        );
         match result {
             Ok(tls) => {
                 Counters::add(&engine.stats.connects, 1);
-                Ok(Arc::new(BinaryConn { tls, history: Mutex::default(), changed: Condvar::new(), dead: AtomicBool::new(false) }))
+                Ok(Arc::new(BinaryConn {
+                    tls,
+                    window,
+                    lost: AtomicBool::new(false),
+                    history: Mutex::default(),
+                    changed: Condvar::new(),
+                    dead: AtomicBool::new(false),
+                }))
             }
             Err(e) => {
                 Counters::add(&engine.stats.connect_failures, 1);
@@ -69,13 +90,26 @@ impl BinaryConn {
 }
 
 /// Runs a slot until the pusher stops: serve the connection, replace it when it dies.
-pub(crate) fn run_slot(engine: Arc<Engine>, slot: usize, tls: Arc<ClientConfig>, mut conn: Arc<BinaryConn>) {
+///
+/// The slot's in-flight window starts at `max_in_flight`. A connection lost with no verdict
+/// halves it (down to 1), one that ended with an error-response doubles it: a server that drops
+/// connections after K notifications is met with windows below K, each closed by a marker, so
+/// every connection confirms progress instead of replaying the same head forever.
+pub(crate) fn run_slot(
+    engine: Arc<Engine>,
+    slot: usize,
+    tls: Arc<ClientConfig>,
+    mut conn: Arc<BinaryConn>,
+) {
+    let max_window = engine.config.max_in_flight;
     loop {
         *engine.live[slot].lock() = Some(conn.clone() as Arc<dyn LiveConn>);
         engine.connected.fetch_add(1, Relaxed);
         let reader = {
             let (engine, conn) = (engine.clone(), conn.clone());
-            std::thread::Builder::new().name(format!("apns-read-{slot}")).spawn(move || read_loop(&engine, &conn))
+            std::thread::Builder::new()
+                .name(format!("apns-read-{slot}"))
+                .spawn(move || read_loop(&engine, &conn))
         };
         match reader {
             Ok(handle) => {
@@ -92,7 +126,12 @@ pub(crate) fn run_slot(engine: Arc<Engine>, slot: usize, tls: Arc<ClientConfig>,
         // Anything a dying connection left unsettled (e.g. the reader could not start).
         let left = conn.history.lock().close_and_take();
         engine.replay(left, true);
-        match reconnect(&engine, slot, &tls) {
+        let window = if conn.lost.load(Relaxed) {
+            (conn.window / 2).max(1)
+        } else {
+            conn.window.saturating_mul(2).min(max_window)
+        };
+        match reconnect(&engine, slot, &tls, window) {
             Some(next) => {
                 Counters::add(&engine.stats.reconnects, 1);
                 conn = next;
@@ -104,7 +143,12 @@ pub(crate) fn run_slot(engine: Arc<Engine>, slot: usize, tls: Arc<ClientConfig>,
 
 /// Connects again with exponential backoff and jitter. While no slot is connected and
 /// `max_attempts` consecutive attempts failed, queued notifications fail with the last error.
-fn reconnect(engine: &Engine, slot: usize, tls: &Arc<ClientConfig>) -> Option<Arc<BinaryConn>> {
+fn reconnect(
+    engine: &Engine,
+    slot: usize,
+    tls: &Arc<ClientConfig>,
+    window: usize,
+) -> Option<Arc<BinaryConn>> {
     let cfg = &engine.config;
     let mut delay = cfg.backoff;
     let mut failures = 0u32;
@@ -112,13 +156,15 @@ fn reconnect(engine: &Engine, slot: usize, tls: &Arc<ClientConfig>) -> Option<Ar
         if engine.stopping() {
             return None;
         }
-        match BinaryConn::connect(engine, tls) {
+        match BinaryConn::connect(engine, tls, window) {
             Ok(conn) => return Some(conn),
             Err(e) => {
                 failures += 1;
                 if failures >= cfg.max_attempts && engine.connected.load(Relaxed) == 0 {
                     let jobs = engine.drain_queues();
-                    engine.settle_jobs(jobs, |j| j.failed(e.kind(), format!("no connection: {}", e.message())));
+                    engine.settle_jobs(jobs, |j| {
+                        j.failed(e.kind(), format!("no connection: {}", e.message()))
+                    });
                 }
             }
         }
@@ -129,14 +175,15 @@ fn reconnect(engine: &Engine, slot: usize, tls: &Arc<ClientConfig>) -> Option<Ar
 
 /// `d` scaled by a factor in [0.5, 1.5).
 fn jitter(d: Duration) -> Duration {
-    let nanos = Instant::now().elapsed().as_nanos() as u64 ^ (std::process::id() as u64).rotate_left(17);
+    let nanos =
+        Instant::now().elapsed().as_nanos() as u64 ^ (std::process::id() as u64).rotate_left(17);
     let r = (nanos.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64 / (1u64 << 24) as f64;
     d.mul_f64(0.5 + r)
 }
 
 fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
     let cfg = &engine.config;
-    let cap = cfg.max_in_flight;
+    let cap = conn.window;
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
     let mut plain = Vec::with_capacity(BATCH * 200);
     let mut scratch = Vec::with_capacity(BATCH * 220);
@@ -167,7 +214,11 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
         }
         let jobs = std::mem::take(&mut batch);
         let n = jobs.len() as u64;
-        let ids: Vec<u64> = if engine.ledger.has_written_waiters() { jobs.iter().map(|j| j.id).collect() } else { Vec::new() };
+        let ids: Vec<u64> = if engine.ledger.has_written_waiters() {
+            jobs.iter().map(|j| j.id).collect()
+        } else {
+            Vec::new()
+        };
         if let Err(jobs) = conn.history.lock().append(jobs, Instant::now()) {
             requeue(engine, jobs);
             return;
@@ -214,7 +265,9 @@ fn write_marker(engine: &Engine, conn: &BinaryConn, plain: &mut Vec<u8>, scratch
 
 fn read_loop(engine: &Engine, conn: &BinaryConn) {
     let window = engine.config.error_timeout;
-    let _ = conn.tls.set_read_timeout((window / 4).clamp(Duration::from_millis(1), TICK));
+    let _ = conn
+        .tls
+        .set_read_timeout((window / 4).clamp(Duration::from_millis(1), TICK));
     let mut raw = vec![0u8; 32 * 1024];
     let mut plain = Vec::new();
     loop {
@@ -223,16 +276,31 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
                 if plain.len() >= codec::ERROR_RESPONSE_LEN {
                     match ErrorResponse::decode(&plain[..codec::ERROR_RESPONSE_LEN]) {
                         Some(resp) => on_error_response(engine, conn, resp),
-                        None => on_lost(engine, conn),
+                        None => on_lost(
+                            engine,
+                            conn,
+                            ErrorKind::Protocol,
+                            "the gateway sent bytes that are not an error-response",
+                        ),
                     }
                     return;
                 }
                 if !open {
-                    on_lost(engine, conn);
+                    on_lost(
+                        engine,
+                        conn,
+                        ErrorKind::Io,
+                        "the gateway closed the connection with no verdict",
+                    );
                     return;
                 }
             }
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
                 if engine.stopping() {
                     return;
                 }
@@ -242,9 +310,15 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
                     engine.settle_jobs(presumed, |j| j.accepted(false));
                 }
             }
-            Err(_) => {
+            Err(e) => {
                 if !engine.stopping() {
-                    on_lost(engine, conn);
+                    // rustls reports TLS failures (alerts, bad records) as InvalidData.
+                    let kind = if e.kind() == std::io::ErrorKind::InvalidData {
+                        ErrorKind::Tls
+                    } else {
+                        ErrorKind::Io
+                    };
+                    on_lost(engine, conn, kind, &format!("connection lost: {e}"));
                 }
                 return;
             }
@@ -256,7 +330,8 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
 /// everything written after it on a new connection.
 fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
     Counters::add(&engine.stats.error_responses, 1);
-    let marker_reply = resp.status == status::MISSING_TOKEN && conn.history.lock().marker_outstanding();
+    let marker_reply =
+        resp.status == status::MISSING_TOKEN && conn.history.lock().marker_outstanding();
     let (found, split) = conn.history.lock().close_and_split(|e| {
         if marker_reply {
             e.job.is_none()
@@ -297,21 +372,29 @@ fn settle_named(engine: &Engine, mut job: Job, st: u8) {
         engine.replay(vec![job], false);
     } else {
         let reason = status::reason(st);
-        engine.settle_jobs([job], |j| j.into_outcome(OutcomeKind::Rejected, st as u16, reason));
+        engine.settle_jobs([job], |j| {
+            j.into_outcome(OutcomeKind::Rejected, st as u16, reason)
+        });
     }
 }
 
 /// The connection died with no error-response: everything unsettled may or may not have been
-/// processed. Replay it (at-least-once, counted); each such replay is an attempt.
-fn on_lost(engine: &Engine, conn: &BinaryConn) {
+/// processed. Replay it (at-least-once, counted). A loss is charged as an attempt only to a
+/// notification that was alone on the wire (window 1): only then can it be the cause.
+fn on_lost(engine: &Engine, conn: &BinaryConn, kind: ErrorKind, why: &str) {
     Counters::add(&engine.stats.connection_losses, 1);
+    conn.lost.store(true, Relaxed);
     let jobs = conn.history.lock().close_and_take();
     conn.kill();
+    if conn.window > 1 {
+        engine.replay(jobs, true);
+        return;
+    }
     let max = engine.config.max_attempts;
     let (give_up, replay): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.attempts >= max);
     engine.settle_jobs(give_up, |j| {
-        let msg = format!("connection lost with no verdict {} times", j.attempts);
-        j.failed(ErrorKind::Io, msg)
+        let msg = format!("{why} (attempt {} of {max})", j.attempts);
+        j.failed(kind, msg)
     });
     let mut replay = replay;
     for job in &mut replay {
@@ -323,11 +406,17 @@ fn on_lost(engine: &Engine, conn: &BinaryConn) {
 
 /// Error for a configuration this protocol cannot carry.
 pub(crate) fn check_notification(engine: &Engine, n: &crate::Notification) -> Result<()> {
-    crate::notification::check_payload_len(n.payload.len(), crate::notification::BINARY_PAYLOAD_MAX)?;
+    crate::notification::check_payload_len(
+        n.payload.len(),
+        crate::notification::BINARY_PAYLOAD_MAX,
+    )?;
     if engine.config.binary_format == Format::Enhanced && n.token.len() != 32 {
         return Err(Error::new(
             ErrorKind::BadToken,
-            format!("the enhanced format carries 32-byte tokens; this one is {} bytes", n.token.len()),
+            format!(
+                "the enhanced format carries 32-byte tokens; this one is {} bytes",
+                n.token.len()
+            ),
         ));
     }
     Ok(())

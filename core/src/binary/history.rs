@@ -49,7 +49,11 @@ impl History {
             return Err(jobs);
         }
         self.unmarked += jobs.len();
-        self.entries.extend(jobs.into_iter().map(|job| Entry { wire_id: job.id as u32, written_at: at, job: Some(job) }));
+        self.entries.extend(jobs.into_iter().map(|job| Entry {
+            wire_id: job.id as u32,
+            written_at: at,
+            job: Some(job),
+        }));
         Ok(())
     }
 
@@ -58,7 +62,11 @@ impl History {
         if self.closed {
             return false;
         }
-        self.entries.push_back(Entry { wire_id: MARKER_ID, written_at: at, job: None });
+        self.entries.push_back(Entry {
+            wire_id: MARKER_ID,
+            written_at: at,
+            job: None,
+        });
         self.marker_outstanding = true;
         self.unmarked = 0;
         true
@@ -91,7 +99,11 @@ impl History {
         self.unmarked = 0;
         let entries = std::mem::take(&mut self.entries);
         let pos = entries.iter().position(&is_named);
-        let mut split = Split { before: Vec::new(), named: None, after: Vec::new() };
+        let mut split = Split {
+            before: Vec::new(),
+            named: None,
+            after: Vec::new(),
+        };
         for (i, e) in entries.into_iter().enumerate() {
             match pos {
                 Some(p) if i < p => split.before.extend(e.job),

@@ -556,7 +556,7 @@ fn parse_settings(h: &FrameHeader, payload: &[u8]) -> Result<Frame, FrameError> 
     if ack && !payload.is_empty() {
         return Err(FrameError::size("SETTINGS ACK with a payload"));
     }
-    if payload.len() % 6 != 0 {
+    if !payload.chunks_exact(6).remainder().is_empty() {
         return Err(FrameError::size("SETTINGS length is not a multiple of 6"));
     }
     let mut params = Vec::with_capacity(payload.len() / 6);
@@ -697,7 +697,7 @@ impl HeaderAssembler {
                 end_headers,
             } if stream_id == open.stream_id => {
                 open.block.extend_from_slice(&block);
-                self.start(open, end_headers)
+                self.absorb(open, end_headers)
             }
             Frame::Continuation { .. } => {
                 Err(FrameError::protocol("CONTINUATION for a different stream"))
@@ -721,7 +721,7 @@ impl HeaderAssembler {
                     block,
                     end_stream,
                 };
-                self.start(block, end_headers)
+                self.absorb(block, end_headers)
             }
             Frame::Continuation { .. } => Err(FrameError::protocol(
                 "CONTINUATION without a preceding HEADERS",
@@ -730,7 +730,7 @@ impl HeaderAssembler {
         }
     }
 
-    fn start(&mut self, block: HeaderBlock, end_headers: bool) -> Result<Assembled, FrameError> {
+    fn absorb(&mut self, block: HeaderBlock, end_headers: bool) -> Result<Assembled, FrameError> {
         if block.block.len() > self.max_block {
             return Err(FrameError::new(
                 error_code::ENHANCE_YOUR_CALM,

@@ -184,8 +184,7 @@ impl HeaderEncoder {
         if size == self.table.max_size && self.pending_min.is_none() {
             return;
         }
-        let low = self.pending_min.map_or(size, |m| m.min(size));
-        self.pending_min = Some(low.min(self.table.max_size));
+        self.pending_min = Some(self.pending_min.map_or(size, |m| m.min(size)));
         self.table.resize(size);
     }
 
@@ -195,7 +194,6 @@ impl HeaderEncoder {
         N: AsRef<[u8]>,
         V: AsRef<[u8]>,
     {
-        self.begin_block(out);
         for (name, value) in headers {
             let name = name.as_ref();
             self.encode_field(name, value.as_ref(), indexing_for(name), out);
@@ -211,14 +209,15 @@ impl HeaderEncoder {
         N: AsRef<[u8]>,
         V: AsRef<[u8]>,
     {
-        self.begin_block(out);
         for (name, value, indexing) in fields {
             self.encode_field(name.as_ref(), value.as_ref(), indexing, out);
         }
     }
 
-    /// Emits the pending dynamic table size update(s) (RFC 7541 §4.2, §6.3).
-    fn begin_block(&mut self, out: &mut Vec<u8>) {
+    /// Emits the pending dynamic table size update(s) (RFC 7541 §4.2, §6.3). Called before
+    /// the first field of a block, so an empty block never ends with an update (which
+    /// decoders reject) and the update waits for the next non-empty block.
+    fn signal_table_size(&mut self, out: &mut Vec<u8>) {
         let Some(low) = self.pending_min.take() else {
             return;
         };
@@ -229,6 +228,7 @@ impl HeaderEncoder {
     }
 
     fn encode_field(&mut self, name: &[u8], value: &[u8], indexing: Indexing, out: &mut Vec<u8>) {
+        self.signal_table_size(out);
         let found = find(&self.table, name, value);
         if let Some((index, true)) = found {
             encode_int(out, index, 7, 0x80);

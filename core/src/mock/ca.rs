@@ -28,7 +28,10 @@ pub(crate) struct Credentials {
 }
 
 fn credentials_error(what: &str, e: rcgen::Error) -> Error {
-    Error::new(ErrorKind::Credentials, format!("mock could not generate the {what}: {e}"))
+    Error::new(
+        ErrorKind::Credentials,
+        format!("mock could not generate the {what}: {e}"),
+    )
 }
 
 impl Credentials {
@@ -38,17 +41,26 @@ impl Credentials {
         let mut ca_params = CertificateParams::new(Vec::<String>::new())
             .map_err(|e| credentials_error("CA parameters", e))?;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(DnType::CommonName, "apnspush mock CA");
-        ca_params.key_usages =
-            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-        let ca_cert = ca_params.self_signed(&ca_key).map_err(|e| credentials_error("CA certificate", e))?;
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "apnspush mock CA");
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_cert = ca_params
+            .self_signed(&ca_key)
+            .map_err(|e| credentials_error("CA certificate", e))?;
         let issuer = Issuer::new(ca_params, ca_key);
 
         let server_names: Vec<String> = SERVER_NAMES.iter().map(|s| s.to_string()).collect();
         let server_key = KeyPair::generate().map_err(|e| credentials_error("server key", e))?;
-        let mut server_params =
-            CertificateParams::new(server_names).map_err(|e| credentials_error("server parameters", e))?;
-        server_params.distinguished_name.push(DnType::CommonName, "localhost");
+        let mut server_params = CertificateParams::new(server_names)
+            .map_err(|e| credentials_error("server parameters", e))?;
+        server_params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
         server_params.use_authority_key_identifier_extension = true;
         server_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -59,7 +71,9 @@ impl Credentials {
         let client_key = KeyPair::generate().map_err(|e| credentials_error("client key", e))?;
         let mut client_params = CertificateParams::new(Vec::<String>::new())
             .map_err(|e| credentials_error("client parameters", e))?;
-        client_params.distinguished_name.push(DnType::CommonName, "apnspush mock client");
+        client_params
+            .distinguished_name
+            .push(DnType::CommonName, "apnspush mock client");
         client_params.use_authority_key_identifier_extension = true;
         client_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
@@ -81,7 +95,10 @@ impl Credentials {
     /// the handshake fails unless the client presents a certificate signed by this CA.
     pub fn server_config(&self, require_client_cert: bool) -> Result<Arc<ServerConfig>> {
         let tls_error = |what: &str, e: &dyn std::fmt::Display| {
-            Error::new(ErrorKind::Tls, format!("mock could not build its TLS {what}: {e}"))
+            Error::new(
+                ErrorKind::Tls,
+                format!("mock could not build its TLS {what}: {e}"),
+            )
         };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ServerConfig::builder_with_provider(provider.clone())
@@ -89,7 +106,9 @@ impl Credentials {
             .map_err(|e| tls_error("protocol versions", &e))?;
         let builder = if require_client_cert {
             let mut roots = RootCertStore::empty();
-            roots.add(self.ca_der.clone()).map_err(|e| tls_error("trust store", &e))?;
+            roots
+                .add(self.ca_der.clone())
+                .map_err(|e| tls_error("trust store", &e))?;
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
                 .map_err(|e| tls_error("client verifier", &e))?;

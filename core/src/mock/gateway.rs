@@ -35,7 +35,14 @@ pub(crate) fn serve(shared: &Shared, mut sock: TcpStream) {
         return;
     };
     let id = shared.record.connection_opened();
-    let mut conn = Gateway { shared, tls, id, accepted: 0, last_identifier: 0, batch: Vec::new() };
+    let mut conn = Gateway {
+        shared,
+        tls,
+        id,
+        accepted: 0,
+        last_identifier: 0,
+        batch: Vec::new(),
+    };
     let end = conn.fault().unwrap_or_else(|| conn.run(&mut sock));
     let Gateway { mut tls, .. } = conn;
     match end {
@@ -149,8 +156,18 @@ impl Gateway<'_> {
             self.accepted += 1;
             self.last_identifier = request.identifier;
             if self.shared.record_payloads {
-                let Request { identifier, token, payload, .. } = request;
-                self.batch.push(Accepted { identifier, token, payload, connection: self.id });
+                let Request {
+                    identifier,
+                    token,
+                    payload,
+                    ..
+                } = request;
+                self.batch.push(Accepted {
+                    identifier,
+                    token,
+                    payload,
+                    connection: self.id,
+                });
             }
             if let Some(end) = self.fault() {
                 self.shared.record.add_accepted(count, &mut self.batch);
@@ -164,7 +181,12 @@ impl Gateway<'_> {
                     self.shared.record.add_marker();
                 } else {
                     let connection = self.id;
-                    self.shared.record.add_rejected(Rejected { identifier, token, status, connection });
+                    self.shared.record.add_rejected(Rejected {
+                        identifier,
+                        token,
+                        status,
+                        connection,
+                    });
                 }
                 Some(End::Respond(ErrorResponse { status, identifier }))
             }
@@ -181,7 +203,10 @@ impl Gateway<'_> {
         if due(self.shared.drop_after) {
             Some(End::Drop)
         } else if due(self.shared.shutdown_after) {
-            Some(End::Respond(ErrorResponse { status: status::SHUTDOWN, identifier: self.last_identifier }))
+            Some(End::Respond(ErrorResponse {
+                status: status::SHUTDOWN,
+                identifier: self.last_identifier,
+            }))
         } else if due(self.shared.close_silently_after) {
             Some(End::Silent)
         } else {

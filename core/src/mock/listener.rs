@@ -37,7 +37,10 @@ impl Listener {
         let thread = thread::Builder::new()
             .name(format!("apnspush-mock-{name}"))
             .spawn(move || accept_loop(listener, shared, serve))?;
-        Ok(Listener { addr, thread: Some(thread) })
+        Ok(Listener {
+            addr,
+            thread: Some(thread),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -47,7 +50,9 @@ impl Listener {
     /// Wakes the accept thread (the caller has set `stopping`) and joins it. If the wake-up
     /// connection cannot be made the thread is left to exit on its next accept.
     fn stop(&mut self) {
-        let Some(thread) = self.thread.take() else { return };
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
         if TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)).is_ok() {
             let _ = thread.join();
         }
@@ -68,7 +73,9 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, serve: fn(&Shared, Tc
                 continue;
             }
         };
-        let Ok(handle) = sock.try_clone() else { continue };
+        let Ok(handle) = sock.try_clone() else {
+            continue;
+        };
         let mut live = shared.live.lock();
         if live.stopped {
             return;
@@ -76,11 +83,13 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, serve: fn(&Shared, Tc
         let id = live.next;
         live.next += 1;
         let conn_shared = shared.clone();
-        let spawned = thread::Builder::new().name("apnspush-mock-conn".into()).spawn(move || {
-            serve(&conn_shared, sock);
-            // Dropping our own entry detaches this (finishing) thread and closes the handle.
-            conn_shared.live.lock().conns.remove(&id);
-        });
+        let spawned = thread::Builder::new()
+            .name("apnspush-mock-conn".into())
+            .spawn(move || {
+                serve(&conn_shared, sock);
+                // Dropping our own entry detaches this (finishing) thread and closes the handle.
+                conn_shared.live.lock().conns.remove(&id);
+            });
         if let Ok(thread) = spawned {
             live.conns.insert(id, (handle, thread));
         }

@@ -132,17 +132,36 @@ impl MockServer {
             live: Mutex::new(Live::default()),
         });
         let io_error = |what: &str, e: std::io::Error| {
-            Error::new(ErrorKind::Io, format!("mock could not start its {what}: {e}"))
+            Error::new(
+                ErrorKind::Io,
+                format!("mock could not start its {what}: {e}"),
+            )
         };
         let bind = |what: &str| TcpListener::bind((HOST, 0)).map_err(|e| io_error(what, e));
         let (gateway_socket, feedback_socket) = (bind("gateway")?, bind("feedback service")?);
-        let mut server = MockServer { shared, credentials, listeners: Vec::new(), port: 0, feedback_port: 0 };
-        let gateway = Listener::spawn(gateway_socket, server.shared.clone(), "gateway", gateway::serve)
-            .map_err(|e| io_error("gateway", e))?;
+        let mut server = MockServer {
+            shared,
+            credentials,
+            listeners: Vec::new(),
+            port: 0,
+            feedback_port: 0,
+        };
+        let gateway = Listener::spawn(
+            gateway_socket,
+            server.shared.clone(),
+            "gateway",
+            gateway::serve,
+        )
+        .map_err(|e| io_error("gateway", e))?;
         server.port = gateway.port();
         server.listeners.push(gateway);
-        let feedback = Listener::spawn(feedback_socket, server.shared.clone(), "feedback", feedback::serve)
-            .map_err(|e| io_error("feedback service", e))?;
+        let feedback = Listener::spawn(
+            feedback_socket,
+            server.shared.clone(),
+            "feedback",
+            feedback::serve,
+        )
+        .map_err(|e| io_error("feedback service", e))?;
         server.feedback_port = feedback.port();
         server.listeners.push(feedback);
         Ok(server)
@@ -178,10 +197,11 @@ impl MockServer {
         &self.credentials.client_key_pem
     }
 
-    /// The configuration keys a pusher needs to reach this mock: host, port, feedback_host,
-    /// feedback_port, ca_pem, cert_pem, key_pem.
+    /// The configuration keys a pusher needs to reach this mock: protocol, host, port,
+    /// feedback_host, feedback_port, ca_pem, cert_pem, key_pem.
     pub fn client_config(&self) -> Vec<(String, String)> {
         [
+            ("protocol", "binary".to_string()),
             ("host", HOST.to_string()),
             ("port", self.port.to_string()),
             ("feedback_host", HOST.to_string()),

@@ -52,7 +52,11 @@ pub(crate) fn flush(tls: &mut ServerConnection, sock: &mut TcpStream) -> io::Res
 }
 
 /// Encrypts and writes all of `data`, in pieces that fit rustls' outgoing buffer.
-pub(crate) fn send_all(tls: &mut ServerConnection, sock: &mut TcpStream, mut data: &[u8]) -> io::Result<()> {
+pub(crate) fn send_all(
+    tls: &mut ServerConnection,
+    sock: &mut TcpStream,
+    mut data: &[u8],
+) -> io::Result<()> {
     while !data.is_empty() {
         // The outgoing buffer is empty here, so rustls takes at least one byte.
         let n = tls.writer().write(data)?;
