@@ -133,9 +133,10 @@ fn handshake_with_the_mock_ca_and_client_cert_works() {
     let keys: Vec<&str> = config.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         keys.join(","),
-        "host,port,feedback_host,feedback_port,ca_pem,cert_pem,key_pem"
+        "protocol,host,port,feedback_host,feedback_port,ca_pem,cert_pem,key_pem"
     );
-    assert_eq!(config[1].1, server.port().to_string());
+    assert_eq!(config[0].1, "binary");
+    assert_eq!(config[2].1, server.port().to_string());
     assert!(server
         .client_key_pem()
         .starts_with("-----BEGIN PRIVATE KEY-----"));
