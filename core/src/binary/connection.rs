@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 
 /// Most notifications encoded into one TLS write.
 const BATCH: usize = 2048;
+/// A batch shorter than this makes the writer pause for `COALESCE_PAUSE` before the next one.
+const COALESCE_BELOW: u64 = 64;
+const COALESCE_PAUSE: Duration = Duration::from_micros(100);
 /// How long an idle writer or a blocked reader waits before re-checking stop and flush.
 const TICK: Duration = Duration::from_millis(20);
 
@@ -230,6 +233,11 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
         }
         Counters::add(&engine.stats.written, n);
         engine.ledger.mark_written(ids.into_iter());
+        if n < COALESCE_BELOW {
+            // A short batch means the writer is outpacing the pushers: let a batch gather
+            // instead of contending with them item by item on the queue.
+            std::thread::sleep(COALESCE_PAUSE);
+        }
     }
 }
 
