@@ -44,7 +44,7 @@ impl LiveConn for BinaryConn {
         self.history.lock().close_and_take()
     }
     fn in_flight(&self) -> usize {
-        self.history.lock().len()
+        self.history.lock().notifications()
     }
 }
 
@@ -390,6 +390,9 @@ fn settle_named(engine: &Engine, mut job: Job, st: u8) {
 /// processed. Replay it (at-least-once, counted). A loss is charged as an attempt only to a
 /// notification that was alone on the wire (window 1): only then can it be the cause.
 fn on_lost(engine: &Engine, conn: &BinaryConn, kind: ErrorKind, why: &str) {
+    if engine.stopping() {
+        return; // close() settles the history: our own shutdown is not a loss.
+    }
     Counters::add(&engine.stats.connection_losses, 1);
     conn.lost.store(true, Relaxed);
     let jobs = conn.history.lock().close_and_take();

@@ -36,6 +36,10 @@ impl History {
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
+    /// Entries that are notifications (markers excluded).
+    pub(crate) fn notifications(&self) -> usize {
+        self.entries.len() - self.entries.iter().filter(|e| e.job.is_none()).count()
+    }
     pub(crate) fn marker_outstanding(&self) -> bool {
         self.marker_outstanding
     }

@@ -1,0 +1,62 @@
+"""apnspush: an APNs provider engine that gives every notification exactly one final outcome.
+
+Everything lives in the compiled module ``apnspush._apnspush``; this package re-exports it.
+See docs/PYTHON.md for the API, the threading rules and the exceptions.
+"""
+
+from ._apnspush import (
+    CONFIG_KEYS,
+    ERROR_CLASSES,
+    ApnsError,
+    BadTokenError,
+    ClosedError,
+    ConfigError,
+    ConnectError,
+    CredentialsError,
+    Delivery,
+    InvalidArgumentError,
+    InvalidConfigValueError,
+    InvalidJsonError,
+    IoError,
+    MockServer,
+    Notification,
+    Outcome,
+    PayloadTooLargeError,
+    ProtocolError,
+    Pusher,
+    QueueFullError,
+    TlsError,
+    UnknownConfigKeyError,
+    __version__,
+    fetch_feedback,
+)
+from ._apnspush import TimeoutError as TimeoutError  # noqa: A004 (see __all__ below)
+
+# TimeoutError is left out of __all__ so that a star import does not shadow the builtin
+# (it subclasses the builtin TimeoutError, so `except TimeoutError` still catches it).
+__all__ = [
+    "CONFIG_KEYS",
+    "ERROR_CLASSES",
+    "ApnsError",
+    "BadTokenError",
+    "ClosedError",
+    "ConfigError",
+    "ConnectError",
+    "CredentialsError",
+    "Delivery",
+    "InvalidArgumentError",
+    "InvalidConfigValueError",
+    "InvalidJsonError",
+    "IoError",
+    "MockServer",
+    "Notification",
+    "Outcome",
+    "PayloadTooLargeError",
+    "ProtocolError",
+    "Pusher",
+    "QueueFullError",
+    "TlsError",
+    "UnknownConfigKeyError",
+    "__version__",
+    "fetch_feedback",
+]

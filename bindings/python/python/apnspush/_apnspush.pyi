@@ -1,0 +1,232 @@
+"""Type stub of the compiled module apnspush._apnspush (checked against it by tests/test_stub.py)."""
+
+import builtins
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Optional, Union, overload
+
+__version__: str
+CONFIG_KEYS: dict[str, str]
+"""Every configuration key with its default (string form)."""
+ERROR_CLASSES: dict[str, type[ApnsError]]
+"""Error code name (e.g. "BAD_TOKEN") -> exception class."""
+
+_ConfigValue = Union[str, int, bool]
+_Token = Union[str, bytes, bytearray]
+
+class ApnsError(Exception):
+    code: Optional[str]
+    message: str
+
+class BadTokenError(ApnsError, ValueError):
+    code: str
+
+class PayloadTooLargeError(ApnsError, ValueError):
+    code: str
+
+class InvalidJsonError(ApnsError, ValueError):
+    code: str
+
+class InvalidArgumentError(ApnsError, ValueError):
+    code: str
+
+class ConfigError(ApnsError): ...
+
+class UnknownConfigKeyError(ConfigError):
+    code: str
+
+class InvalidConfigValueError(ConfigError, ValueError):
+    code: str
+
+class ConnectError(ApnsError, ConnectionError):
+    code: str
+
+class TlsError(ApnsError):
+    code: str
+
+class CredentialsError(ApnsError):
+    code: str
+
+class IoError(ApnsError, OSError):
+    code: str
+
+class QueueFullError(ApnsError, BufferError):
+    code: str
+
+class ClosedError(ApnsError):
+    code: str
+
+class TimeoutError(ApnsError, builtins.TimeoutError):
+    code: str
+
+class ProtocolError(ApnsError):
+    code: str
+
+class Notification:
+    """An immutable, validated notification; pushing copies it."""
+
+    def __init__(
+        self,
+        token: _Token,
+        payload: Union[str, bytes, Mapping[str, Any], None] = None,
+        *,
+        alert_title: Optional[str] = None,
+        alert_body: Optional[str] = None,
+        badge: Optional[int] = None,
+        sound: Optional[str] = None,
+        category: Optional[str] = None,
+        thread_id: Optional[str] = None,
+        content_available: Optional[bool] = None,
+        mutable_content: Optional[bool] = None,
+        custom: Optional[Mapping[str, Any]] = None,
+        expiry: Optional[int] = None,
+        priority: Optional[int] = None,
+        topic: Optional[str] = None,
+        push_type: Optional[str] = None,
+        collapse_id: Optional[str] = None,
+        apns_id: Optional[str] = None,
+        user_data: Optional[int] = None,
+    ) -> None: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def token_bytes(self) -> bytes: ...
+    @property
+    def payload(self) -> str: ...
+    @property
+    def expiry(self) -> int: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def topic(self) -> Optional[str]: ...
+    @property
+    def push_type(self) -> Optional[str]: ...
+    @property
+    def collapse_id(self) -> Optional[str]: ...
+    @property
+    def apns_id(self) -> Optional[str]: ...
+    @property
+    def user_data(self) -> int: ...
+
+class Outcome:
+    """The final outcome of one notification."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str:
+        """"accepted", "rejected", "failed", "expired" or "cancelled"."""
+    @property
+    def status(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def error(self) -> Optional[str]:
+        """Error code name behind a failed outcome (e.g. "CLOSED"), else None."""
+    @property
+    def timestamp(self) -> Optional[int]: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def apns_id(self) -> Optional[str]: ...
+    @property
+    def confirmed(self) -> bool: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def user_data(self) -> int: ...
+    @property
+    def accepted(self) -> bool: ...
+
+class Pusher:
+    """An APNs provider; connects at construction. Keyword arguments are the config keys."""
+
+    def __init__(
+        self,
+        *,
+        on_outcome: Optional[Callable[[Outcome], object]] = None,
+        **config: _ConfigValue,
+    ) -> None: ...
+    def push_async(self, notification: Notification) -> int: ...
+    def push_many(self, notifications: Iterable[Notification]) -> list[int]: ...
+    def push(self, notification: Notification, timeout: Optional[float] = None) -> int: ...
+    def ensure_push(
+        self, notification: Notification, timeout: Optional[float] = None
+    ) -> Outcome: ...
+    def ensure_delivery(self, timeout: Optional[float] = None) -> None: ...
+    def delivery(self, timeout: Optional[float] = None) -> Delivery: ...
+    def failed_notifications(self) -> list[Outcome]: ...
+    @overload
+    def poll(self, timeout: Optional[float], callback: Callable[[Outcome], object]) -> int: ...
+    @overload
+    def poll(
+        self, timeout: Optional[float] = 0.0, *, callback: Callable[[Outcome], object]
+    ) -> int: ...
+    @overload
+    def poll(self, timeout: Optional[float] = 0.0, callback: None = None) -> list[Outcome]:
+        """The outcomes served (each handed to on_outcome first, when the pusher has one)."""
+    def stats(self) -> dict[str, int]: ...
+    def close(self, timeout: Optional[float] = None) -> dict[str, int]: ...
+    def __enter__(self) -> Pusher: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> bool: ...
+
+class Delivery:
+    """Returned by Pusher.delivery(); ensures delivery when the with-block exits normally."""
+
+    def __enter__(self) -> Pusher: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]] = None,
+        exc: Optional[BaseException] = None,
+        tb: Optional[TracebackType] = None,
+    ) -> bool: ...
+
+class MockServer:
+    """The built-in mock APNs binary gateway and feedback service (TLS on 127.0.0.1)."""
+
+    def __init__(
+        self,
+        *,
+        reject: Optional[Mapping[_Token, int]] = None,
+        drop_after: Optional[int] = None,
+        shutdown_after: Optional[int] = None,
+        close_silently_after: Optional[int] = None,
+        error_delay: float = 0.0,
+        record_payloads: bool = True,
+        require_client_cert: bool = True,
+        feedback: Optional[Iterable[tuple[int, _Token]]] = None,
+    ) -> None: ...
+    @property
+    def config(self) -> dict[str, Any]:
+        """Config keys -> str values (typed Any so that Pusher(**mock.config) type-checks)."""
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def feedback_port(self) -> int: ...
+    @property
+    def ca_pem(self) -> str: ...
+    @property
+    def client_cert_pem(self) -> str: ...
+    @property
+    def client_key_pem(self) -> str: ...
+    def accepted(self) -> list[tuple[int, str, str]]: ...
+    def accepted_count(self) -> int: ...
+    def rejected(self) -> list[tuple[int, str, int]]: ...
+    def markers(self) -> int: ...
+    def connections(self) -> int: ...
+    def reject_token(self, token: _Token, status: int) -> None: ...
+    def set_feedback(self, tuples: Iterable[tuple[int, _Token]]) -> None: ...
+    def wait_accepted(self, n: int, timeout: Optional[float] = None) -> bool: ...
+    def clear(self) -> None: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> MockServer: ...
+    def __exit__(self, *exc: object) -> bool: ...
+
+def fetch_feedback(**config: _ConfigValue) -> list[tuple[int, str]]: ...

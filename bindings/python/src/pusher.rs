@@ -1,0 +1,411 @@
+//! `apnspush.Pusher`: the verbs over a core `Pusher`.
+//!
+//! Threads: every method may be called from any Python thread at once. Callbacks (`on_outcome`,
+//! `poll(callback=...)`) run only on the thread that called `poll`, `ensure_push`,
+//! `ensure_delivery` or `close`, never on an engine thread. Blocking follows `wait.rs`: the GIL is
+//! released and Ctrl-C is honoured within 100 ms.
+//!
+//! Back-pressure: the core pusher is always built non-blocking (`block_when_full=false`) and this
+//! binding does the blocking itself, so a `push_async` that finds room never releases the GIL
+//! (the fast path), and one that finds the queue full waits with the GIL released, retrying.
+//! With `block_when_full=False` the caller gets `QueueFullError` at once.
+
+use crate::convert;
+use crate::errors::IntoPyResult;
+use crate::notification::{self, PyNotification};
+use crate::outcome::{self, PyOutcome};
+use crate::wait::{self, off_thread};
+use apnspush::{Config, Error, ErrorKind, Notification, Outcome, Pusher};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// An APNs provider connected at construction; see the module docs for the verbs.
+#[pyclass(module = "apnspush", name = "Pusher", frozen)]
+pub struct PyPusher {
+    inner: Arc<Pusher>,
+    /// What the caller asked for; the core pusher itself never blocks (see module docs).
+    block_when_full: bool,
+    close_timeout: Duration,
+    on_outcome: Option<Py<PyAny>>,
+    /// Outcomes taken from the engine whose callback has not run yet because an earlier callback
+    /// raised; served first by the next poll.
+    pending: Mutex<VecDeque<Outcome>>,
+}
+
+#[pymethods]
+impl PyPusher {
+    #[new]
+    #[pyo3(signature = (*, on_outcome=None, **config))]
+    fn new(
+        py: Python<'_>,
+        on_outcome: Option<Bound<'_, PyAny>>,
+        config: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        if let Some(cb) = &on_outcome {
+            if !cb.is_callable() {
+                return Err(PyTypeError::new_err(format!(
+                    "on_outcome must be callable, not {}",
+                    convert::type_name(cb)
+                )));
+            }
+        }
+        let pairs = convert::config_pairs(py, config)?;
+        let mut cfg = Config::from_pairs(pairs.iter().map(|(k, v)| (k, v))).py_err(py)?;
+        let last = |key: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.trim())
+        };
+        let block_when_full = !matches!(last("block_when_full"), Some("false" | "0" | "no"));
+        let close_ms = last("close_timeout_ms")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5000);
+        cfg.set("block_when_full", "false").py_err(py)?;
+        let pusher = off_thread(py, move || Pusher::new(cfg), |_| Ok(()))?.py_err(py)?;
+        Ok(PyPusher {
+            inner: Arc::new(pusher),
+            block_when_full,
+            close_timeout: Duration::from_millis(close_ms),
+            on_outcome: on_outcome.map(Bound::unbind),
+            pending: Mutex::new(VecDeque::new()),
+        })
+    }
+
+    /// Enqueues and returns the id at once (blocks only while the queue is full, unless
+    /// block_when_full=False, which raises QueueFullError instead).
+    fn push_async(&self, py: Python<'_>, notification: &Bound<'_, PyAny>) -> PyResult<u64> {
+        match self.inner.push_async(notification::extract(notification)?) {
+            Err(e) if e.kind() == ErrorKind::QueueFull && self.block_when_full => {
+                let n = notification::extract(notification)?;
+                self.push_when_room(py, &n)
+            }
+            result => result.py_err(py),
+        }
+    }
+
+    /// Enqueues every notification in order and returns their ids. Every item is type-checked
+    /// before the first is queued; the pushing itself runs with the GIL released. On a later
+    /// error (closed, binary payload limit) the earlier ones stay queued.
+    fn push_many(&self, py: Python<'_>, notifications: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
+        let items = notifications
+            .try_iter()?
+            .map(|item| notification::checked(item?).map(Bound::unbind))
+            .collect::<PyResult<Vec<_>>>()?;
+        let mut ids = Vec::with_capacity(items.len());
+        let (pusher, block) = (&*self.inner, self.block_when_full);
+        loop {
+            let rest = &items[ids.len()..];
+            py.detach(|| push_slice(pusher, block, rest, &mut ids))
+                .py_err(py)?;
+            if ids.len() == items.len() {
+                return Ok(ids);
+            }
+            py.check_signals()?;
+        }
+    }
+
+    /// Enqueues and waits until written; returns the id. TimeoutError leaves it queued.
+    #[pyo3(signature = (notification, timeout=None))]
+    fn push(
+        &self,
+        py: Python<'_>,
+        notification: &Bound<'_, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<u64> {
+        let n = notification::extract(notification)?;
+        let deadline = deadline(convert::timeout("timeout", timeout)?);
+        let (pusher, block) = (self.inner.clone(), self.block_when_full);
+        let work = move || with_room(block, deadline, || pusher.push(n.clone(), left(deadline)));
+        off_thread(py, work, |py| self.serve_ready(py))?.py_err(py)
+    }
+
+    /// Enqueues and waits for the final outcome.
+    #[pyo3(signature = (notification, timeout=None))]
+    fn ensure_push(
+        &self,
+        py: Python<'_>,
+        notification: &Bound<'_, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Py<PyOutcome>> {
+        let n = notification::extract(notification)?;
+        let deadline = deadline(convert::timeout("timeout", timeout)?);
+        let (pusher, block) = (self.inner.clone(), self.block_when_full);
+        let work = move || {
+            with_room(block, deadline, || {
+                pusher.ensure_push(n.clone(), left(deadline))
+            })
+        };
+        let outcome = off_thread(py, work, |py| self.serve_ready(py))?.py_err(py)?;
+        self.serve_ready(py)?;
+        Py::new(py, PyOutcome::from(outcome))
+    }
+
+    /// Waits until every notification pushed before this call has its final outcome, serving
+    /// `on_outcome` callbacks meanwhile and for every report queued at the end.
+    #[pyo3(signature = (timeout=None))]
+    fn ensure_delivery(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
+        let timeout = convert::timeout("timeout", timeout)?;
+        let pusher = self.inner.clone();
+        let work = move || pusher.ensure_delivery(timeout);
+        off_thread(py, work, |py| self.serve_ready(py))?.py_err(py)?;
+        self.serve_ready(py)
+    }
+
+    /// A context manager whose exit runs ensure_delivery(timeout) when the block ended normally.
+    #[pyo3(signature = (timeout=None))]
+    fn delivery(slf: &Bound<'_, Self>, timeout: Option<f64>) -> PyResult<Delivery> {
+        convert::timeout("timeout", timeout)?;
+        Ok(Delivery {
+            pusher: slf.clone().unbind(),
+            timeout,
+        })
+    }
+
+    /// Drains the outcomes that are not accepted, recorded since the last call.
+    fn failed_notifications(&self, py: Python<'_>) -> PyResult<Vec<Py<PyOutcome>>> {
+        outcome::to_list(py, self.inner.failed_notifications())
+    }
+
+    /// Serves queued outcome reports, waiting up to `timeout` seconds (None: no limit) for the
+    /// first. With `callback`: calls it with each Outcome on this thread and returns how many
+    /// were served. Without: returns the list of Outcomes served, each handed to the pusher's
+    /// on_outcome first when it has one. An exception from a callback is re-raised here; the
+    /// reports after it are kept for the next poll.
+    #[pyo3(signature = (timeout=0.0, callback=None))]
+    fn poll(
+        &self,
+        py: Python<'_>,
+        timeout: Option<f64>,
+        callback: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let timeout = convert::timeout("timeout", timeout)?;
+        if let Some(cb) = &callback {
+            if !cb.is_callable() {
+                return Err(PyTypeError::new_err(format!(
+                    "callback must be callable, not {}",
+                    convert::type_name(cb)
+                )));
+            }
+        }
+        let mut outcomes: Vec<Outcome> = self.pending.lock().unwrap().drain(..).collect();
+        let pusher = &self.inner;
+        if outcomes.is_empty() {
+            let got = wait::sliced(py, timeout, |budget| {
+                let v = pusher.poll_outcomes(usize::MAX, budget);
+                (!v.is_empty()).then_some(v)
+            })?;
+            outcomes = got.unwrap_or_default();
+        } else {
+            outcomes.extend(pusher.poll_outcomes(usize::MAX, Duration::ZERO));
+        }
+        match (callback, &self.on_outcome) {
+            (Some(cb), _) => Ok(self
+                .serve(py, &cb, outcomes)?
+                .len()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind()),
+            (None, Some(cb)) => Ok(PyList::new(py, self.serve(py, cb.bind(py), outcomes)?)?
+                .into_any()
+                .unbind()),
+            (None, None) => Ok(PyList::new(py, outcome::to_list(py, outcomes)?)?
+                .into_any()
+                .unbind()),
+        }
+    }
+
+    /// A snapshot of every counter as a dict of ints.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let json = self.inner.stats().to_json();
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&json).expect("Stats::to_json is a JSON object");
+        let dict = PyDict::new(py);
+        for (key, value) in map {
+            dict.set_item(key, value.as_u64().unwrap_or(0))?;
+        }
+        Ok(dict)
+    }
+
+    /// Stops intake, flushes for most of `timeout` seconds (None: close_timeout_ms), stops every
+    /// thread and reports what is left as cancelled (never written) or failed (unconfirmed).
+    /// Returns {"cancelled": n, "unconfirmed": n}; a second call returns zeros.
+    #[pyo3(signature = (timeout=None))]
+    fn close<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyDict>> {
+        let timeout = convert::timeout("timeout", timeout)?.unwrap_or(self.close_timeout);
+        let pusher = self.inner.clone();
+        let summary = off_thread(py, move || pusher.close(timeout), |_| Ok(()))?;
+        self.serve_ready(py)?;
+        let dict = PyDict::new(py);
+        dict.set_item("cancelled", summary.cancelled)?;
+        dict.set_item("unconfirmed", summary.unconfirmed)?;
+        Ok(dict)
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.close(py, None)?;
+        Ok(false)
+    }
+}
+
+impl PyPusher {
+    /// The slow path of push_async: the queue was full and the caller wants to wait for room.
+    fn push_when_room(&self, py: Python<'_>, n: &Notification) -> PyResult<u64> {
+        let pusher = &self.inner;
+        let result = wait::sliced(py, None, |budget| {
+            let end = Instant::now() + budget;
+            let r = with_room(true, Some(end), || pusher.push_async(n.clone()));
+            match r {
+                Err(e) if e.kind() == ErrorKind::Timeout => None,
+                r => Some(r),
+            }
+        })?;
+        result.expect("no deadline").py_err(py)
+    }
+
+    /// Hands every report queued now to `on_outcome` (nothing when it is not set).
+    fn serve_ready(&self, py: Python<'_>) -> PyResult<()> {
+        let Some(cb) = &self.on_outcome else {
+            return Ok(());
+        };
+        let mut outcomes: Vec<Outcome> = self.pending.lock().unwrap().drain(..).collect();
+        outcomes.extend(self.inner.poll_outcomes(usize::MAX, Duration::ZERO));
+        self.serve(py, cb.bind(py), outcomes).map(|_| ())
+    }
+
+    /// Calls `cb` with each outcome in order and returns the outcomes served. If it raises, the
+    /// outcomes after that one go back to the front of `pending` and the exception is returned.
+    fn serve(
+        &self,
+        py: Python<'_>,
+        cb: &Bound<'_, PyAny>,
+        outcomes: Vec<Outcome>,
+    ) -> PyResult<Vec<Py<PyOutcome>>> {
+        let mut served = Vec::with_capacity(outcomes.len());
+        let mut rest = outcomes.into_iter();
+        while let Some(o) = rest.next() {
+            let o = Py::new(py, PyOutcome::from(o))?;
+            if let Err(e) = cb.call1((o.clone_ref(py),)) {
+                let mut pending = self.pending.lock().unwrap();
+                for (i, o) in rest.enumerate() {
+                    pending.insert(i, o);
+                }
+                return Err(e);
+            }
+            served.push(o);
+        }
+        Ok(served)
+    }
+}
+
+impl Drop for PyPusher {
+    /// Closes even while a wait thread abandoned by Ctrl-C still holds the engine, so those
+    /// threads are released too; the GIL is released meanwhile. A no-op after close().
+    fn drop(&mut self) {
+        let (inner, timeout) = (&self.inner, self.close_timeout);
+        Python::attach(|py| py.detach(|| inner.close(timeout)));
+    }
+}
+
+/// Returned by `Pusher.delivery()`: `with pusher.delivery(timeout): ...` yields the pusher and
+/// ensures delivery when the block exits without an exception.
+#[pyclass(module = "apnspush", name = "Delivery", frozen)]
+pub struct Delivery {
+    pusher: Py<PyPusher>,
+    timeout: Option<f64>,
+}
+
+#[pymethods]
+impl Delivery {
+    fn __enter__(&self, py: Python<'_>) -> Py<PyPusher> {
+        self.pusher.clone_ref(py)
+    }
+
+    #[pyo3(signature = (exc_type=None, _exc=None, _tb=None))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        if exc_type.is_none_or(|t| t.is_none()) {
+            self.pusher.get().ensure_delivery(py, self.timeout)?;
+        }
+        Ok(false)
+    }
+}
+
+/// Pushes `items` in order, appending their ids, until all are queued, an error, or one wait
+/// slice has passed (the caller then checks for signals and calls again). Runs without the GIL.
+fn push_slice(
+    pusher: &Pusher,
+    block: bool,
+    items: &[Py<PyNotification>],
+    ids: &mut Vec<u64>,
+) -> apnspush::Result<()> {
+    let end = Instant::now() + wait::SLICE;
+    for (i, item) in items.iter().enumerate() {
+        let n = &item.get().inner;
+        let id = match pusher.push_async(n.clone()) {
+            Err(e) if e.kind() == ErrorKind::QueueFull && block => {
+                match with_room(true, Some(end), || pusher.push_async(n.clone())) {
+                    Err(e) if e.kind() == ErrorKind::Timeout => return Ok(()),
+                    result => result?,
+                }
+            }
+            result => result?,
+        };
+        ids.push(id);
+        if i % 1024 == 1023 && Instant::now() >= end {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+fn deadline(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.map(|t| Instant::now() + t)
+}
+
+fn left(deadline: Option<Instant>) -> Option<Duration> {
+    deadline.map(|d| d.saturating_duration_since(Instant::now()))
+}
+
+/// Runs `enqueue` until it does not fail with QueueFull, backing off between tries, while
+/// `block` and before `deadline` (then `Timeout`). Runs without the GIL.
+fn with_room<T>(
+    block: bool,
+    deadline: Option<Instant>,
+    enqueue: impl Fn() -> apnspush::Result<T>,
+) -> apnspush::Result<T> {
+    let mut pause = Duration::from_micros(50);
+    loop {
+        match enqueue() {
+            Err(e) if e.kind() == ErrorKind::QueueFull && block => {}
+            result => return result,
+        }
+        if let Some(d) = deadline {
+            let now = Instant::now();
+            if now >= d {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "the send queue stayed full until the timeout",
+                ));
+            }
+            pause = pause.min(d - now);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(2));
+    }
+}
