@@ -25,7 +25,7 @@ pub enum Reports {
 
 /// Every key with its default, in documentation order.
 pub const KEYS: &[(&str, &str)] = &[
-    ("protocol", "binary"),
+    ("protocol", "http2"),
     ("environment", "production"),
     ("host", ""),
     ("port", ""),
@@ -37,6 +37,13 @@ pub const KEYS: &[(&str, &str)] = &[
     ("key_pem", ""),
     ("ca_file", ""),
     ("ca_pem", ""),
+    ("auth_key_file", ""),
+    ("auth_key_pem", ""),
+    ("key_id", ""),
+    ("team_id", ""),
+    ("topic", ""),
+    ("token_refresh_interval_ms", "3000000"),
+    ("token_min_interval_ms", "1200000"),
     ("connections", "1"),
     ("queue_capacity", "65536"),
     ("block_when_full", "true"),
@@ -48,6 +55,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("reconnect_backoff_ms", "100"),
     ("reconnect_backoff_max_ms", "30000"),
     ("max_attempts", "5"),
+    ("retry_backoff_ms", "100"),
+    ("response_timeout_ms", "30000"),
+    ("ping_interval_ms", "60000"),
+    ("ping_timeout_ms", "10000"),
     ("outcome_reports", "all"),
     ("close_timeout_ms", "5000"),
 ];
@@ -64,6 +75,14 @@ pub struct Config {
     pub(crate) cert: Option<Pem>,
     pub(crate) key: Option<Pem>,
     pub(crate) ca: Option<Pem>,
+    /// HTTP/2 token auth: the `.p8` signing key, its key id and the team id.
+    pub(crate) auth_key: Option<Pem>,
+    pub(crate) key_id: Option<String>,
+    pub(crate) team_id: Option<String>,
+    /// HTTP/2 default `apns-topic`.
+    pub(crate) topic: Option<String>,
+    pub(crate) token_refresh_interval: Duration,
+    pub(crate) token_min_interval: Duration,
     pub(crate) connections: usize,
     pub(crate) queue_capacity: usize,
     pub(crate) block_when_full: bool,
@@ -75,6 +94,10 @@ pub struct Config {
     pub(crate) backoff: Duration,
     pub(crate) backoff_max: Duration,
     pub(crate) max_attempts: u32,
+    pub(crate) retry_backoff: Duration,
+    pub(crate) response_timeout: Duration,
+    pub(crate) ping_interval: Duration,
+    pub(crate) ping_timeout: Duration,
     pub(crate) reports: Reports,
     pub(crate) close_timeout: Duration,
 }
@@ -122,7 +145,7 @@ impl Config {
     /// All defaults.
     pub fn new() -> Self {
         let mut c = Config {
-            protocol: Protocol::Binary,
+            protocol: Protocol::Http2,
             sandbox: false,
             host: None,
             port: None,
@@ -131,6 +154,12 @@ impl Config {
             cert: None,
             key: None,
             ca: None,
+            auth_key: None,
+            key_id: None,
+            team_id: None,
+            topic: None,
+            token_refresh_interval: Duration::ZERO,
+            token_min_interval: Duration::ZERO,
             connections: 0,
             queue_capacity: 0,
             block_when_full: true,
@@ -142,6 +171,10 @@ impl Config {
             backoff: Duration::ZERO,
             backoff_max: Duration::ZERO,
             max_attempts: 0,
+            retry_backoff: Duration::ZERO,
+            response_timeout: Duration::ZERO,
+            ping_interval: Duration::ZERO,
+            ping_timeout: Duration::ZERO,
             reports: Reports::All,
             close_timeout: Duration::ZERO,
         };
@@ -194,6 +227,15 @@ impl Config {
             "cert_pem" => self.cert = pem_text(key, value)?,
             "key_pem" => self.key = pem_text(key, value)?,
             "ca_pem" => self.ca = pem_text(key, value)?,
+            "auth_key_file" => self.auth_key = non_empty(v).map(Pem::File),
+            "auth_key_pem" => self.auth_key = pem_text(key, value)?,
+            "key_id" => self.key_id = identifier(key, v)?,
+            "team_id" => self.team_id = identifier(key, v)?,
+            "topic" => self.topic = identifier(key, v)?,
+            "token_refresh_interval_ms" => {
+                self.token_refresh_interval = millis(key, v, 1, 3_600_000)?
+            }
+            "token_min_interval_ms" => self.token_min_interval = millis(key, v, 0, 3_600_000)?,
             "connections" => self.connections = number(key, v, 1, 64)? as usize,
             "queue_capacity" => self.queue_capacity = number(key, v, 1, 1 << 26)? as usize,
             "block_when_full" => self.block_when_full = boolean(key, v)?,
@@ -211,6 +253,10 @@ impl Config {
             "reconnect_backoff_ms" => self.backoff = millis(key, v, 1, 3_600_000)?,
             "reconnect_backoff_max_ms" => self.backoff_max = millis(key, v, 1, 3_600_000)?,
             "max_attempts" => self.max_attempts = number(key, v, 1, 1000)? as u32,
+            "retry_backoff_ms" => self.retry_backoff = millis(key, v, 1, 3_600_000)?,
+            "response_timeout_ms" => self.response_timeout = millis(key, v, 1, 3_600_000)?,
+            "ping_interval_ms" => self.ping_interval = millis(key, v, 1, 86_400_000)?,
+            "ping_timeout_ms" => self.ping_timeout = millis(key, v, 1, 3_600_000)?,
             "outcome_reports" => {
                 self.reports = match v {
                     "all" => Reports::All,
@@ -232,6 +278,11 @@ impl Config {
 
     pub fn protocol(&self) -> Protocol {
         self.protocol
+    }
+
+    /// True when HTTP/2 token authentication is configured (`auth_key_file`/`auth_key_pem`).
+    pub fn uses_token_auth(&self) -> bool {
+        self.auth_key.is_some()
     }
 
     /// Gateway host: the override, or Apple's host for the protocol and environment.
@@ -274,6 +325,15 @@ fn invalid(key: &str, value: &str, expected: &str) -> Error {
         ErrorKind::InvalidConfigValue,
         format!("{key}: {shown:?} is not valid; expected {expected}"),
     )
+}
+
+/// A key id, team id or topic: printable ASCII without spaces, or empty for none.
+fn identifier(key: &str, v: &str) -> Result<Option<String>> {
+    if v.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(non_empty(v))
+    } else {
+        Err(invalid(key, v, "printable ASCII without spaces"))
+    }
 }
 
 fn non_empty(v: &str) -> Option<String> {

@@ -46,12 +46,7 @@ impl Pusher {
         let engine = Arc::new(Engine::new(config, ledger, stats));
         let threads = match engine.config.protocol {
             Protocol::Binary => start_binary(&engine)?,
-            Protocol::Http2 => {
-                return Err(Error::new(
-                    ErrorKind::InvalidConfigValue,
-                    "protocol http2 is not available in this build yet",
-                ))
-            }
+            Protocol::Http2 => start_http2(&engine)?,
         };
         Ok(Pusher {
             engine,
@@ -249,7 +244,7 @@ impl Pusher {
         let e = &self.engine;
         match e.config.protocol {
             Protocol::Binary => binary::check_notification(e, &notification)?,
-            Protocol::Http2 => {}
+            Protocol::Http2 => check_http2(&e.config, &notification)?,
         }
         e.pushing.fetch_add(1, Relaxed);
         let result = self.enqueue_counted(notification, wait_outcome, wait_written);
@@ -316,6 +311,42 @@ impl Drop for Pusher {
 
 fn deadline(timeout: Option<Duration>) -> Option<Instant> {
     timeout.map(|t| Instant::now() + t)
+}
+
+/// HTTP/2 limits checked at the call: the payload limit (5120 bytes for VoIP) and, with
+/// token auth, a topic from the notification or the `topic` key.
+fn check_http2(config: &Config, n: &Notification) -> Result<()> {
+    crate::notification::check_payload_len(n.payload().len(), n.http2_payload_limit())?;
+    if config.uses_token_auth() && n.topic().is_none() && config.topic.is_none() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "token auth needs a topic: set the notification's topic or the `topic` key",
+        ));
+    }
+    Ok(())
+}
+
+fn start_http2(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {
+    use crate::http2::connection::{run_slot, H2Conn, Http2Context};
+    let ctx = Arc::new(Http2Context::new(engine)?);
+    let conns = (0..engine.config.connections)
+        .map(|_| H2Conn::connect(engine, &ctx))
+        .collect::<Result<Vec<_>>>()?;
+    let mut threads = Vec::new();
+    for (slot, conn) in conns.into_iter().enumerate() {
+        let (engine, ctx) = (engine.clone(), ctx.clone());
+        let handle = std::thread::Builder::new()
+            .name(format!("apns-h2-write-{slot}"))
+            .spawn(move || run_slot(engine, ctx, slot, conn))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot start a connection thread: {e}"),
+                )
+            })?;
+        threads.push(handle);
+    }
+    Ok(threads)
 }
 
 fn start_binary(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {

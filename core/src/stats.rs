@@ -11,6 +11,8 @@ macro_rules! counters {
             $(pub(crate) $name: AtomicU64,)*
             /// Push-to-outcome latency, log2 buckets of microseconds.
             latency: [AtomicU64; 32],
+            /// The most recent connection-level problem, for `Stats::last_error`.
+            last_error: parking_lot::Mutex<String>,
         }
 
         /// A snapshot of a pusher's counters.
@@ -26,6 +28,9 @@ macro_rules! counters {
             pub latency_p90_us: u64,
             pub latency_p99_us: u64,
             pub latency_max_us: u64,
+            /// The most recent connection-level problem (a lost connection, a GOAWAY and its
+            /// reason), empty if none. Never contains key material.
+            pub last_error: String,
         }
 
         impl Counters {
@@ -39,6 +44,7 @@ macro_rules! counters {
                     latency_p90_us: p90,
                     latency_p99_us: p99,
                     latency_max_us: max,
+                    last_error: self.last_error.lock().clone(),
                 }
             }
         }
@@ -54,6 +60,7 @@ macro_rules! counters {
                 m.insert("latency_p90_us".into(), self.latency_p90_us.into());
                 m.insert("latency_p99_us".into(), self.latency_p99_us.into());
                 m.insert("latency_max_us".into(), self.latency_max_us.into());
+                m.insert("last_error".into(), self.last_error.clone().into());
                 serde_json::Value::Object(m).to_string()
             }
         }
@@ -80,11 +87,19 @@ counters! {
     history_misses: "Error-responses naming an identifier not in the history (the tail was replayed).",
     markers_sent: "Binary flush markers written.",
     goaways: "HTTP/2 GOAWAY frames received.",
+    token_refreshes: "HTTP/2 provider tokens signed after the first (age or ExpiredProviderToken).",
+    response_timeouts: "HTTP/2 streams reset for lack of an answer within response_timeout_ms.",
+    pings_sent: "HTTP/2 keepalive PINGs sent.",
 }
 
 impl Counters {
     pub(crate) fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Relaxed);
+    }
+
+    /// Records the latest connection-level problem (shown in `Stats::last_error`).
+    pub(crate) fn set_last_error(&self, message: impl Into<String>) {
+        *self.last_error.lock() = message.into();
     }
 
     pub(crate) fn record_latency(&self, d: Duration) {

@@ -164,7 +164,6 @@ impl TlsConn {
     }
 
     /// The negotiated ALPN protocol.
-    #[allow(dead_code)] // used by the HTTP/2 transport
     pub(crate) fn alpn(&self) -> Option<Vec<u8>> {
         self.tls.lock().alpn_protocol().map(|p| p.to_vec())
     }

@@ -1,9 +1,9 @@
-//! apnspush-mock: the built-in mock APNs binary gateway and feedback service on loopback.
+//! apnspush-mock: the built-in mock APNs gateway (binary, or HTTP/2 with `--http2`) and
+//! feedback service on loopback.
 //!
-//! Prints one line of JSON with the client configuration keys (host, port, feedback_host,
-//! feedback_port, ca_pem, cert_pem, key_pem) to stdout, serves until stdin reaches end of file,
-//! then prints one line of JSON with the record summary and exits 0. Exit 2 on bad arguments,
-//! 1 if the mock cannot start.
+//! Prints one line of JSON with the client configuration keys (`MockServer::client_config`)
+//! to stdout, serves until stdin reaches end of file, then prints one line of JSON with the
+//! record summary and exits 0. Exit 2 on bad arguments, 1 if the mock cannot start.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -17,10 +17,16 @@ use serde_json::{json, Map, Value};
 const USAGE: &str = "usage: apnspush-mock [--reject TOKENHEX:STATUS]... [--drop-after K] \
 [--shutdown-after K] [--close-silently-after K] [--error-delay-ms N] \
 [--feedback TIMESTAMP:TOKENHEX]... [--no-client-cert]
+       apnspush-mock --http2 [--token-auth] [--reject-http2 TOKENHEX:STATUS:REASON]... \
+[--reject TOKENHEX:STATUS]... [--drop-after K] [--goaway-after N] [--fail-every N:STATUS] \
+[--max-concurrent-streams N] [--response-delay-ms N] [--initial-window-size N] \
+[--connection-window-size N] [--no-client-cert]
 
-Starts the mock APNs binary gateway and feedback service on 127.0.0.1, prints the client
-configuration as one line of JSON, serves until stdin is closed, then prints the record
-summary (accepted count, rejected list, markers, connections) as one line of JSON.";
+Starts the mock APNs gateway (binary, or the HTTP/2 provider API with --http2; --token-auth
+generates a provider key, verifies JWTs and hands the key out in the configuration) and the
+feedback service on 127.0.0.1, prints the client configuration as one line of JSON, serves
+until stdin is closed, then prints the record summary (accepted count, rejected list, markers,
+connections; HTTP/2 rejections and protocol counts) as one line of JSON.";
 
 fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1)) {
@@ -67,11 +73,32 @@ fn main() -> ExitCode {
             })
         })
         .collect();
+    let http2_rejected: Vec<Value> = server
+        .http2_rejected()
+        .into_iter()
+        .map(|r| {
+            json!({
+                "apns_id": r.apns_id,
+                "token": hex_encode(&r.token),
+                "status": r.status,
+                "reason": r.reason,
+                "timestamp": r.timestamp,
+                "connection": r.connection,
+            })
+        })
+        .collect();
+    let h2 = server.http2_counts();
     let summary = json!({
         "accepted": server.accepted_count(),
         "rejected": rejected,
         "markers": server.markers(),
         "connections": server.connections(),
+        "http2_rejected": http2_rejected,
+        "peak_concurrent_streams": h2.peak_concurrent_streams,
+        "concurrency_violations": h2.concurrency_violations,
+        "flow_control_violations": h2.flow_control_violations,
+        "protocol_errors": h2.protocol_errors,
+        "goaways_sent": h2.goaways_sent,
     });
     server.stop();
     if print_line(&summary) {
@@ -93,11 +120,54 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<MockOptions>, 
         record_payloads: false,
         ..MockOptions::default()
     };
+    let mut token_auth = false;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--help" | "-h" => return Ok(None),
             "--no-client-cert" => options.require_client_cert = false,
+            "--http2" => options.protocol = apnspush::config::Protocol::Http2,
+            "--token-auth" => token_auth = true,
+            "--reject-http2" => {
+                let v = value()?;
+                let mut parts = v.splitn(3, ':');
+                let (Some(token), Some(status), Some(reason)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(format!(
+                        "--reject-http2 {v}: expected TOKENHEX:STATUS:REASON"
+                    ));
+                };
+                let token = hex_decode(token)
+                    .map_err(|e| format!("--reject-http2 {v}: {}", e.message()))?;
+                let status = status
+                    .parse::<u16>()
+                    .map_err(|_| format!("--reject-http2 {v}: STATUS must be a number"))?;
+                options
+                    .http2_reject
+                    .push((token, status, reason.to_string()));
+            }
+            "--fail-every" => {
+                let v = value()?;
+                let (n, status) = v
+                    .split_once(':')
+                    .ok_or(format!("--fail-every {v}: expected N:STATUS"))?;
+                let status = status
+                    .parse::<u16>()
+                    .map_err(|_| format!("--fail-every {v}: STATUS must be a number"))?;
+                options.fail_every = Some((count(&flag, n)?, status));
+            }
+            "--goaway-after" => options.goaway_after = Some(count(&flag, &value()?)?),
+            "--max-concurrent-streams" => {
+                options.max_concurrent_streams = window(&flag, &value()?)?
+            }
+            "--response-delay-ms" => {
+                options.response_delay = Duration::from_millis(count(&flag, &value()?)?)
+            }
+            "--initial-window-size" => options.initial_window_size = window(&flag, &value()?)?,
+            "--connection-window-size" => {
+                options.connection_window_size = window(&flag, &value()?)?
+            }
             "--reject" => {
                 let v = value()?;
                 let (token, status) = v
@@ -133,7 +203,19 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<MockOptions>, 
             other => return Err(format!("unknown argument {other}")),
         }
     }
+    if token_auth {
+        options = options.with_token_auth();
+    }
     Ok(Some(options))
+}
+
+fn window(flag: &str, value: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(n) if n <= 0x7fff_ffff => Ok(n),
+        _ => Err(format!(
+            "{flag} {value}: expected an integer up to 2147483647"
+        )),
+    }
 }
 
 fn count(flag: &str, value: &str) -> Result<u64, String> {

@@ -103,10 +103,9 @@ impl DynamicTable {
 
 /// Best match for a field: `(index, value_matches)`, a full match preferred.
 fn find(table: &DynamicTable, name: &[u8], value: &[u8]) -> Option<(usize, bool)> {
-    let statics = STATIC_TABLE.iter().map(|&(n, v)| (n, v));
-    let dynamics = table.entries.iter().map(|(n, v)| (&n[..], &v[..]));
+    let (start, count) = static_range(name);
     let mut name_match = None;
-    for (i, (n, v)) in statics.chain(dynamics).enumerate() {
+    for (i, &(n, v)) in STATIC_TABLE.iter().enumerate().skip(start).take(count) {
         if n == name {
             if v == value {
                 return Some((i + 1, true));
@@ -114,7 +113,30 @@ fn find(table: &DynamicTable, name: &[u8], value: &[u8]) -> Option<(usize, bool)
             name_match = name_match.or(Some(i + 1));
         }
     }
+    for (i, (n, v)) in table.entries.iter().enumerate() {
+        if n.as_slice() == name {
+            if v.as_slice() == value {
+                return Some((STATIC_TABLE.len() + i + 1, true));
+            }
+            name_match = name_match.or(Some(STATIC_TABLE.len() + i + 1));
+        }
+    }
     name_match.map(|i| (i, false))
+}
+
+/// The part of the static table that can hold `name` (0-based start, length): the exact
+/// entries for the names every request carries, nothing for `apns-*`, the rest otherwise.
+fn static_range(name: &[u8]) -> (usize, usize) {
+    match name {
+        b":authority" => (0, 1),
+        b":method" => (1, 2),
+        b":path" => (3, 2),
+        b":scheme" => (5, 2),
+        b":status" => (7, 7),
+        b"authorization" => (22, 1),
+        _ if name.starts_with(b"apns-") => (0, 0),
+        _ => (0, STATIC_TABLE.len()),
+    }
 }
 
 /// Integer representation of RFC 7541 §5.1; `flags` fills the bits above the prefix.
@@ -368,5 +390,21 @@ impl HeaderDecoder {
             return Err(HpackError::HeaderListTooLarge { size, max });
         }
         Ok(list)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_static_entry_is_found_at_its_index() {
+        let table = DynamicTable::default();
+        for (i, (n, v)) in STATIC_TABLE.iter().enumerate() {
+            let first = STATIC_TABLE.iter().position(|e| e == &(*n, *v)).unwrap();
+            assert_eq!(find(&table, n, v), Some((first + 1, true)), "{i}");
+        }
+        assert_eq!(find(&table, b":status", b"299"), Some((8, false)));
+        assert_eq!(find(&table, b"apns-id", b"x"), None);
     }
 }

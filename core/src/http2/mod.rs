@@ -1,6 +1,15 @@
-//! HTTP/2 provider API building blocks: the frame layer, HPACK header compression and the
-//! ES256 provider token. Pure and synchronous; the connection threads are built on them.
+//! HTTP/2 provider API: the frame layer, HPACK header compression, the ES256 provider token,
+//! the client session state machine, and the connection threads built on them.
 
+pub(crate) mod connection;
 pub mod frame;
 pub mod hpack;
 pub mod jwt;
+pub(crate) mod reader;
+pub(crate) mod request;
+pub mod response;
+pub mod session;
+pub(crate) mod state;
+pub(crate) mod token;
+pub(crate) mod uuid;
+pub(crate) mod writer;

@@ -93,7 +93,12 @@ impl Credentials {
 
     /// A ring-backed server config presenting the server certificate; with `require_client_cert`
     /// the handshake fails unless the client presents a certificate signed by this CA.
-    pub fn server_config(&self, require_client_cert: bool) -> Result<Arc<ServerConfig>> {
+    /// `alpn` lists the protocols offered ("h2" for the HTTP/2 gateway).
+    pub fn server_config(
+        &self,
+        require_client_cert: bool,
+        alpn: &[&[u8]],
+    ) -> Result<Arc<ServerConfig>> {
         let tls_error = |what: &str, e: &dyn std::fmt::Display| {
             Error::new(
                 ErrorKind::Tls,
@@ -117,9 +122,10 @@ impl Credentials {
             builder.with_no_client_auth()
         };
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key_der.clone()));
-        let config = builder
+        let mut config = builder
             .with_single_cert(vec![self.server_cert_der.clone()], key)
             .map_err(|e| tls_error("server certificate", &e))?;
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         Ok(Arc::new(config))
     }
 }

@@ -167,6 +167,7 @@ impl Gateway<'_> {
                     token,
                     payload,
                     connection: self.id,
+                    apns_id: None,
                 });
             }
             if let Some(end) = self.fault() {

@@ -1,5 +1,6 @@
-//! The built-in mock APNs server: Apple's binary gateway and feedback service over real TLS on
-//! loopback, with its own certificate authority, fault injection and a record for tests.
+//! The built-in mock APNs server: Apple's binary gateway or HTTP/2 provider API, and the
+//! feedback service, over real TLS on loopback, with its own certificate authority, fault
+//! injection and a record for tests.
 //!
 //! Threads: one accept thread per listener and one thread per connection, all owned by the
 //! `MockServer`; every method may be called from any thread. `stop` (or drop) closes the
@@ -8,14 +9,18 @@
 mod ca;
 mod feedback;
 mod gateway;
+mod h2_answer;
+mod h2_gateway;
+mod h2_judge;
 mod listener;
+mod options;
 mod record;
 mod tls_io;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::net::TcpListener;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,58 +28,37 @@ use parking_lot::{Mutex, RwLock};
 use rustls::ServerConfig;
 
 use crate::binary::codec::FeedbackTuple;
+use crate::config::Protocol;
 use crate::error::{Error, ErrorKind, Result};
 use listener::{Listener, Live};
+pub use options::{MockJwt, MockOptions};
+pub use record::Http2Counts;
 use record::Record;
 
 const HOST: &str = "127.0.0.1";
 
-/// What the mock does; `Default` behaves like a healthy Apple gateway.
-#[derive(Clone, Debug)]
-pub struct MockOptions {
-    /// Refuse TLS clients without a certificate signed by the mock's CA (default true, as the
-    /// binary API requires one). Applies to the gateway and the feedback service.
-    pub require_client_cert: bool,
-    /// Token bytes and the status to answer a notification to that token with.
-    pub reject: Vec<(Vec<u8>, u8)>,
-    /// Per connection: after K accepted, close the TCP socket abruptly (no error-response, no
-    /// close_notify); the rest is discarded.
-    pub drop_after: Option<u64>,
-    /// Per connection: after K accepted, send status 10 naming the K-th identifier, then close;
-    /// the rest is discarded.
-    pub shutdown_after: Option<u64>,
-    /// Per connection: after K accepted, send close_notify and close, with no error-response.
-    pub close_silently_after: Option<u64>,
-    /// Delay before any error-response is written.
-    pub error_delay: Duration,
-    /// Keep token and payload of accepted notifications (default true); false keeps only counts
-    /// and rejections.
-    pub record_payloads: bool,
-    /// Tuples served (once) by the feedback service.
-    pub feedback: Vec<FeedbackTuple>,
-}
-
-impl Default for MockOptions {
-    fn default() -> Self {
-        MockOptions {
-            require_client_cert: true,
-            reject: Vec::new(),
-            drop_after: None,
-            shutdown_after: None,
-            close_silently_after: None,
-            error_delay: Duration::ZERO,
-            record_payloads: true,
-            feedback: Vec::new(),
-        }
-    }
-}
-
 /// A notification the gateway accepted. `connection` is the gateway connection id (from 1).
+/// `identifier` is the binary identifier, or the HTTP/2 stream id; `apns_id` is set in HTTP/2
+/// mode (the request's `apns-id`, or the one the mock generated).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Accepted {
     pub identifier: u32,
     pub token: Vec<u8>,
     pub payload: Vec<u8>,
+    pub connection: u64,
+    pub apns_id: Option<String>,
+}
+
+/// An HTTP/2 request answered with a status other than 200 (retryable ones included).
+/// `token` is empty when the path held no valid token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Http2Rejected {
+    pub apns_id: String,
+    pub token: Vec<u8>,
+    pub status: u16,
+    pub reason: String,
+    /// 410 only: milliseconds since the epoch.
+    pub timestamp: Option<u64>,
     pub connection: u64,
 }
 
@@ -92,6 +76,15 @@ pub struct Rejected {
 pub(crate) struct Shared {
     tls: Arc<ServerConfig>,
     rules: RwLock<Arc<HashMap<Vec<u8>, u8>>>,
+    /// HTTP/2 rules: token → status and reason.
+    h2_rules: RwLock<Arc<Http2Rules>>,
+    h2: H2Options,
+    /// Requests over all HTTP/2 connections (for `fail_every`).
+    requests: AtomicU64,
+    /// Distinct provider tokens seen, each with its sequence number.
+    tokens: Mutex<HashMap<String, u64>>,
+    /// Tokens with a sequence number below this are answered ExpiredProviderToken.
+    expired_below: AtomicU64,
     feedback: Mutex<Vec<FeedbackTuple>>,
     record: Record,
     drop_after: Option<u64>,
@@ -103,9 +96,27 @@ pub(crate) struct Shared {
     live: Mutex<Live>,
 }
 
+/// HTTP/2 rejection rules: token → status and reason.
+pub(crate) type Http2Rules = HashMap<Vec<u8>, (u16, String)>;
+
+/// The HTTP/2 knobs of `MockOptions`, fixed at start.
+pub(crate) struct H2Options {
+    jwt: Option<MockJwt>,
+    max_concurrent_streams: u32,
+    drop_concurrency_on_reject: bool,
+    fail_every: Option<(u64, u16)>,
+    goaway_after: Option<u64>,
+    response_delay: Duration,
+    initial_window_size: u32,
+    connection_window_size: u32,
+    answer_pings: bool,
+}
+
 /// A running mock server. Dropping it stops it.
 pub struct MockServer {
     shared: Arc<Shared>,
+    protocol: Protocol,
+    require_client_cert: bool,
     credentials: ca::Credentials,
     listeners: Vec<Listener>,
     port: u16,
@@ -113,14 +124,41 @@ pub struct MockServer {
 }
 
 impl MockServer {
-    /// Generates a fresh CA with server and client certificates, binds the gateway and the
-    /// feedback service on two ephemeral ports of 127.0.0.1 and starts serving.
+    /// Generates a fresh CA with server and client certificates, binds the gateway (speaking
+    /// `options.protocol`) and the feedback service on two ephemeral ports of 127.0.0.1 and
+    /// starts serving.
     pub fn start(options: MockOptions) -> Result<MockServer> {
         let credentials = ca::Credentials::generate()?;
-        let tls = credentials.server_config(options.require_client_cert)?;
+        let protocol = options.protocol;
+        let require_client_cert = options.require_client_cert;
+        let alpn: &[&[u8]] = match protocol {
+            Protocol::Binary => &[],
+            Protocol::Http2 => &[b"h2"],
+        };
+        let tls = credentials.server_config(options.require_client_cert, alpn)?;
+        let h2_rules = options
+            .http2_reject
+            .into_iter()
+            .map(|(token, status, reason)| (token, (status, reason)))
+            .collect();
         let shared = Arc::new(Shared {
             tls,
             rules: RwLock::new(Arc::new(options.reject.into_iter().collect())),
+            h2_rules: RwLock::new(Arc::new(h2_rules)),
+            h2: H2Options {
+                jwt: options.jwt,
+                max_concurrent_streams: options.max_concurrent_streams,
+                drop_concurrency_on_reject: options.drop_concurrency_on_reject,
+                fail_every: options.fail_every,
+                goaway_after: options.goaway_after,
+                response_delay: options.response_delay,
+                initial_window_size: options.initial_window_size,
+                connection_window_size: options.connection_window_size,
+                answer_pings: options.answer_pings,
+            },
+            requests: AtomicU64::new(0),
+            tokens: Mutex::new(HashMap::new()),
+            expired_below: AtomicU64::new(0),
             feedback: Mutex::new(options.feedback),
             record: Record::default(),
             drop_after: options.drop_after,
@@ -141,18 +179,19 @@ impl MockServer {
         let (gateway_socket, feedback_socket) = (bind("gateway")?, bind("feedback service")?);
         let mut server = MockServer {
             shared,
+            protocol,
+            require_client_cert,
             credentials,
             listeners: Vec::new(),
             port: 0,
             feedback_port: 0,
         };
-        let gateway = Listener::spawn(
-            gateway_socket,
-            server.shared.clone(),
-            "gateway",
-            gateway::serve,
-        )
-        .map_err(|e| io_error("gateway", e))?;
+        let serve: fn(&Shared, std::net::TcpStream) = match protocol {
+            Protocol::Binary => gateway::serve,
+            Protocol::Http2 => h2_gateway::serve,
+        };
+        let gateway = Listener::spawn(gateway_socket, server.shared.clone(), "gateway", serve)
+            .map_err(|e| io_error("gateway", e))?;
         server.port = gateway.port();
         server.listeners.push(gateway);
         let feedback = Listener::spawn(
@@ -197,22 +236,50 @@ impl MockServer {
         &self.credentials.client_key_pem
     }
 
-    /// The configuration keys a pusher needs to reach this mock: protocol, host, port,
-    /// feedback_host, feedback_port, ca_pem, cert_pem, key_pem.
+    /// The configuration keys a pusher needs to reach this mock. Binary: protocol, host, port,
+    /// feedback_host, feedback_port, ca_pem, cert_pem, key_pem. HTTP/2: protocol, host, port,
+    /// ca_pem, then cert_pem and key_pem when a client certificate is required, and
+    /// auth_key_pem, key_id, team_id and topic with token auth.
     pub fn client_config(&self) -> Vec<(String, String)> {
-        [
-            ("protocol", "binary".to_string()),
+        let creds = &self.credentials;
+        let mut pairs = vec![
+            ("protocol", self.protocol_name().to_string()),
             ("host", HOST.to_string()),
             ("port", self.port.to_string()),
-            ("feedback_host", HOST.to_string()),
-            ("feedback_port", self.feedback_port.to_string()),
-            ("ca_pem", self.credentials.ca_pem.clone()),
-            ("cert_pem", self.credentials.client_cert_pem.clone()),
-            ("key_pem", self.credentials.client_key_pem.clone()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+        ];
+        match self.protocol {
+            Protocol::Binary => {
+                pairs.push(("feedback_host", HOST.to_string()));
+                pairs.push(("feedback_port", self.feedback_port.to_string()));
+                pairs.push(("ca_pem", creds.ca_pem.clone()));
+                pairs.push(("cert_pem", creds.client_cert_pem.clone()));
+                pairs.push(("key_pem", creds.client_key_pem.clone()));
+            }
+            Protocol::Http2 => {
+                pairs.push(("ca_pem", creds.ca_pem.clone()));
+                if self.require_client_cert {
+                    pairs.push(("cert_pem", creds.client_cert_pem.clone()));
+                    pairs.push(("key_pem", creds.client_key_pem.clone()));
+                }
+                if let Some(jwt) = &self.shared.h2.jwt {
+                    if let Some(pem) = &jwt.private_key_pem {
+                        pairs.push(("auth_key_pem", pem.clone()));
+                        pairs.push(("key_id", jwt.key_id.clone()));
+                        pairs.push(("team_id", jwt.team_id.clone()));
+                    }
+                    pairs.push(("topic", jwt.topic.clone()));
+                }
+            }
+        }
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
+    /// "binary" or "http2": what the gateway port speaks.
+    pub fn protocol_name(&self) -> &'static str {
+        match self.protocol {
+            Protocol::Binary => "binary",
+            Protocol::Http2 => "http2",
+        }
     }
 
     /// Answers later notifications to `token` with `status` (replacing an earlier rule for it);
@@ -220,6 +287,35 @@ impl MockServer {
     pub fn reject_token(&self, token: &[u8], status: u8) {
         let mut rules = self.shared.rules.write();
         Arc::make_mut(&mut rules).insert(token.to_vec(), status);
+    }
+
+    /// HTTP/2: answers later requests to `token` with `status` and `reason` (replacing an
+    /// earlier rule for it).
+    pub fn reject_token_http2(&self, token: &[u8], status: u16, reason: &str) {
+        let mut rules = self.shared.h2_rules.write();
+        Arc::make_mut(&mut rules).insert(token.to_vec(), (status, reason.to_string()));
+    }
+
+    /// HTTP/2 token auth: every provider token seen so far is answered ExpiredProviderToken
+    /// from now on (a client must sign a new one).
+    pub fn expire_tokens(&self) {
+        let seen = self.shared.tokens.lock().len() as u64;
+        self.shared.expired_below.store(seen, Ordering::SeqCst);
+    }
+
+    /// HTTP/2 token auth: distinct authentic provider tokens seen.
+    pub fn tokens_seen(&self) -> u64 {
+        self.shared.tokens.lock().len() as u64
+    }
+
+    /// HTTP/2 requests answered with a status other than 200, in order.
+    pub fn http2_rejected(&self) -> Vec<Http2Rejected> {
+        self.shared.record.http2_rejected()
+    }
+
+    /// HTTP/2 protocol observations: peak concurrency, limit and flow-control violations.
+    pub fn http2_counts(&self) -> Http2Counts {
+        self.shared.record.h2()
     }
 
     /// Replaces the tuples the next feedback connection receives.
@@ -237,7 +333,8 @@ impl MockServer {
         self.shared.record.accepted_count()
     }
 
-    /// Notifications answered with an error-response, in order (markers excluded).
+    /// Binary: notifications answered with an error-response, in order (markers excluded).
+    /// HTTP/2 rejections are in `http2_rejected`.
     pub fn rejected(&self) -> Vec<Rejected> {
         self.shared.record.rejected()
     }
@@ -248,6 +345,7 @@ impl MockServer {
     }
 
     /// Gateway connections whose TLS handshake completed (feedback connections excluded).
+    /// (HTTP/2: also counted before the preface is checked.)
     pub fn connections(&self) -> u64 {
         self.shared.record.connections()
     }

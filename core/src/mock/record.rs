@@ -5,15 +5,37 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
-use super::{Accepted, Rejected};
+use super::{Accepted, Http2Rejected, Rejected};
 
 #[derive(Default)]
 struct Inner {
     accepted: Vec<Accepted>,
     accepted_count: u64,
     rejected: Vec<Rejected>,
+    http2_rejected: Vec<Http2Rejected>,
     markers: u64,
     connections: u64,
+    h2: Http2Counts,
+}
+
+/// HTTP/2 protocol observations, for tests to assert the client behaved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Http2Counts {
+    /// Most streams open at once on one connection.
+    pub peak_concurrent_streams: u64,
+    /// Streams opened beyond the MAX_CONCURRENT_STREAMS in force (refused with REFUSED_STREAM).
+    pub concurrency_violations: u64,
+    /// DATA beyond a receive window (the connection is closed with FLOW_CONTROL_ERROR).
+    pub flow_control_violations: u64,
+    /// Connections closed for any other protocol error by the client.
+    pub protocol_errors: u64,
+    /// SETTINGS frames that changed MAX_CONCURRENT_STREAMS after the first (drops to 1 after
+    /// a rejection, raises after a success).
+    pub limit_changes: u64,
+    /// GOAWAY frames sent by `goaway_after`.
+    pub goaways_sent: u64,
+    /// Requests answered with REFUSED_STREAM or not processed after a GOAWAY.
+    pub streams_ignored: u64,
 }
 
 /// The record. Connection threads append accepted notifications once per decrypted chunk.
@@ -47,6 +69,25 @@ impl Record {
 
     pub fn add_rejected(&self, rejected: Rejected) {
         self.inner.lock().rejected.push(rejected);
+    }
+
+    pub fn add_http2_rejected(&self, batch: &mut Vec<Http2Rejected>) {
+        if !batch.is_empty() {
+            self.inner.lock().http2_rejected.append(batch);
+        }
+    }
+
+    /// Updates the HTTP/2 observations.
+    pub fn update_h2(&self, f: impl FnOnce(&mut Http2Counts)) {
+        f(&mut self.inner.lock().h2);
+    }
+
+    pub fn h2(&self) -> Http2Counts {
+        self.inner.lock().h2
+    }
+
+    pub fn http2_rejected(&self) -> Vec<Http2Rejected> {
+        self.inner.lock().http2_rejected.clone()
     }
 
     pub fn add_marker(&self) {
@@ -92,7 +133,7 @@ impl Record {
         true
     }
 
-    /// Forgets accepted, rejected, markers and the connection count.
+    /// Forgets accepted, rejected, markers, the connection count and HTTP/2 observations.
     pub fn clear(&self) {
         *self.inner.lock() = Inner::default();
     }

@@ -1,0 +1,267 @@
+//! One HTTP/2 connection slot: the slot thread is the writer (see `writer.rs`), each
+//! connection gets a blocking reader thread (see `reader.rs`), and both share the connection's
+//! [`ConnState`] under one lock. When a connection ends the slot settles or replays what it
+//! held and connects again.
+//!
+//! Replay rules (shared/design/ARCHITECTURE.md): streams above a GOAWAY's last-stream-id and
+//! REFUSED_STREAM were not processed (replayed, not counted as possible duplicates); streams in
+//! flight when a connection dies abruptly may have been processed (replayed, counted in
+//! `duplicates_possible`, charged an attempt).
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+use rustls::ClientConfig;
+
+use super::state::ConnState;
+use super::token::TokenProvider;
+use crate::engine::{Engine, LiveConn};
+use crate::error::{Error, ErrorKind, Result};
+use crate::job::Job;
+use crate::stats::Counters;
+use crate::tls::TlsConn;
+
+/// How long an idle writer or a blocked reader waits before re-checking stop, timers and
+/// retries.
+pub(crate) const TICK: Duration = Duration::from_millis(20);
+
+/// What every connection of one pusher shares.
+pub(crate) struct Http2Context {
+    pub(crate) tls: Arc<ClientConfig>,
+    /// The provider token, with token auth.
+    pub(crate) tokens: Option<TokenProvider>,
+    /// Notifications already retried once after ExpiredProviderToken.
+    pub(crate) token_retried: Mutex<HashSet<u64>>,
+}
+
+impl Http2Context {
+    pub(crate) fn new(engine: &Engine) -> Result<Http2Context> {
+        let c = &engine.config;
+        let tls = crate::tls::client_config(c, &[b"h2"])?;
+        let tokens = match (&c.auth_key, &c.key_id, &c.team_id) {
+            (None, None, None) => None,
+            (Some(key), Some(key_id), Some(team_id)) => Some(TokenProvider::new(
+                &key.load("auth key")?,
+                key_id,
+                team_id,
+                c.token_refresh_interval,
+                c.token_min_interval,
+                engine.stats.clone(),
+            )?),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::InvalidConfigValue,
+                    "token auth needs auth_key_file (or auth_key_pem), key_id and team_id",
+                ))
+            }
+        };
+        Ok(Http2Context {
+            tls,
+            tokens,
+            token_retried: Mutex::new(HashSet::new()),
+        })
+    }
+}
+
+pub(crate) struct H2Conn {
+    pub(crate) tls: TlsConn,
+    pub(crate) state: Mutex<ConnState>,
+    /// Signalled when streams close, windows open, control frames are queued, or it dies.
+    pub(crate) changed: Condvar,
+    dead: AtomicBool,
+    /// Why it was lost, when the loss was noticed by the writer (a failed write).
+    pub(crate) write_error: Mutex<Option<String>>,
+}
+
+impl LiveConn for H2Conn {
+    fn shutdown(&self) {
+        self.kill();
+    }
+    fn take_unsettled(&self) -> Vec<Job> {
+        let (mut in_flight, delayed) = self.state.lock().close_and_take();
+        in_flight.extend(delayed);
+        in_flight
+    }
+    fn in_flight(&self) -> usize {
+        self.state.lock().unsettled()
+    }
+}
+
+impl H2Conn {
+    /// Connects and checks that the server speaks HTTP/2 (ALPN "h2").
+    pub(crate) fn connect(engine: &Engine, ctx: &Http2Context) -> Result<Arc<H2Conn>> {
+        let c = &engine.config;
+        let (host, port) = (c.gateway_host(), c.gateway_port());
+        let result = TlsConn::connect(&ctx.tls, &host, port, c.connect_timeout, c.write_timeout)
+            .and_then(|tls| match tls.alpn().as_deref() {
+                Some(b"h2") => Ok(tls),
+                _ => {
+                    tls.shutdown();
+                    Err(Error::new(
+                        ErrorKind::Protocol,
+                        format!("{host}:{port} did not negotiate HTTP/2 (ALPN h2)"),
+                    ))
+                }
+            });
+        match result {
+            Ok(tls) => {
+                Counters::add(&engine.stats.connects, 1);
+                Ok(Arc::new(H2Conn {
+                    tls,
+                    state: Mutex::new(ConnState::new(Instant::now())),
+                    changed: Condvar::new(),
+                    dead: AtomicBool::new(false),
+                    write_error: Mutex::new(None),
+                }))
+            }
+            Err(e) => {
+                Counters::add(&engine.stats.connect_failures, 1);
+                Err(e)
+            }
+        }
+    }
+
+    pub(crate) fn kill(&self) {
+        self.dead.store(true, Relaxed);
+        self.tls.shutdown();
+        self.changed.notify_all();
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        self.dead.load(Relaxed)
+    }
+}
+
+/// Runs a slot until the pusher stops: serve the connection, replace it when it ends.
+pub(crate) fn run_slot(
+    engine: Arc<Engine>,
+    ctx: Arc<Http2Context>,
+    slot: usize,
+    mut conn: Arc<H2Conn>,
+) {
+    loop {
+        *engine.live[slot].lock() = Some(conn.clone() as Arc<dyn LiveConn>);
+        engine.connected.fetch_add(1, Relaxed);
+        let reader = {
+            let (engine, ctx, conn) = (engine.clone(), ctx.clone(), conn.clone());
+            std::thread::Builder::new()
+                .name(format!("apns-h2-read-{slot}"))
+                .spawn(move || super::reader::read_loop(&engine, &ctx, &conn, slot))
+        };
+        match reader {
+            Ok(handle) => {
+                let held = super::writer::write_loop(&engine, &ctx, &conn, slot);
+                requeue(&engine, held);
+                if conn.write_error.lock().is_some() {
+                    // The reader may still read why the server closed (a TLS alert).
+                    let end = Instant::now() + Duration::from_millis(500);
+                    while !handle.is_finished() && Instant::now() < end && !engine.stopping() {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+                conn.kill();
+                let _ = handle.join();
+            }
+            Err(_) => conn.kill(),
+        }
+        engine.connected.fetch_sub(1, Relaxed);
+        if engine.stopping() {
+            return; // close() settles what the connection and the queues still hold.
+        }
+        // Whatever the reader did not settle: a writer-side failure or a drained GOAWAY.
+        let why = conn.write_error.lock().take();
+        let (settled_by_reader, in_flight, delayed) = {
+            let mut st = conn.state.lock();
+            let closed = st.closed;
+            let (in_flight, delayed) = st.close_and_take();
+            (closed, in_flight, delayed)
+        };
+        if let (false, Some(why)) = (settled_by_reader, &why) {
+            Counters::add(&engine.stats.connection_losses, 1);
+            engine.stats.set_last_error(why.clone());
+        }
+        if !in_flight.is_empty() {
+            let why = why.unwrap_or_else(|| "connection closed with streams unanswered".into());
+            settle_lost(&engine, in_flight, ErrorKind::Io, &why);
+        }
+        engine.replay(delayed, false);
+        match reconnect(&engine, &ctx, slot) {
+            Some(next) => {
+                Counters::add(&engine.stats.reconnects, 1);
+                conn = next;
+            }
+            None => return,
+        }
+    }
+}
+
+/// Jobs taken from a queue but never written go back without counting as replays.
+pub(crate) fn requeue(engine: &Engine, jobs: impl IntoIterator<Item = Job>) {
+    for job in jobs {
+        let _ = engine.retry_tx.send(job);
+    }
+    engine.wake_writers();
+}
+
+/// Notifications in flight on a connection that died with no answer for them: each may have
+/// been processed. Charge an attempt, fail those out of attempts, replay the rest (counted as
+/// possible duplicates).
+pub(crate) fn settle_lost(engine: &Engine, jobs: Vec<Job>, kind: ErrorKind, why: &str) {
+    let max = engine.config.max_attempts;
+    let (give_up, mut replay): (Vec<Job>, Vec<Job>) =
+        jobs.into_iter().partition(|j| j.attempts >= max);
+    engine.settle_jobs(give_up, |j| {
+        let msg = format!("{why} (attempt {} of {max})", j.attempts);
+        j.failed(kind, msg)
+    });
+    for job in &mut replay {
+        job.attempts += 1;
+    }
+    Counters::add(&engine.stats.retries, replay.len() as u64);
+    engine.replay(replay, true);
+}
+
+/// Connects again at once, then with exponential backoff and jitter.
+/// While no slot is connected and `max_attempts` consecutive attempts failed, queued
+/// notifications fail with the last error.
+fn reconnect(engine: &Engine, ctx: &Http2Context, slot: usize) -> Option<Arc<H2Conn>> {
+    let cfg = &engine.config;
+    let mut delay = cfg.backoff;
+    let mut failures = 0u32;
+    loop {
+        if engine.stopping() {
+            return None;
+        }
+        match H2Conn::connect(engine, ctx) {
+            Ok(conn) => return Some(conn),
+            Err(e) => {
+                failures += 1;
+                engine.stats.set_last_error(e.to_string());
+                if failures >= cfg.max_attempts && engine.connected.load(Relaxed) == 0 {
+                    let jobs = engine.drain_queues();
+                    engine.settle_jobs(jobs, |j| {
+                        j.failed(e.kind(), format!("no connection: {}", e.message()))
+                    });
+                }
+            }
+        }
+        let _ = engine.wakers[slot].1.recv_timeout(jitter(delay));
+        delay = (delay * 2).min(cfg.backoff_max);
+    }
+}
+
+/// `d` scaled by a factor in [0.5, 1.5).
+pub(crate) fn jitter(d: Duration) -> Duration {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|t| t.subsec_nanos() as u64)
+        .unwrap_or(0)
+        ^ SEQ.fetch_add(0x9E37_79B9, Ordering::Relaxed);
+    let r = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64 / (1u64 << 24) as f64;
+    d.mul_f64(0.5 + r)
+}

@@ -1,0 +1,117 @@
+//! Encodes APNs requests: `POST /3/device/<token>` HEADERS and the payload as DATA. Owned by
+//! one writer thread (it holds the sending half of the connection's HPACK state).
+
+use super::frame;
+use super::hpack::HeaderEncoder;
+use crate::notification::Notification;
+
+pub(crate) struct RequestEncoder {
+    hpack: HeaderEncoder,
+    authority: Vec<u8>,
+    /// The configured `topic`, used when a notification has none.
+    default_topic: Option<String>,
+    table_size: u32,
+    pub(crate) max_frame_size: u32,
+    block: Vec<u8>,
+    path: Vec<u8>,
+}
+
+impl RequestEncoder {
+    pub(crate) fn new(authority: &str, default_topic: Option<String>) -> Self {
+        RequestEncoder {
+            hpack: HeaderEncoder::new(),
+            authority: authority.as_bytes().to_vec(),
+            default_topic,
+            table_size: 4096,
+            max_frame_size: frame::DEFAULT_MAX_FRAME_SIZE,
+            block: Vec::with_capacity(512),
+            path: Vec::with_capacity(256),
+        }
+    }
+
+    /// Applies the peer's SETTINGS_HEADER_TABLE_SIZE and SETTINGS_MAX_FRAME_SIZE.
+    pub(crate) fn sync(&mut self, table_size: u32, max_frame_size: u32) {
+        if table_size != self.table_size {
+            self.table_size = table_size;
+            self.hpack.set_peer_table_size(table_size);
+        }
+        self.max_frame_size = max_frame_size;
+    }
+
+    /// Appends the request HEADERS (with CONTINUATIONs if needed) for `n` on `stream_id`.
+    /// `apns_id` is the notification's or a generated one; `authorization` the bearer value.
+    pub(crate) fn headers(
+        &mut self,
+        out: &mut Vec<u8>,
+        stream_id: u32,
+        n: &Notification,
+        apns_id: &str,
+        authorization: Option<&str>,
+    ) {
+        self.path.clear();
+        self.path.extend_from_slice(b"/3/device/");
+        push_hex(&mut self.path, &n.token);
+        let mut expiration = [0u8; 10];
+        let expiration = ascii_u32(n.expiry, &mut expiration);
+        let mut priority = [0u8; 10];
+        let priority = ascii_u32(u32::from(n.priority), &mut priority);
+        let topic = n.topic.as_deref().or(self.default_topic.as_deref());
+        let mut fields: [(&[u8], &[u8]); 11] = [(b"", b""); 11];
+        let mut k = 0;
+        macro_rules! add {
+            ($name:expr, $value:expr) => {{
+                fields[k] = ($name, $value);
+                k += 1;
+            }};
+        }
+        add!(b":method", b"POST");
+        add!(b":scheme", b"https");
+        add!(b":path", &self.path);
+        add!(b":authority", &self.authority);
+        if let Some(auth) = authorization {
+            add!(b"authorization", auth.as_bytes());
+        }
+        add!(b"apns-id", apns_id.as_bytes());
+        add!(b"apns-expiration", expiration);
+        add!(b"apns-priority", priority);
+        if let Some(t) = topic {
+            add!(b"apns-topic", t.as_bytes());
+        }
+        if let Some(t) = n.push_type.as_deref() {
+            add!(b"apns-push-type", t.as_bytes());
+        }
+        if let Some(c) = n.collapse_id.as_deref() {
+            add!(b"apns-collapse-id", c.as_bytes());
+        }
+        self.block.clear();
+        self.hpack
+            .encode(fields[..k].iter().copied(), &mut self.block);
+        frame::encode_headers(out, stream_id, &self.block, false, self.max_frame_size);
+    }
+
+    /// Appends `chunk` of a body as DATA frames; END_STREAM on the last when `last`.
+    pub(crate) fn data(&self, out: &mut Vec<u8>, stream_id: u32, chunk: &[u8], last: bool) {
+        frame::encode_data(out, stream_id, chunk, last, self.max_frame_size);
+    }
+}
+
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize]);
+        out.push(HEX[(b & 15) as usize]);
+    }
+}
+
+/// Decimal digits of `v` in `buf`.
+fn ascii_u32(mut v: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return &buf[i..];
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! Send-side state of one HTTP/2 connection, shared by its writer and reader threads under one
+//! lock: the stream table (every written, unanswered notification), send windows, the peer's
+//! settings, control frames waiting to be written, and notifications waiting to be retried.
+//!
+//! Ordering contract: the reader applies a peer SETTINGS and queues its ACK in `outbox` under
+//! the same lock hold, and the writer takes the outbox before it reserves new streams in the
+//! same way, so every stream opened after the ACK obeys the new settings.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::frame::{self, error_code, setting, FrameError};
+use super::session::{Event, Response};
+use crate::job::Job;
+
+/// Highest client stream id (2^31 - 1).
+pub(crate) const MAX_STREAM_ID: u32 = 0x7fff_ffff;
+
+/// A written, unanswered notification.
+pub(crate) struct Stream {
+    pub(crate) job: Job,
+    pub(crate) written_at: Instant,
+    /// Generation of the provider token its request carried (0 without token auth).
+    pub(crate) token_generation: u64,
+    /// Body bytes written so far.
+    pub(crate) sent: usize,
+    /// Send window; negative after the peer shrank SETTINGS_INITIAL_WINDOW_SIZE.
+    pub(crate) window: i64,
+}
+
+impl Stream {
+    fn remaining(&self) -> usize {
+        self.job.notification.payload.len() - self.sent
+    }
+}
+
+/// What ended a stream.
+pub(crate) enum Answer {
+    Response(Response),
+    Reset(u32),
+    TimedOut,
+}
+
+/// A GOAWAY received: its error code and debug data.
+pub(crate) struct GoAway {
+    pub(crate) error_code: u32,
+    pub(crate) debug_data: Vec<u8>,
+}
+
+/// How many of a batch may be opened now: the first `full` completely, then, if `partial`
+/// is set, one more with only that many body bytes (it waits for window).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Plan {
+    pub(crate) full: usize,
+    pub(crate) partial: Option<usize>,
+}
+
+impl Plan {
+    pub(crate) fn count(&self) -> usize {
+        self.full + usize::from(self.partial.is_some())
+    }
+}
+
+pub(crate) struct ConnState {
+    /// Slot i holds stream `base + 2 i`; `None` once answered.
+    streams: VecDeque<Option<Stream>>,
+    base: u32,
+    /// Streams opened (reserved included) and not yet answered.
+    open: usize,
+    /// Streams with body bytes still to send, in stream order.
+    blocked: VecDeque<u32>,
+    peer_max_concurrent: u32,
+    peer_initial_window: i64,
+    pub(crate) peer_max_frame_size: u32,
+    pub(crate) peer_header_table_size: u32,
+    /// A final response arrived: until then one stream at a time.
+    answered: bool,
+    conn_window: i64,
+    /// Control frames for the writer to send before anything else.
+    pub(crate) outbox: Vec<u8>,
+    /// Last stream id of a GOAWAY received.
+    pub(crate) goaway: Option<u32>,
+    /// Stream ids ran out: finish and reconnect.
+    pub(crate) exhausted: bool,
+    /// Set once the connection is finished; nothing may be added.
+    pub(crate) closed: bool,
+    /// Outstanding PING and when it was sent.
+    pub(crate) ping: Option<([u8; 8], Instant)>,
+    pub(crate) last_received: Instant,
+    /// Notifications waiting to be retried on this connection, with when.
+    delayed: Vec<(Instant, Job)>,
+}
+
+impl ConnState {
+    pub(crate) fn new(now: Instant) -> Self {
+        ConnState {
+            streams: VecDeque::new(),
+            base: 1,
+            open: 0,
+            blocked: VecDeque::new(),
+            peer_max_concurrent: u32::MAX,
+            peer_initial_window: i64::from(frame::DEFAULT_INITIAL_WINDOW_SIZE),
+            peer_max_frame_size: frame::DEFAULT_MAX_FRAME_SIZE,
+            peer_header_table_size: 4096,
+            answered: false,
+            conn_window: i64::from(frame::DEFAULT_INITIAL_WINDOW_SIZE),
+            outbox: Vec::new(),
+            goaway: None,
+            exhausted: false,
+            closed: false,
+            ping: None,
+            last_received: now,
+            delayed: Vec::new(),
+        }
+    }
+
+    /// Streams opened and unanswered.
+    pub(crate) fn open(&self) -> usize {
+        self.open
+    }
+
+    /// Written notifications held: in flight plus waiting for a retry.
+    pub(crate) fn unsettled(&self) -> usize {
+        self.open + self.delayed.len()
+    }
+
+    /// No new stream will ever be opened here.
+    pub(crate) fn draining(&self) -> bool {
+        self.goaway.is_some() || self.exhausted || self.closed
+    }
+
+    /// Streams that may be opened now, given our own cap.
+    pub(crate) fn room(&self, cap: usize) -> usize {
+        if self.draining() || !self.blocked.is_empty() {
+            return 0;
+        }
+        let limit = if self.answered {
+            (self.peer_max_concurrent as usize).min(cap)
+        } else {
+            1
+        };
+        limit.saturating_sub(self.open)
+    }
+
+    /// Reserves streams and window for bodies of the given lengths, in order.
+    pub(crate) fn plan(&mut self, bodies: impl Iterator<Item = usize>, room: usize) -> Plan {
+        let mut plan = Plan::default();
+        for len in bodies.take(room) {
+            let len = len as i64;
+            let n = len
+                .min(self.conn_window)
+                .min(self.peer_initial_window)
+                .max(0);
+            self.conn_window -= n;
+            if n == len {
+                plan.full += 1;
+            } else {
+                plan.partial = Some(n as usize);
+                break;
+            }
+        }
+        self.open += plan.count();
+        plan
+    }
+
+    /// Adds a stream reserved by `plan` (ids strictly increasing). Gives the job back if the
+    /// connection is finished or a GOAWAY excludes the id (the server will not process it).
+    #[allow(clippy::result_large_err)] // the job is handed back by value, on a rare path
+    pub(crate) fn insert(&mut self, id: u32, mut stream: Stream) -> Result<(), Job> {
+        if self.closed {
+            return Err(stream.job);
+        }
+        if self.goaway.is_some_and(|last| id > last) {
+            self.open = self.open.saturating_sub(1);
+            return Err(stream.job);
+        }
+        if self.streams.is_empty() {
+            self.base = id;
+        }
+        let slot = ((id - self.base) / 2) as usize;
+        while self.streams.len() < slot {
+            self.streams.push_back(None);
+        }
+        stream.window = self.peer_initial_window - stream.sent as i64;
+        if stream.remaining() > 0 {
+            self.blocked.push_back(id);
+        }
+        self.streams.push_back(Some(stream));
+        Ok(())
+    }
+
+    fn slot(&mut self, id: u32) -> Option<&mut Option<Stream>> {
+        if id < self.base || !(id - self.base).is_multiple_of(2) {
+            return None;
+        }
+        self.streams.get_mut(((id - self.base) / 2) as usize)
+    }
+
+    /// Removes an answered (or reset) stream. `None` if unknown or already answered.
+    pub(crate) fn take(&mut self, id: u32) -> Option<Stream> {
+        let stream = self.slot(id)?.take()?;
+        self.open = self.open.saturating_sub(1);
+        while let Some(None) = self.streams.front() {
+            self.streams.pop_front();
+            self.base += 2;
+        }
+        if stream.remaining() > 0 {
+            // Answered before its body was all sent: stop sending it.
+            self.blocked.retain(|&b| b != id);
+            frame::encode_rst_stream(&mut self.outbox, id, error_code::NO_ERROR);
+        }
+        Some(stream)
+    }
+
+    /// Notes a final response: from now on the peer's concurrency limit applies.
+    pub(crate) fn mark_answered(&mut self) {
+        self.answered = true;
+    }
+
+    /// Writes as much pending body as the windows allow, via `emit(stream_id, chunk, last)`.
+    pub(crate) fn pump(&mut self, mut emit: impl FnMut(u32, &[u8], bool)) {
+        let mut i = 0;
+        while i < self.blocked.len() && self.conn_window > 0 {
+            let id = self.blocked[i];
+            let conn_window = self.conn_window;
+            let Some(Some(s)) = self.slot(id) else {
+                self.blocked.remove(i);
+                continue;
+            };
+            let n = (s.remaining() as i64).min(s.window).min(conn_window).max(0) as usize;
+            if n > 0 {
+                let start = s.sent;
+                s.sent += n;
+                s.window -= n as i64;
+                let last = s.remaining() == 0;
+                emit(id, &s.job.notification.payload[start..start + n], last);
+                self.conn_window -= n as i64;
+                if last {
+                    self.blocked.remove(i);
+                    continue;
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// Applies a peer SETTINGS frame (its ACK is queued by the caller).
+    pub(crate) fn apply_settings(&mut self, params: &[(u16, u32)]) -> Result<(), FrameError> {
+        for &(id, value) in params {
+            match id {
+                setting::MAX_CONCURRENT_STREAMS => self.peer_max_concurrent = value,
+                setting::INITIAL_WINDOW_SIZE => {
+                    let delta = i64::from(value) - self.peer_initial_window;
+                    self.peer_initial_window = i64::from(value);
+                    for s in self.streams.iter_mut().flatten() {
+                        s.window += delta;
+                        if s.window > i64::from(frame::MAX_WINDOW_SIZE) {
+                            return Err(flow_error("stream window above 2^31-1"));
+                        }
+                    }
+                }
+                setting::MAX_FRAME_SIZE => self.peer_max_frame_size = value,
+                setting::HEADER_TABLE_SIZE => self.peer_header_table_size = value,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a WINDOW_UPDATE. Unknown (answered) streams are ignored.
+    pub(crate) fn window_update(
+        &mut self,
+        stream_id: u32,
+        increment: u32,
+    ) -> Result<(), FrameError> {
+        let max = i64::from(frame::MAX_WINDOW_SIZE);
+        if stream_id == 0 {
+            self.conn_window += i64::from(increment);
+            if self.conn_window > max {
+                return Err(flow_error("connection window above 2^31-1"));
+            }
+        } else if let Some(Some(s)) = self.slot(stream_id) {
+            s.window += i64::from(increment);
+            if s.window > max {
+                return Err(flow_error("stream window above 2^31-1"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a GOAWAY: returns the streams above `last_stream_id` (never processed).
+    pub(crate) fn goaway(&mut self, last_stream_id: u32) -> Vec<Stream> {
+        let last = self
+            .goaway
+            .map_or(last_stream_id, |l| l.min(last_stream_id));
+        self.goaway = Some(last);
+        let ids: Vec<u32> = (0..self.streams.len())
+            .map(|i| self.base + 2 * i as u32)
+            .filter(|&id| id > last)
+            .collect();
+        ids.into_iter().filter_map(|id| self.take(id)).collect()
+    }
+
+    /// Removes the streams written longer than `timeout` ago (oldest first).
+    pub(crate) fn timed_out(&mut self, now: Instant, timeout: Duration) -> Vec<(u32, Stream)> {
+        let mut ids = Vec::new();
+        for (i, slot) in self.streams.iter().enumerate() {
+            if let Some(s) = slot {
+                if now.saturating_duration_since(s.written_at) < timeout {
+                    break; // written in order: the rest are younger
+                }
+                ids.push(self.base + 2 * i as u32);
+            }
+        }
+        ids.into_iter()
+            .filter_map(|id| self.take(id).map(|s| (id, s)))
+            .collect()
+    }
+
+    /// Holds a job to be retried on this connection at `due`.
+    #[allow(clippy::result_large_err)] // the job is handed back by value, on a rare path
+    pub(crate) fn delay(&mut self, due: Instant, job: Job) -> Result<(), Job> {
+        if self.closed {
+            return Err(job);
+        }
+        self.delayed.push((due, job));
+        Ok(())
+    }
+
+    /// Moves the delayed jobs that are due into `out`, in due order.
+    pub(crate) fn take_due(&mut self, now: Instant, out: &mut Vec<Job>) {
+        if self.delayed.iter().all(|(due, _)| *due > now) {
+            return;
+        }
+        self.delayed.sort_by_key(|(due, _)| *due);
+        let n = self.delayed.partition_point(|(due, _)| *due <= now);
+        out.extend(self.delayed.drain(..n).map(|(_, j)| j));
+    }
+
+    /// Applies a chunk's session events: ended streams go to `answers`, streams a GOAWAY
+    /// excluded to `unprocessed`, GOAWAYs to `goaways`. `Err` is a connection error.
+    pub(crate) fn apply_events(
+        &mut self,
+        events: &mut Vec<Event>,
+        answers: &mut Vec<(Stream, Answer)>,
+        unprocessed: &mut Vec<Job>,
+        goaways: &mut Vec<GoAway>,
+    ) -> Result<(), FrameError> {
+        for event in events.drain(..) {
+            match event {
+                Event::Response(r) => {
+                    self.mark_answered();
+                    if let Some(s) = self.take(r.stream_id) {
+                        answers.push((s, Answer::Response(r)));
+                    }
+                }
+                Event::Reset {
+                    stream_id,
+                    error_code,
+                } => {
+                    if let Some(s) = self.take(stream_id) {
+                        answers.push((s, Answer::Reset(error_code)));
+                    }
+                }
+                Event::Settings(params) => self.apply_settings(&params)?,
+                Event::SettingsAck => {}
+                Event::WindowUpdate {
+                    stream_id,
+                    increment,
+                } => self.window_update(stream_id, increment)?,
+                Event::PingAck(data) => {
+                    if self.ping.is_some_and(|(sent, _)| sent == data) {
+                        self.ping = None;
+                    }
+                }
+                Event::GoAway {
+                    last_stream_id,
+                    error_code,
+                    debug_data,
+                } => {
+                    unprocessed.extend(self.goaway(last_stream_id).into_iter().map(|s| s.job));
+                    goaways.push(GoAway {
+                        error_code,
+                        debug_data,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes the connection: returns (in flight, waiting for a retry). Idempotent.
+    pub(crate) fn close_and_take(&mut self) -> (Vec<Job>, Vec<Job>) {
+        self.closed = true;
+        self.blocked.clear();
+        self.open = 0;
+        let in_flight = self.streams.drain(..).flatten().map(|s| s.job).collect();
+        let delayed = self.delayed.drain(..).map(|(_, j)| j).collect();
+        (in_flight, delayed)
+    }
+}
+
+fn flow_error(reason: &'static str) -> FrameError {
+    FrameError::new(error_code::FLOW_CONTROL_ERROR, reason)
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

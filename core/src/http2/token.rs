@@ -1,0 +1,100 @@
+//! The provider token (JWT) of one pusher, shared by all its connections.
+//!
+//! Apple wants a token under one hour old and refuses replacements more often than every
+//! 20 minutes (429 TooManyProviderTokenUpdates). So: sign once, reuse it everywhere, re-sign
+//! when it is `refresh_interval` old or when APNs answers ExpiredProviderToken for the current
+//! one, and never twice within `min_interval`. Both intervals come from the configuration
+//! (`token_refresh_interval_ms`, `token_min_interval_ms`) so tests can shorten them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use parking_lot::Mutex;
+
+use super::jwt::ProviderKey;
+use crate::error::{Error, ErrorKind, Result};
+use crate::stats::Counters;
+
+pub(crate) struct TokenProvider {
+    key: ProviderKey,
+    refresh_interval: Duration,
+    min_interval: Duration,
+    current: Mutex<Token>,
+    stats: Arc<Counters>,
+}
+
+struct Token {
+    /// The `authorization` header value: "bearer " + JWT.
+    header: Arc<str>,
+    generation: u64,
+    signed_at: Instant,
+}
+
+impl TokenProvider {
+    /// Loads the key and signs the first token. Errors name the problem, never the key.
+    pub(crate) fn new(
+        pem: &[u8],
+        key_id: &str,
+        team_id: &str,
+        refresh_interval: Duration,
+        min_interval: Duration,
+        stats: Arc<Counters>,
+    ) -> Result<TokenProvider> {
+        let text = std::str::from_utf8(pem)
+            .map_err(|_| Error::new(ErrorKind::Credentials, "auth key is not PEM text"))?;
+        let key = ProviderKey::from_pem(text, key_id, team_id)
+            .map_err(|e| Error::new(ErrorKind::Credentials, format!("auth key: {e}")))?;
+        let header = sign(&key)?;
+        Ok(TokenProvider {
+            key,
+            refresh_interval,
+            min_interval,
+            current: Mutex::new(Token {
+                header,
+                generation: 1,
+                signed_at: Instant::now(),
+            }),
+            stats,
+        })
+    }
+
+    /// The current `authorization` value and its generation, re-signed first if it is due.
+    pub(crate) fn current(&self) -> (Arc<str>, u64) {
+        let mut t = self.current.lock();
+        let age = t.signed_at.elapsed();
+        if age >= self.refresh_interval && age >= self.min_interval {
+            self.resign(&mut t);
+        }
+        (t.header.clone(), t.generation)
+    }
+
+    /// APNs answered ExpiredProviderToken to a request carrying `generation`: re-sign unless
+    /// that token was already replaced or the last signing is too recent.
+    pub(crate) fn expired(&self, generation: u64) {
+        let mut t = self.current.lock();
+        if t.generation == generation && t.signed_at.elapsed() >= self.min_interval {
+            self.resign(&mut t);
+        }
+    }
+
+    fn resign(&self, t: &mut Token) {
+        // A signing failure (system RNG) keeps the old token; APNs will say what it thinks.
+        if let Ok(header) = sign(&self.key) {
+            t.header = header;
+            t.generation += 1;
+            t.signed_at = Instant::now();
+            Counters::add(&self.stats.token_refreshes, 1);
+        }
+    }
+}
+
+fn sign(key: &ProviderKey) -> Result<Arc<str>> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let jwt = key
+        .sign(now)
+        .map_err(|e| Error::new(ErrorKind::Credentials, format!("auth key: {e}")))?;
+    Ok(Arc::from(format!("bearer {jwt}")))
+}

@@ -1,0 +1,212 @@
+//! The answering half of a mock HTTP/2 connection: judging a complete request, recording
+//! it, Apple's concurrency drop after a rejection, and writing answers within the client's
+//! flow-control windows (HPACK state follows write order).
+
+use std::time::Instant;
+
+use super::h2_gateway::{Answer, End, H2Server};
+use super::h2_judge::{judge, Verdict};
+use super::{Accepted, Http2Rejected};
+use crate::http2::frame::{self, error_code, setting};
+
+impl H2Server<'_> {
+    /// A request is complete: judge it, record it, queue its answer, apply the faults.
+    pub(super) fn complete(&mut self, stream_id: u32) -> Option<End> {
+        let open = self.open.get_mut(&stream_id)?;
+        open.answered = true;
+        let headers = open.headers.take().unwrap_or_default();
+        let body = std::mem::take(&mut open.body);
+        let shared = self.shared;
+        let rules = shared.h2_rules.read().clone();
+        let binary_rules = shared.rules.read().clone();
+        let v = judge(
+            shared,
+            &mut self.tokens,
+            &mut self.uuids,
+            &rules,
+            &binary_rules,
+            &headers,
+            &body,
+        );
+        self.processed += 1;
+        self.record(stream_id, &v, body);
+        self.adjust_limit(v.status == 200);
+        let json = match v.status {
+            200 => Vec::new(),
+            _ => error_body(&v),
+        };
+        let delay = shared.h2.response_delay;
+        let now = if delay.is_zero() {
+            self.epoch
+        } else {
+            Instant::now()
+        };
+        self.answers.push_back(Answer {
+            due: now + delay,
+            stream_id,
+            status: v.status,
+            apns_id: v.apns_id,
+            body: json,
+        });
+        if delay.is_zero() {
+            self.release_due(now);
+        }
+        if shared.drop_after.is_some_and(|k| self.processed >= k) {
+            return Some(End::Drop);
+        }
+        if self.goaway_last.is_none() && shared.h2.goaway_after.is_some_and(|k| self.processed >= k)
+        {
+            self.goaway_last = Some(stream_id);
+            let before = self.open.len();
+            self.open.retain(|&id, _| id <= stream_id);
+            let ignored = (before - self.open.len()) as u64;
+            shared.record.update_h2(|c| c.streams_ignored += ignored);
+            frame::encode_goaway(
+                &mut self.out,
+                stream_id,
+                error_code::NO_ERROR,
+                br#"{"reason":"Shutdown"}"#,
+            );
+            shared.record.update_h2(|c| c.goaways_sent += 1);
+        }
+        None
+    }
+
+    fn record(&mut self, stream_id: u32, v: &Verdict, payload: Vec<u8>) {
+        if v.status == 200 {
+            self.accepted_count += 1;
+            if self.shared.record_payloads {
+                self.accepted.push(Accepted {
+                    identifier: stream_id,
+                    token: v.token.clone(),
+                    payload,
+                    connection: self.id,
+                    apns_id: Some(v.apns_id.clone()),
+                });
+            }
+        } else {
+            self.rejected.push(Http2Rejected {
+                apns_id: v.apns_id.clone(),
+                token: v.token.clone(),
+                status: v.status,
+                reason: v.reason_text(),
+                timestamp: v.timestamp,
+                connection: self.id,
+            });
+        }
+    }
+
+    /// Apple's behaviour: one stream at a time after a rejection, back up after a success.
+    fn adjust_limit(&mut self, success: bool) {
+        let h2 = &self.shared.h2;
+        if !h2.drop_concurrency_on_reject || h2.max_concurrent_streams <= 1 {
+            return;
+        }
+        let want = if success {
+            h2.max_concurrent_streams
+        } else {
+            1
+        };
+        if want != self.advertised {
+            self.advertised = want;
+            if want > self.in_force {
+                // Raising needs no acknowledgement to be safe.
+                self.in_force = want;
+            }
+            self.unacked_limits.push_back(want);
+            self.shared.record.update_h2(|c| c.limit_changes += 1);
+            frame::encode_settings(&mut self.out, &[(setting::MAX_CONCURRENT_STREAMS, want)]);
+        }
+    }
+
+    /// Writes the answers that are due, in order (HPACK state follows write order).
+    pub(super) fn release_due(&mut self, now: Instant) {
+        while self.answers.front().is_some_and(|a| a.due <= now) {
+            let Some(a) = self.answers.pop_front() else {
+                break;
+            };
+            if !self.open.contains_key(&a.stream_id) {
+                continue; // reset by the client meanwhile
+            }
+            let mut status = [0u8; 3];
+            status.copy_from_slice(format!("{:03}", a.status.min(999)).as_bytes());
+            let mut block = Vec::with_capacity(64);
+            if a.body.is_empty() {
+                self.encoder.encode(
+                    [
+                        (&b":status"[..], &status[..]),
+                        (b"apns-id", a.apns_id.as_bytes()),
+                    ],
+                    &mut block,
+                );
+                frame::encode_headers(
+                    &mut self.out,
+                    a.stream_id,
+                    &block,
+                    true,
+                    self.client_max_frame,
+                );
+                self.open.remove(&a.stream_id);
+            } else {
+                self.encoder.encode(
+                    [
+                        (&b":status"[..], &status[..]),
+                        (b"apns-id", a.apns_id.as_bytes()),
+                        (b"content-type", b"application/json"),
+                    ],
+                    &mut block,
+                );
+                frame::encode_headers(
+                    &mut self.out,
+                    a.stream_id,
+                    &block,
+                    false,
+                    self.client_max_frame,
+                );
+                self.stalled
+                    .push_back((a.stream_id, a.body, self.client_initial_window));
+                self.write_stalled();
+            }
+        }
+    }
+
+    /// Writes the bodies the client's windows allow; their streams close.
+    pub(super) fn write_stalled(&mut self) {
+        while let Some((id, body, window)) = self.stalled.front() {
+            let len = body.len() as i64;
+            if len > self.send_window || len > *window {
+                break;
+            }
+            let (id, body) = (*id, body.clone());
+            self.stalled.pop_front();
+            self.send_window -= len;
+            frame::encode_data(&mut self.out, id, &body, true, self.client_max_frame);
+            self.open.remove(&id);
+        }
+    }
+
+    /// Reopens the receive windows the client consumed.
+    pub(super) fn replenish(&mut self) {
+        if self.recv_consumed > 0 {
+            frame::encode_window_update(&mut self.out, 0, self.recv_consumed);
+            self.recv_window += i64::from(self.recv_consumed);
+            self.recv_consumed = 0;
+        }
+        for (&id, open) in self.open.iter_mut() {
+            if !open.answered && open.consumed > 0 {
+                frame::encode_window_update(&mut self.out, id, open.consumed);
+                open.window += i64::from(open.consumed);
+                open.consumed = 0;
+            }
+        }
+    }
+}
+
+fn error_body(v: &Verdict) -> Vec<u8> {
+    let reason = serde_json::Value::from(v.reason_text());
+    match v.timestamp {
+        Some(ts) => format!(r#"{{"reason":{reason},"timestamp":{ts}}}"#),
+        None => format!(r#"{{"reason":{reason}}}"#),
+    }
+    .into_bytes()
+}

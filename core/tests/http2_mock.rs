@@ -1,0 +1,337 @@
+//! The mock's HTTP/2 mode driven frame by frame by a plain rustls client (not the pusher):
+//! its answers, its record, and its enforcement of concurrency limits, flow-control windows
+//! and GOAWAY, so the scenario tests that rely on it cannot pass vacuously.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apnspush::http2::frame::{self, error_code, setting, Frame, FrameDecoder};
+use apnspush::http2::hpack::{HeaderDecoder, HeaderEncoder};
+use apnspush::mock::{MockOptions, MockServer};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+
+struct Client {
+    tls: StreamOwned<ClientConnection, TcpStream>,
+    frames: FrameDecoder,
+    hpack: HeaderEncoder,
+    decoder: HeaderDecoder,
+}
+
+const ID: &str = "11111111-2222-4333-8444-555555555555";
+
+impl Client {
+    fn connect(server: &MockServer) -> Client {
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(server.ca_pem().as_bytes()).unwrap())
+            .unwrap();
+        let mut config =
+            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let sock = TcpStream::connect((server.host(), server.port())).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        let tls = StreamOwned::new(ClientConnection::new(Arc::new(config), name).unwrap(), sock);
+        let mut c = Client {
+            tls,
+            frames: FrameDecoder::new(),
+            hpack: HeaderEncoder::new(),
+            decoder: HeaderDecoder::new(),
+        };
+        let mut hello = frame::PREFACE.to_vec();
+        frame::encode_settings(&mut hello, &[]);
+        c.send(&hello);
+        c
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.tls.write_all(bytes).unwrap();
+        self.tls.flush().unwrap();
+    }
+
+    /// Appends a request for `token` with `body` on `stream`.
+    fn request(&mut self, out: &mut Vec<u8>, stream: u32, token: &[u8], body: &[u8], end: bool) {
+        let path = format!("/3/device/{}", apnspush::notification::hex_encode(token));
+        let mut block = Vec::new();
+        self.hpack.encode(
+            [
+                (&b":method"[..], &b"POST"[..]),
+                (b":scheme", b"https"),
+                (b":path", path.as_bytes()),
+                (b"apns-id", ID.as_bytes()),
+            ],
+            &mut block,
+        );
+        frame::encode_headers(out, stream, &block, false, 16_384);
+        if end {
+            frame::encode_data(out, stream, body, true, 16_384);
+        }
+    }
+
+    /// Reads frames until `done` says stop (or the server closes).
+    fn read_until(&mut self, mut done: impl FnMut(&Frame) -> bool) -> Vec<Frame> {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 16_384];
+        loop {
+            while let Some(f) = self.frames.next_frame().unwrap() {
+                let stop = done(&f);
+                seen.push(f);
+                if stop {
+                    return seen;
+                }
+            }
+            match self.tls.read(&mut buf) {
+                Ok(0) | Err(_) => return seen,
+                Ok(n) => self.frames.feed(&buf[..n]),
+            }
+        }
+    }
+
+    /// The status of a HEADERS frame.
+    fn status(&mut self, f: &Frame) -> Option<String> {
+        let Frame::Headers { block, .. } = f else {
+            return None;
+        };
+        let list = self.decoder.decode(block).unwrap();
+        list.iter()
+            .find(|(n, _)| n == b":status")
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    }
+}
+
+fn token(i: u8) -> Vec<u8> {
+    vec![i; 32]
+}
+
+fn open_mock(options: MockOptions) -> MockServer {
+    MockServer::start(MockOptions {
+        require_client_cert: false,
+        ..options
+    })
+    .unwrap()
+}
+
+#[test]
+fn answers_200_with_apns_id_and_400_with_a_json_reason() {
+    let m = open_mock(MockOptions {
+        reject: vec![(token(2), 8)],
+        ..MockOptions::http2()
+    });
+    let mut c = Client::connect(&m);
+    let mut out = Vec::new();
+    frame::encode_settings_ack(&mut out);
+    c.request(&mut out, 1, &token(1), b"{}", true);
+    c.request(&mut out, 3, &token(2), b"{}", true);
+    c.send(&out);
+    let mut ended = 0;
+    let frames = c.read_until(|f| {
+        ended += matches!(
+            f,
+            Frame::Headers {
+                end_stream: true,
+                ..
+            } | Frame::Data {
+                end_stream: true,
+                ..
+            }
+        ) as u32;
+        ended == 2
+    });
+    let statuses: Vec<String> = frames.iter().filter_map(|f| c.status(f)).collect();
+    assert_eq!(statuses, ["200", "400"]);
+    let body = frames.iter().find_map(|f| match f {
+        Frame::Data { data, .. } => Some(data.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        body.as_deref(),
+        Some(&br#"{"reason":"BadDeviceToken"}"#[..])
+    );
+    let accepted = m.accepted();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(
+        (accepted[0].identifier, accepted[0].apns_id.as_deref()),
+        (1, Some(ID))
+    );
+    let rejected = m.http2_rejected();
+    assert_eq!(
+        (rejected[0].status, rejected[0].reason.as_str()),
+        (400, "BadDeviceToken")
+    );
+    // Apple's behaviour: one stream at a time after a rejection.
+    assert!(frames
+        .iter()
+        .any(|f| matches!(f, Frame::Settings { ack: false, params }
+        if params.contains(&(setting::MAX_CONCURRENT_STREAMS, 1)))));
+}
+
+#[test]
+fn a_stream_beyond_the_concurrency_limit_is_refused_and_counted() {
+    let m = open_mock(MockOptions {
+        max_concurrent_streams: 1,
+        response_delay: Duration::from_millis(300),
+        ..MockOptions::http2()
+    });
+    let mut c = Client::connect(&m);
+    let mut out = Vec::new();
+    c.request(&mut out, 1, &token(1), b"{}", true);
+    c.request(&mut out, 3, &token(3), b"{}", true);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::RstStream { .. }));
+    assert!(matches!(
+        frames.last(),
+        Some(Frame::RstStream {
+            stream_id: 3,
+            error_code: error_code::REFUSED_STREAM
+        })
+    ));
+    let counts = m.http2_counts();
+    assert_eq!(
+        (
+            counts.concurrency_violations,
+            counts.peak_concurrent_streams
+        ),
+        (1, 1)
+    );
+}
+
+#[test]
+fn data_beyond_the_stream_window_is_a_flow_control_violation() {
+    let m = open_mock(MockOptions {
+        initial_window_size: 100,
+        ..MockOptions::http2()
+    });
+    let mut c = Client::connect(&m);
+    // Wait for the mock's SETTINGS, acknowledge it: the 100-byte window is now in force.
+    c.read_until(|f| matches!(f, Frame::Settings { ack: false, .. }));
+    let mut out = Vec::new();
+    frame::encode_settings_ack(&mut out);
+    c.request(&mut out, 1, &token(1), &[b' '; 10], false);
+    frame::encode_data(&mut out, 1, &[b' '; 150], true, 16_384);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::GoAway { .. }));
+    assert!(matches!(
+        frames.last(),
+        Some(Frame::GoAway {
+            error_code: error_code::FLOW_CONTROL_ERROR,
+            ..
+        })
+    ));
+    assert_eq!(m.http2_counts().flow_control_violations, 1);
+    assert_eq!(m.accepted_count(), 0);
+}
+
+#[test]
+fn goaway_after_n_names_the_last_processed_stream_and_ignores_later_ones() {
+    let m = open_mock(MockOptions {
+        goaway_after: Some(2),
+        ..MockOptions::http2()
+    });
+    let mut c = Client::connect(&m);
+    let mut out = Vec::new();
+    for (stream, t) in [(1, 1), (3, 2), (5, 3), (7, 4)] {
+        c.request(&mut out, stream, &token(t), b"{}", true);
+    }
+    c.send(&out);
+    let frames = c.read_until(|_| false); // the mock closes after answering up to the last
+    let goaway = frames.iter().find_map(|f| match f {
+        Frame::GoAway {
+            last_stream_id,
+            error_code,
+            debug_data,
+        } => Some((*last_stream_id, *error_code, debug_data.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        goaway,
+        Some((
+            3,
+            error_code::NO_ERROR,
+            br#"{"reason":"Shutdown"}"#.to_vec()
+        ))
+    );
+    let answered: Vec<u32> = frames
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Headers { stream_id, .. } => Some(*stream_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered, [1, 3]);
+    assert_eq!(m.accepted_count(), 2);
+    let counts = m.http2_counts();
+    assert_eq!((counts.goaways_sent, counts.streams_ignored), (1, 2));
+}
+
+#[test]
+fn client_config_names_the_protocol_and_what_auth_needs() {
+    let m = MockServer::start(MockOptions::http2()).unwrap();
+    let c = m.client_config();
+    assert_eq!(c[0], ("protocol".to_string(), "http2".to_string()));
+    assert!(c.iter().any(|(k, _)| k == "cert_pem"));
+    let t = MockServer::start(MockOptions::http2().with_token_auth()).unwrap();
+    let keys: Vec<String> = t.client_config().into_iter().map(|(k, _)| k).collect();
+    assert!(keys.contains(&"auth_key_pem".to_string()) && !keys.contains(&"cert_pem".to_string()));
+    assert!(!format!("{:?}", MockOptions::http2().with_token_auth()).contains("PRIVATE KEY"));
+}
+
+#[test]
+fn command_line_mock_serves_http2_with_token_auth() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let bad = apnspush::notification::hex_encode(&token(9));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apnspush-mock"))
+        .args([
+            "--http2",
+            "--token-auth",
+            "--reject-http2",
+            &format!("{bad}:410:Unregistered"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let config: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&line).unwrap();
+    assert_eq!(config["protocol"], "http2");
+    let config = apnspush::Config::from_pairs(
+        config
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())),
+    )
+    .unwrap();
+    let p = apnspush::Pusher::new(config).unwrap();
+    for t in [1, 9, 2] {
+        let n = apnspush::Notification::builder()
+            .token_bytes(&token(t))
+            .payload_json("{}")
+            .build()
+            .unwrap();
+        p.push_async(n).unwrap();
+    }
+    p.ensure_delivery(Some(Duration::from_secs(30))).unwrap();
+    let gone = p.failed_notifications();
+    assert_eq!((gone.len(), gone[0].status), (1, 410));
+    assert!(gone[0].timestamp.is_some());
+    drop(p);
+    drop(child.stdin.take());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    let summary: serde_json::Value = serde_json::from_str(rest.trim()).unwrap();
+    assert_eq!(summary["accepted"], 2);
+    assert_eq!(summary["http2_rejected"][0]["reason"], "Unregistered");
+    assert_eq!(summary["http2_rejected"][0]["token"], bad);
+    assert_eq!(summary["concurrency_violations"], 0);
+}
