@@ -36,7 +36,8 @@ pub struct Outcome {
     /// The id `push_async` returned.
     pub id: u64,
     pub kind: OutcomeKind,
-    /// Binary: the error-response status. HTTP/2: the response status. 0 when none.
+    /// Binary: the error-response status (0 when accepted). HTTP/2: the response status
+    /// (200 when accepted). 0 when the server gave none.
     pub status: u16,
     /// Apple's reason text, or the library's error message for `failed`.
     pub reason: String,

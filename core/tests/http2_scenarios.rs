@@ -14,8 +14,9 @@ fn smoke_one_notification() {
     let m = mock(MockOptions::http2());
     let p = pusher(&m, &[]);
     let o = p.ensure_push(notification(1), WAIT).unwrap();
-    assert_eq!(o.kind, OutcomeKind::Accepted, "{o:?}");
+    assert_eq!((o.kind, o.status), (OutcomeKind::Accepted, 200), "{o:?}");
     assert!(o.confirmed);
+    assert!(o.apns_id.is_some());
     let a = m.accepted();
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].apns_id, o.apns_id);

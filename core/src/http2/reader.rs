@@ -218,6 +218,7 @@ fn settle(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, answers: &mut Vec<
                         forget_token_retry(&mut retried, job.id);
                         let at = job.pushed_at;
                         let mut o = job.accepted(true);
+                        o.status = r.status;
                         if apns_id.is_some() {
                             o.apns_id = apns_id;
                         }
