@@ -6,7 +6,9 @@
 //!
 //! Prints, per run: notifications/s, the engine's CPU time per notification (user+sys of this
 //! process: the pushing thread plus the pusher's threads), the mock's CPU per notification,
-//! and peak RSS. The mock advertises 1000 concurrent streams.
+//! and peak RSS. The mock advertises 1000 concurrent streams. The baseline, measured first in
+//! the same run, is the same pusher over the binary protocol and one connection; each HTTP/2
+//! run prints its rate as a ratio of it.
 
 use apnspush::mock::{MockOptions, MockServer};
 use apnspush::{Config, Notification, Pusher};
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--serve-mock") {
-        serve_mock(args.get(2).map(String::as_str) == Some("large"));
+        serve_mock(args.get(2).map(String::as_str).unwrap_or("default"));
         return;
     }
     let n: u64 = args
@@ -35,18 +37,27 @@ fn main() {
     );
     // An optional second argument picks runs, e.g. "1-large,4-default".
     let only = args.get(2).cloned().unwrap_or_default();
+    let base = run(n, &payload, 1, "binary");
+    let base_rate = n as f64 / base.secs;
+    println!(
+        "{:<48} {:>9.0} notifications/s  {:>6.0} ns engine CPU/notification  (baseline)",
+        "binary protocol, 1 connection",
+        base_rate,
+        base.cpu_secs * 1e9 / n as f64
+    );
     for (windows, conns) in [("large", 1), ("large", 4), ("default", 1), ("default", 4)] {
         if !only.is_empty() && !only.split(',').any(|r| r == format!("{conns}-{windows}")) {
             continue;
         }
         let r = run(n, &payload, conns, windows);
         println!(
-            "{:<48} {:>9.0} notifications/s  {:>6.0} ns engine CPU/notification  {:>6.0} ns mock CPU/notification  peak RSS {:>4} MiB",
+            "{:<48} {:>9.0} notifications/s  {:>6.0} ns engine CPU/notification  {:>6.0} ns mock CPU/notification  peak RSS {:>4} MiB  ({:.2}x the baseline rate)",
             format!("{conns} connection(s), {windows} flow-control windows"),
             n as f64 / r.secs,
             r.cpu_secs * 1e9 / n as f64,
             r.mock_cpu_secs * 1e9 / n as f64,
-            peak_rss_mib()
+            peak_rss_mib(),
+            n as f64 / r.secs / base_rate
         );
     }
 }
@@ -102,13 +113,19 @@ fn run(n: u64, payload: &str, conns: usize, windows: &str) -> Run {
     }
 }
 
-/// The child process: a mock that keeps only counts.
-fn serve_mock(large_windows: bool) {
+/// The child process: a mock that keeps only counts. `mode` is "binary", "large" or "default".
+fn serve_mock(mode: &str) {
     let mut options = MockOptions {
         record_payloads: false,
         ..MockOptions::http2().with_token_auth()
     };
-    if large_windows {
+    if mode == "binary" {
+        options = MockOptions {
+            record_payloads: false,
+            ..MockOptions::default()
+        };
+    }
+    if mode == "large" {
         options.initial_window_size = 1 << 20;
         options.connection_window_size = 1 << 26;
     }
