@@ -17,15 +17,29 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let payload = format!("{{\"aps\":{{\"alert\":\"{}\",\"badge\":1,\"sound\":\"default\"}}}}", "x".repeat(48));
-    println!("apnspush binary benchmark: {n} notifications, {}-byte payloads, 2 cores", payload.len());
+    let n: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let payload = format!(
+        "{{\"aps\":{{\"alert\":\"{}\",\"badge\":1,\"sound\":\"default\"}}}}",
+        "x".repeat(48)
+    );
+    println!(
+        "apnspush binary benchmark: {n} notifications, {}-byte payloads, 2 cores",
+        payload.len()
+    );
     let base = baseline(n, &payload);
     let base_rate = n as f64 / base.secs;
     report("baseline: bare rustls writer", n, &base, None);
     for (conns, bad) in [(1, 0), (4, 0), (1, 10), (4, 10)] {
         let r = run(n, &payload, conns, bad);
-        report(&format!("pusher: {conns} connection(s), {bad} bad tokens"), n, &r, Some(base_rate));
+        report(
+            &format!("pusher: {conns} connection(s), {bad} bad tokens"),
+            n,
+            &r,
+            Some(base_rate),
+        );
     }
 }
 
@@ -36,7 +50,9 @@ struct Run {
 
 fn report(name: &str, n: u64, r: &Run, base_rate: Option<f64>) {
     let rate = n as f64 / r.secs;
-    let ratio = base_rate.map(|b| format!("  ({:.2}x the baseline rate)", rate / b)).unwrap_or_default();
+    let ratio = base_rate
+        .map(|b| format!("  ({:.2}x the baseline rate)", rate / b))
+        .unwrap_or_default();
     println!(
         "{name:<42} {:>10.0} notifications/s  {:>6.0} ns CPU/notification  peak RSS {:>4} MiB{ratio}",
         rate,
@@ -53,7 +69,9 @@ fn token(i: u64) -> Vec<u8> {
 
 /// Indices of the bad tokens: spread evenly.
 fn bad_indices(n: u64, bad: u64) -> Vec<u64> {
-    (0..bad).map(|k| (k * 2 + 1) * n / (bad * 2 + 1).max(1)).collect()
+    (0..bad)
+        .map(|k| (k * 2 + 1) * n / (bad * 2 + 1).max(1))
+        .collect()
 }
 
 struct Mock {
@@ -63,20 +81,39 @@ struct Mock {
 
 fn start_mock(reject: &[u64]) -> Mock {
     let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent().and_then(|p| p.parent()).unwrap().join("apnspush-mock");
+    let bin = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .unwrap()
+        .join("apnspush-mock");
     let mut cmd = Command::new(&bin);
     for i in reject {
-        cmd.arg("--reject").arg(format!("{}:8", apnspush::notification::hex_encode(&token(*i))));
+        cmd.arg("--reject").arg(format!(
+            "{}:8",
+            apnspush::notification::hex_encode(&token(*i))
+        ));
     }
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {} (build it with cargo build --release -p apnspush): {e}", bin.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {} (build it with cargo build --release -p apnspush): {e}",
+                bin.display()
+            )
+        });
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-    let config = v.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
+    let config = v
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
     Mock { child, config }
 }
 
@@ -84,7 +121,12 @@ fn start_mock(reject: &[u64]) -> Mock {
 fn stop_mock(mut m: Mock) -> serde_json::Value {
     drop(m.child.stdin.take());
     let mut out = String::new();
-    m.child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    m.child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     m.child.wait().unwrap();
     serde_json::from_str(out.trim()).unwrap()
 }
@@ -92,47 +134,78 @@ fn stop_mock(mut m: Mock) -> serde_json::Value {
 fn run(n: u64, payload: &str, conns: usize, bad: u64) -> Run {
     let bad_ids = bad_indices(n, bad);
     let mock = start_mock(&bad_ids);
-    let mut config = Config::from_pairs(mock.config.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+    let mut config =
+        Config::from_pairs(mock.config.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
     config.set("connections", &conns.to_string()).unwrap();
     config.set("outcome_reports", "failures").unwrap();
     let pusher = Pusher::new(config).unwrap();
     let cpu0 = cpu_secs();
     let t0 = Instant::now();
     for i in 0..n {
-        let note = Notification::builder().token_bytes(&token(i)).payload_json(payload).build().unwrap();
+        let note = Notification::builder()
+            .token_bytes(&token(i))
+            .payload_json(payload)
+            .build()
+            .unwrap();
         pusher.push_async(note).unwrap();
     }
-    pusher.ensure_delivery(Some(Duration::from_secs(600))).unwrap();
+    pusher
+        .ensure_delivery(Some(Duration::from_secs(600)))
+        .unwrap();
     let secs = t0.elapsed().as_secs_f64();
     let cpu = cpu_secs() - cpu0;
     let stats = pusher.stats();
-    assert_eq!((stats.accepted, stats.rejected), (n - bad, bad), "{stats:?}");
+    assert_eq!(
+        (stats.accepted, stats.rejected),
+        (n - bad, bad),
+        "{stats:?}"
+    );
     pusher.close(Duration::from_secs(5));
     let summary = stop_mock(mock);
-    assert!(summary["accepted"].as_u64().unwrap() >= n - bad, "mock summary {summary}");
-    Run { secs, cpu_secs: cpu }
+    assert!(
+        summary["accepted"].as_u64().unwrap() >= n - bad,
+        "mock summary {summary}"
+    );
+    Run {
+        secs,
+        cpu_secs: cpu,
+    }
 }
 
 /// A bare client: pre-encode every frame, write in 2048-frame TLS writes, end with a marker
 /// and wait for its error-response (proof the mock processed everything).
 fn baseline(n: u64, payload: &str) -> Run {
     let mock = start_mock(&[]);
-    let get = |k: &str| mock.config.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    let get = |k: &str| {
+        mock.config
+            .iter()
+            .find(|(key, _)| key == k)
+            .unwrap()
+            .1
+            .clone()
+    };
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from_pem_slice(get("ca_pem").as_bytes()).unwrap()).unwrap();
+    roots
+        .add(CertificateDer::from_pem_slice(get("ca_pem").as_bytes()).unwrap())
+        .unwrap();
     let certs = vec![CertificateDer::from_pem_slice(get("cert_pem").as_bytes()).unwrap()];
     let key = PrivateKeyDer::from_pem_slice(get("key_pem").as_bytes()).unwrap();
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_client_auth_cert(certs, key)
-        .unwrap();
-    let sock = std::net::TcpStream::connect((get("host").as_str(), get("port").parse::<u16>().unwrap())).unwrap();
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_client_auth_cert(certs, key)
+    .unwrap();
+    let sock =
+        std::net::TcpStream::connect((get("host").as_str(), get("port").parse::<u16>().unwrap()))
+            .unwrap();
     sock.set_nodelay(true).unwrap();
-    let conn = rustls::ClientConnection::new(Arc::new(tls), get("host").try_into().unwrap()).unwrap();
+    let conn =
+        rustls::ClientConnection::new(Arc::new(tls), get("host").try_into().unwrap()).unwrap();
     let mut stream = rustls::StreamOwned::new(conn, sock);
     let cpu0 = cpu_secs();
     let t0 = Instant::now();
@@ -152,10 +225,17 @@ fn baseline(n: u64, payload: &str) -> Run {
     let mut reply = [0u8; 6];
     stream.read_exact(&mut reply).unwrap();
     assert_eq!(reply[..2], [8, 2], "the marker draws status 2");
-    let run = Run { secs: t0.elapsed().as_secs_f64(), cpu_secs: cpu_secs() - cpu0 };
+    let run = Run {
+        secs: t0.elapsed().as_secs_f64(),
+        cpu_secs: cpu_secs() - cpu0,
+    };
     drop(stream);
     let summary = stop_mock(mock);
-    assert_eq!(summary["accepted"].as_u64(), Some(n), "mock summary {summary}");
+    assert_eq!(
+        summary["accepted"].as_u64(),
+        Some(n),
+        "mock summary {summary}"
+    );
     run
 }
 

@@ -19,7 +19,10 @@ fn server_tls() -> (String, Arc<rustls::ServerConfig>) {
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca_params, ca_key);
     let key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap().signed_by(&key, &issuer).unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -50,7 +53,11 @@ fn misnaming_gateway(listener: TcpListener, tls: Arc<rustls::ServerConfig>) {
                     Ok(n) => buf.extend_from_slice(&chunk[..n]),
                 }
                 if let Ok(Some(_)) = decode_request(&buf) {
-                    let reply = ErrorResponse { status: 8, identifier: 0x7FFF_FFF0 }.encode();
+                    let reply = ErrorResponse {
+                        status: 8,
+                        identifier: 0x7FFF_FFF0,
+                    }
+                    .encode();
                     let _ = stream.write_all(&reply);
                     let _ = stream.flush();
                     stream.conn.send_close_notify();
@@ -78,7 +85,15 @@ fn unknown_identifier_is_counted_and_the_tail_replayed() {
     .unwrap();
     let pusher = Pusher::new(config).unwrap();
     for i in 0..5u8 {
-        pusher.push_async(Notification::builder().token_bytes(&[i; 32]).payload_json("{}").build().unwrap()).unwrap();
+        pusher
+            .push_async(
+                Notification::builder()
+                    .token_bytes(&[i; 32])
+                    .payload_json("{}")
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap();
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     while pusher.stats().history_misses < 3 && Instant::now() < deadline {
@@ -86,10 +101,19 @@ fn unknown_identifier_is_counted_and_the_tail_replayed() {
     }
     let stats = pusher.stats();
     assert!(stats.history_misses >= 3, "{stats:?}");
-    assert!(stats.duplicates_possible >= 3, "the tail is replayed as possible duplicates: {stats:?}");
+    assert!(
+        stats.duplicates_possible >= 3,
+        "the tail is replayed as possible duplicates: {stats:?}"
+    );
     assert_eq!(stats.rejected, 0, "nobody is rejected on a guess");
     pusher.close(Duration::from_millis(100));
     let outcomes = pusher.poll_outcomes(100, Duration::from_millis(100));
-    assert_eq!(outcomes.len(), 5, "each one still ends with exactly one outcome");
-    assert!(outcomes.iter().all(|o| matches!(o.kind, OutcomeKind::Failed | OutcomeKind::Cancelled)));
+    assert_eq!(
+        outcomes.len(),
+        5,
+        "each one still ends with exactly one outcome"
+    );
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o.kind, OutcomeKind::Failed | OutcomeKind::Cancelled)));
 }

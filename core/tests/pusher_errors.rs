@@ -201,16 +201,27 @@ fn drop_never_hangs_and_close_is_idempotent() {
 
 #[test]
 fn close_reports_written_unconfirmed_notifications_as_failed_not_cancelled() {
-    let m = mock(MockOptions { error_delay: Duration::from_secs(30), ..Default::default() });
+    let m = mock(MockOptions {
+        error_delay: Duration::from_secs(30),
+        ..Default::default()
+    });
     let p = pusher(&m, &[("error_timeout_ms", "600000")]);
     p.push_async(notification(1)).unwrap();
-    assert_eq!(p.ensure_delivery(Some(Duration::from_millis(300))).unwrap_err().kind(), ErrorKind::Timeout);
+    assert_eq!(
+        p.ensure_delivery(Some(Duration::from_millis(300)))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Timeout
+    );
     assert_eq!(p.stats().in_flight, 1, "the marker is not a notification");
     let summary = p.close(Duration::from_millis(500));
     assert_eq!((summary.cancelled, summary.unconfirmed), (0, 1));
     let o = p.poll_outcomes(10, Duration::from_millis(100));
     assert_eq!(o.len(), 1);
-    assert_eq!((o[0].kind, o[0].error), (OutcomeKind::Failed, Some(ErrorKind::Closed)));
+    assert_eq!(
+        (o[0].kind, o[0].error),
+        (OutcomeKind::Failed, Some(ErrorKind::Closed))
+    );
     assert_eq!(p.stats().duplicates_possible, 0);
     assert_eq!(m.accepted_count(), 1);
 }

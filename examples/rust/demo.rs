@@ -20,7 +20,10 @@ fn token(i: u64) -> Vec<u8> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The mock answers the bad tokens with status 8 (invalid token), like Apple.
     let reject = BAD.iter().map(|&i| (token(i), 8)).collect();
-    let mock = MockServer::start(MockOptions { reject, ..Default::default() })?;
+    let mock = MockServer::start(MockOptions {
+        reject,
+        ..Default::default()
+    })?;
     println!("mock APNs gateway on {}:{}", mock.host(), mock.port());
 
     let mut config = Config::from_pairs(mock.client_config())?;
@@ -42,14 +45,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let elapsed = start.elapsed();
 
     let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
-    pusher.poll(Duration::ZERO, |o| *kinds.entry(o.kind.name()).or_default() += 1);
-    println!("pushed {BATCH} notifications ({} with bad tokens) in {elapsed:.2?}", BAD.len());
+    pusher.poll(Duration::ZERO, |o| {
+        *kinds.entry(o.kind.name()).or_default() += 1
+    });
+    println!(
+        "pushed {BATCH} notifications ({} with bad tokens) in {elapsed:.2?}",
+        BAD.len()
+    );
     println!("outcomes: {kinds:?}");
     for o in pusher.failed_notifications() {
         assert_eq!(o.kind, OutcomeKind::Rejected);
-        println!("  rejected #{:<5} token {} status {} ({})", o.user_data, o.token_hex(), o.status, o.reason);
+        println!(
+            "  rejected #{:<5} token {} status {} ({})",
+            o.user_data,
+            o.token_hex(),
+            o.status,
+            o.reason
+        );
     }
-    println!("mock recorded {} accepted, {} rejected", mock.accepted_count(), mock.rejected().len());
+    println!(
+        "mock recorded {} accepted, {} rejected",
+        mock.accepted_count(),
+        mock.rejected().len()
+    );
     println!("stats: {}", pusher.stats().to_json());
     pusher.close(Duration::from_secs(5));
     Ok(())
