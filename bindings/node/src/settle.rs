@@ -1,0 +1,151 @@
+//! Promises settled from native threads. Blocking work runs on a thread of its own (never on
+//! the JS thread, never on libuv's small shared pool, so any number of waits can be pending);
+//! the result is turned into a JS value on the JS thread by a `Resolver`.
+
+use crate::errors::coded;
+use crate::js::Raw;
+use crate::shared::Shared;
+use apnspush::ErrorKind;
+use napi::bindgen_prelude::{
+    CallbackContext, FromNapiValue, PromiseRaw, ToNapiValue, TypeName, ValidateNapiValue,
+};
+use napi::{sys, Env, JsDeferred, Result, ValueType};
+use std::sync::Arc;
+
+/// A JS value returned as is (a promise, an instance, a prepared object).
+pub struct Value(pub(crate) Raw);
+
+impl ToNapiValue for Value {
+    unsafe fn to_napi_value(_env: sys::napi_env, v: Self) -> Result<sys::napi_value> {
+        Ok(v.0)
+    }
+}
+
+impl FromNapiValue for Value {
+    unsafe fn from_napi_value(_env: sys::napi_env, v: sys::napi_value) -> Result<Self> {
+        Ok(Value(v))
+    }
+}
+
+impl TypeName for Value {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ValidateNapiValue for Value {}
+
+/// Builds the settled value (or the rejection) on the JS thread.
+pub(crate) type Resolver = Box<dyn FnOnce(&Env) -> Result<Raw> + Send>;
+
+type Deferred = JsDeferred<Value, Box<dyn FnOnce(Env) -> Result<Value> + Send>>;
+
+/// Stack of a waiting thread. `Wait`: blocks on the engine's condition variables (each pending
+/// push/ensurePush/ensureDelivery/close holds one such thread). `Tls`: runs TLS handshakes
+/// (`Pusher.connect`, `fetchFeedback`).
+#[derive(Clone, Copy)]
+pub(crate) enum Stack {
+    Wait,
+    Tls,
+}
+
+impl Stack {
+    fn bytes(self) -> usize {
+        match self {
+            Stack::Wait => 256 << 10,
+            Stack::Tls => 2 << 20,
+        }
+    }
+}
+
+/// Runs `work` on a new thread and settles the returned promise with the resolver it returns.
+/// With `events`, the pusher's pending outcome events are emitted on the JS thread just before
+/// the promise settles, so a caller awaiting it has seen every event reported until then.
+///
+/// If no thread can be started, the promise rejects with code IO.
+pub(crate) fn spawn_promise<W>(
+    env: &Env,
+    stack: Stack,
+    events: Option<Arc<Shared>>,
+    work: W,
+) -> Result<Value>
+where
+    W: FnOnce() -> Resolver + Send + 'static,
+{
+    let (deferred, promise) = new_deferred(env)?;
+    let slot = Arc::new(parking_lot::Mutex::new(Some(deferred)));
+    let mine = slot.clone();
+    let spawned = std::thread::Builder::new()
+        .name("apnspush-node-wait".into())
+        .stack_size(stack.bytes())
+        .spawn(move || {
+            // A panic in the engine is a bug, but must not leave the promise (and the process)
+            // waiting forever.
+            let resolver = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                .unwrap_or_else(|_| {
+                    Box::new(|_env: &Env| {
+                        Err(napi::Error::from_reason("apnspush: internal error (panic)"))
+                    })
+                });
+            if let Some(deferred) = mine.lock().take() {
+                deferred.resolve(Box::new(move |env: Env| {
+                    if let Some(events) = &events {
+                        events.deliver(&env, None);
+                    }
+                    resolver(&env).map(Value)
+                }));
+            }
+        });
+    if let Err(e) = spawned {
+        // The thread never ran: settle here (a dropped, unsettled deferred would keep the
+        // process alive).
+        if let Some(deferred) = slot.lock().take() {
+            let message = format!("cannot start a thread: {e}");
+            deferred.resolve(Box::new(move |env: Env| {
+                Err(coded(&env, ErrorKind::Io, message))
+            }));
+        }
+    }
+    Ok(Value(promise))
+}
+
+/// A promise already rejected with `error` (argument errors of promise-returning methods).
+pub(crate) fn rejected(env: &Env, error: napi::Error) -> Result<Value> {
+    let (deferred, promise) = new_deferred(env)?;
+    deferred.resolve(Box::new(move |_env: Env| Err(error)));
+    Ok(Value(promise))
+}
+
+/// The promise of `f`, or a rejected one if `f` fails before any work was started.
+pub(crate) fn promise_or_reject(env: &Env, f: impl FnOnce() -> Result<Value>) -> Result<Value> {
+    match f() {
+        Ok(p) => Ok(p),
+        Err(e) => rejected(env, e),
+    }
+}
+
+fn new_deferred(env: &Env) -> Result<(Deferred, Raw)> {
+    let (deferred, promise) = env.create_deferred()?;
+    Ok((deferred, napi::JsValue::raw(&promise)))
+}
+
+/// `Promise.resolve(v)`: a promise that adopts the state of a thenable `v`.
+pub(crate) fn resolved(env: &Env, v: Raw) -> Result<Raw> {
+    let p = PromiseRaw::<Value>::resolve(env, Value(v))?;
+    Ok(napi::JsValue::raw(&p))
+}
+
+/// `promise.then(value => f(env, value))`, on the JS thread; the promise `f` returns is
+/// adopted, an error it returns rejects. A rejection of `promise` passes through.
+pub(crate) fn then(
+    env: &Env,
+    promise: Raw,
+    f: impl FnOnce(&Env, Raw) -> Result<Value> + 'static,
+) -> Result<Value> {
+    let p = PromiseRaw::<Value>::new(env.raw(), promise);
+    let next = p.then(move |ctx: CallbackContext<Value>| f(&ctx.env, ctx.value.0))?;
+    Ok(Value(napi::JsValue::raw(&next)))
+}

@@ -1,0 +1,211 @@
+//! Plain objects handed to JS (and the input shapes, for index.d.ts). Ids, counters and
+//! timestamps are JS numbers: exact up to 2^53, far beyond what a pusher hands out.
+
+use apnspush::notification::hex_encode;
+use napi_derive::napi;
+use std::collections::HashMap;
+
+/// The final outcome of one notification: exactly one per notification, reported once.
+#[napi(object)]
+pub struct Outcome {
+    /// The id `pushAsync` returned.
+    pub id: i64,
+    /// Which final outcome it reached.
+    #[napi(ts_type = "'accepted' | 'rejected' | 'failed' | 'expired' | 'cancelled'")]
+    pub kind: String,
+    /// Binary: the error-response status (8 = invalid token), 0 when none. HTTP/2: the
+    /// response status (200, 400, 410, ...).
+    pub status: u32,
+    /// Apple's reason text, or the library's message for `failed`/`cancelled`.
+    pub reason: String,
+    /// For `failed`: the engine error code behind it (e.g. 'CONNECT', 'CLOSED').
+    pub error: Option<String>,
+    /// HTTP/2 410: when the token stopped being valid, in milliseconds since the epoch.
+    pub timestamp: Option<i64>,
+    /// The device token, lower-case hex.
+    pub token: String,
+    /// HTTP/2 `apns-id`.
+    pub apns_id: Option<String>,
+    /// Accepted on evidence (a later reply, a marker, HTTP/2 200) rather than presumed after
+    /// the error window.
+    pub confirmed: bool,
+    /// Times it was written, replays included.
+    pub attempts: u32,
+    /// The notification's `userData` (0 when it had none).
+    pub user_data: f64,
+}
+
+impl From<apnspush::Outcome> for Outcome {
+    fn from(o: apnspush::Outcome) -> Self {
+        Outcome {
+            id: o.id as i64,
+            kind: o.kind.name().to_owned(),
+            status: o.status as u32,
+            token: hex_encode(&o.token),
+            reason: o.reason,
+            error: o.error.map(|k| k.name().to_owned()),
+            timestamp: o.timestamp.map(|t| t as i64),
+            apns_id: o.apns_id,
+            confirmed: o.confirmed,
+            attempts: o.attempts,
+            user_data: o.user_data as f64,
+        }
+    }
+}
+
+macro_rules! stats_object {
+    ($($field:ident: $doc:literal,)*) => {
+        /// A snapshot of a pusher's counters.
+        #[napi(object)]
+        pub struct Stats {
+            $(#[doc = $doc] pub $field: i64,)*
+        }
+
+        impl From<apnspush::Stats> for Stats {
+            fn from(s: apnspush::Stats) -> Self {
+                Stats { $($field: s.$field as i64,)* }
+            }
+        }
+    };
+}
+
+stats_object! {
+    pushed: "Notifications accepted by pushAsync (ids handed out).",
+    written: "Notification writes to a socket, replays included.",
+    accepted: "Final outcome accepted.",
+    accepted_presumed: "Of `accepted`, those presumed after the error window (binary).",
+    rejected: "Final outcome rejected.",
+    failed: "Final outcome failed.",
+    expired: "Final outcome expired.",
+    cancelled: "Final outcome cancelled.",
+    replayed: "Notifications put back on the retry queue to be written again.",
+    duplicates_possible: "Replays of notifications the server may already have processed.",
+    retries: "Retries that counted as an attempt.",
+    connects: "Connections established.",
+    reconnects: "Connections established to replace a lost or closed one.",
+    connect_failures: "Connection attempts that failed (TCP or TLS).",
+    connection_losses: "Connections lost without an error-response.",
+    error_responses: "Binary error-responses received (markers included).",
+    history_misses: "Error-responses naming an identifier not in the history.",
+    markers_sent: "Binary flush markers written.",
+    goaways: "HTTP/2 GOAWAY frames received.",
+    queued: "Notifications waiting in the send and retry queues.",
+    in_flight: "Notifications written and not yet settled, over all connections.",
+    latency_p50_us: "Push-to-outcome latency, 50th percentile, microseconds.",
+    latency_p90_us: "Push-to-outcome latency, 90th percentile, microseconds.",
+    latency_p99_us: "Push-to-outcome latency, 99th percentile, microseconds.",
+    latency_max_us: "Push-to-outcome latency, maximum, microseconds.",
+}
+
+/// What `close()` had to do with notifications that had no outcome yet.
+#[napi(object)]
+pub struct CloseSummary {
+    /// Never written: reported `cancelled`.
+    pub cancelled: i64,
+    /// Written but unconfirmed when the time ran out: reported `failed` (error 'CLOSED').
+    pub unconfirmed: i64,
+}
+
+/// A notification the mock gateway accepted.
+#[napi(object)]
+pub struct MockAccepted {
+    /// The binary identifier it was sent with.
+    pub identifier: u32,
+    /// Device token, lower-case hex.
+    pub token: String,
+    /// Payload text (empty when the mock was started with `recordPayloads: false`).
+    pub payload: String,
+    /// Gateway connection id, from 1.
+    pub connection: i64,
+}
+
+/// A notification the mock answered with an error-response (markers excluded).
+#[napi(object)]
+pub struct MockRejected {
+    pub identifier: u32,
+    /// Device token, lower-case hex (empty when the request could not be decoded).
+    pub token: String,
+    /// The status it was answered with (8 = invalid token).
+    pub status: u32,
+    pub connection: i64,
+}
+
+/// A notification, as a plain object. `token` is required; give either `payload` or the
+/// fields it is built from (alertTitle ... custom). Validated when pushed: wrong JS types
+/// throw TypeError, invalid values an Error with the engine's code.
+// Declared for index.d.ts only: notifications are read field by field in notification.rs.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct NotificationInit {
+    /// Device token: hex text (either case) or raw bytes; 32 to 100 bytes.
+    #[napi(ts_type = "string | Uint8Array")]
+    pub token: String,
+    /// The whole payload: JSON text or an object (JSON.stringify'd). Must be a JSON object.
+    #[napi(ts_type = "string | Record<string, unknown>")]
+    pub payload: Option<String>,
+    /// aps.alert.title
+    pub alert_title: Option<String>,
+    /// aps.alert.body
+    pub alert_body: Option<String>,
+    /// aps.badge, an integer >= 0
+    pub badge: Option<u32>,
+    /// aps.sound
+    pub sound: Option<String>,
+    /// aps.category
+    pub category: Option<String>,
+    /// aps.thread-id
+    pub thread_id: Option<String>,
+    /// aps.content-available = 1 when true
+    pub content_available: Option<bool>,
+    /// aps.mutable-content = 1 when true
+    pub mutable_content: Option<bool>,
+    /// Top-level custom keys (any JSON-serializable values); "aps" is reserved.
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub custom: Option<HashMap<String, String>>,
+    /// Expiry: epoch seconds or a Date; 0 (default) means one attempt, not stored by APNs.
+    #[napi(ts_type = "number | Date")]
+    pub expiry: Option<u32>,
+    /// 10 (immediate, default), 5 (power-conserving) or 1 (HTTP/2 only).
+    pub priority: Option<u32>,
+    /// apns-topic (HTTP/2)
+    pub topic: Option<String>,
+    /// apns-push-type (HTTP/2): alert, background, voip, ...
+    pub push_type: Option<String>,
+    /// apns-collapse-id, at most 64 bytes (HTTP/2)
+    pub collapse_id: Option<String>,
+    /// apns-id, a UUID (HTTP/2)
+    pub apns_id: Option<String>,
+    /// Any whole number from 0 to 2^53 - 1, returned unchanged in this notification's outcome.
+    pub user_data: Option<f64>,
+}
+
+/// Options of the mock APNs server (all optional).
+// Declared for index.d.ts only: read field by field in mock.rs.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct MockServerOptions {
+    /// What the gateway speaks: 'binary' (default; with the feedback service) or 'http2'.
+    #[napi(ts_type = "'binary' | 'http2'")]
+    pub protocol: Option<String>,
+    /// HTTP/2: verify ES256 provider tokens; `config` then carries a generated key, key id,
+    /// team id and topic, and no client certificate is required.
+    pub token_auth: Option<bool>,
+    /// Token hex → status to answer notifications to that token with (binary; 8 = invalid
+    /// token). Over HTTP/2 any rule here answers 400 BadDeviceToken.
+    pub reject: Option<HashMap<String, u32>>,
+    /// Per connection: after K accepted, close the TCP socket abruptly.
+    pub drop_after: Option<i64>,
+    /// Per connection: after K accepted, send status 10 (shutdown) and close.
+    pub shutdown_after: Option<i64>,
+    /// Per connection: after K accepted, send close_notify and close, with no error-response.
+    pub close_silently_after: Option<i64>,
+    /// Delay before any error-response is written, milliseconds.
+    pub error_delay_ms: Option<f64>,
+    /// Keep token and payload of accepted notifications (default true).
+    pub record_payloads: Option<bool>,
+    /// Refuse TLS clients without a certificate from the mock's CA (default true).
+    pub require_client_cert: Option<bool>,
+    /// Tuples the feedback service serves once: [epoch seconds, token hex].
+    #[napi(ts_type = "Array<[number, string]>")]
+    pub feedback: Option<Vec<String>>,
+}
