@@ -1,0 +1,187 @@
+# frozen_string_literal: true
+
+require "json"
+
+module Apnspush
+  # A connected APNs provider (Grocer style) over one C apns_pusher.
+  #
+  # config: the flat keys of docs/CONFIG.md as a Hash (symbol or string keys; values are
+  # converted with to_s, true/false to "true"/"false", nil restores a default), plus the
+  # special key :mock (a running MockServer), whose connection settings are applied first.
+  #
+  # Threads: every method may be called from any Ruby thread at once, except #destroy.
+  # Blocking: the calls that wait release the GVL; waits run in short slices so that Ctrl-C
+  # and Thread#raise are served between them. Timeouts are in seconds; nil waits without limit.
+  # Errors: Apnspush::Error subclasses named after the C results (BadTokenError, ...).
+  # Resources: the C handle is freed by #destroy, by Pusher.open's block, or by the garbage
+  # collector (which closes with close_timeout_ms first).
+  class Pusher
+    WAIT_SLICE = 0.1 # seconds
+    private_constant :WAIT_SLICE
+
+    # Creates a pusher, yields it and always destroys it; returns the block's value.
+    def self.open(config = {})
+      pusher = new(config)
+      begin
+        yield pusher
+      ensure
+        pusher.destroy
+      end
+    end
+
+    # Connects now. Raises ConnectError, TlsError, CredentialsError, UnknownConfigKeyError,
+    # InvalidConfigValueError.
+    def initialize(config = {})
+      conf = Native.new_handle { |out| Native.apns_conf_new(out) }
+      begin
+        apply_config(conf, config)
+        out = FFI::MemoryPointer.new(:pointer)
+        Native.with_errbuf { |errbuf, len| Native.apns_pusher_new(conf, out, errbuf, len) }
+        @handle = FFI::AutoPointer.new(out.read_pointer, Native.method(:apns_pusher_destroy))
+      ensure
+        Native.apns_conf_destroy(conf)
+      end
+    end
+
+    # Enqueues the notification (a Notification or its keyword Hash) and returns its id at once.
+    # Blocks only while the send queue is full (unless block_when_full is false: QueueFullError);
+    # that wait is one C call, so Ctrl-C is served when it ends.
+    def push!(notification)
+      enqueue(notification) { |native, id| Native.apns_pusher_push_async(handle, native, id) }
+    end
+
+    # As push!, then waits until it is written to a socket; returns its id. TimeoutError means
+    # it is queued and will still get an outcome.
+    def push(notification, timeout: nil)
+      ms = Native.timeout_ms(timeout)
+      enqueue(notification) { |native, id| Native.apns_pusher_push(handle, native, ms, id) }
+    end
+
+    # Enqueues the notification and waits for its final Outcome (binary: a flush marker or the
+    # error window). TimeoutError means it is queued and will still get an outcome.
+    def ensure_push(notification, timeout: nil)
+      ms = Native.timeout_ms(timeout)
+      owned = FFI::MemoryPointer.new(:pointer)
+      enqueue(notification) { |native, _id| Native.apns_pusher_ensure_push(handle, native, ms, owned) }
+      outcome = owned.read_pointer
+      begin
+        Outcome.from_native(outcome)
+      ensure
+        Native.apns_outcome_destroy(outcome)
+      end
+    end
+
+    # Runs the block (if any), then waits until every notification pushed so far has its final
+    # outcome; returns the block's value. If the block raises, nothing is waited for.
+    # Raises TimeoutError if some have no outcome after `timeout`. While other threads keep
+    # pushing, it also waits for what they push during the wait.
+    def ensure_delivery(timeout: nil)
+      value = block_given? ? yield(self) : nil
+      wait_in_slices(timeout) do |ms|
+        Native.apns_pusher_ensure_delivery(handle, ms, nil, nil)
+      end
+      value
+    end
+
+    # Drains the outcomes that are not accepted (rejected, failed, expired, cancelled) recorded
+    # since the last call. Never blocks.
+    def failed_notifications
+      Outcome.collect do |callback|
+        Native.check!(Native.apns_pusher_failed_notifications(handle, callback, nil, nil))
+      end
+    end
+
+    # Takes the queued outcome reports (which ones: the outcome_reports key), waiting up to
+    # `timeout` for the first. A pusher that is never polled should set outcome_reports to
+    # "failures" or "none", or the reports accumulate.
+    def poll(timeout: 0)
+      Outcome.collect do |callback|
+        Native.check!(Native.apns_pusher_poll(handle, Native.timeout_ms(timeout), callback, nil, nil))
+      end
+    end
+
+    # Every counter (pushed, accepted, rejected, duplicates_possible, ...) as a Hash with
+    # symbol keys.
+    def stats
+      json = Native.read_text { |buf, len, needed| Native.apns_pusher_stats_json(handle, buf, len, needed) }
+      JSON.parse(json, symbolize_names: true)
+    end
+
+    # Stops intake, flushes for most of `timeout`, and gives what is left an outcome (never
+    # written: cancelled; written but unconfirmed: failed with APNS_ERR_CLOSED), readable with
+    # failed_notifications and poll afterwards. Returns {cancelled:, unconfirmed:}. Later pushes
+    # raise ClosedError. A second call does nothing.
+    def close(timeout: 5)
+      cancelled = FFI::MemoryPointer.new(:uint64)
+      unconfirmed = FFI::MemoryPointer.new(:uint64)
+      ms = (timeout * 1000).ceil
+      Native.check!(Native.apns_pusher_close(handle, ms, cancelled, unconfirmed))
+      { cancelled: cancelled.read(:uint64), unconfirmed: unconfirmed.read(:uint64) }
+    end
+
+    # Closes (unless #close ran) and frees the C pusher; outcomes not yet read are discarded.
+    # Any later call raises ClosedError. No other thread may use the pusher meanwhile.
+    def destroy
+      handle = @handle
+      @handle = nil
+      handle&.free
+      nil
+    end
+
+    def destroyed?
+      @handle.nil?
+    end
+
+    private
+
+    def handle
+      @handle or raise Error.for_result(Native::ERR_CLOSED, "the pusher was destroyed")
+    end
+
+    def apply_config(conf, config)
+      config = config.transform_keys(&:to_s)
+      mock = config.delete("mock")
+      unless mock.nil? || mock.is_a?(MockServer)
+        raise ArgumentError, "mock: expected an Apnspush::MockServer, got #{mock.class}"
+      end
+      mock&.apply_to(conf)
+      config.each do |key, value|
+        text = value.nil? ? "" : value.to_s
+        Native.with_errbuf { |errbuf, len| Native.apns_conf_set(conf, key, text, errbuf, len) }
+      end
+    end
+
+    # Builds the C notification, yields it with an id output, and frees it unless the push
+    # call took it (APNS_OK). Returns the id.
+    def enqueue(notification)
+      notification = Notification.new(**notification) if notification.is_a?(Hash)
+      native = notification.to_native
+      id = FFI::MemoryPointer.new(:uint64)
+      result = nil
+      begin
+        result = yield native, id
+      ensure
+        Native.apns_notification_destroy(native) unless result == Native::OK
+      end
+      Native.check!(result)
+      id.read(:uint64)
+    end
+
+    # Calls the block with slice timeouts (ms) until it returns APNS_OK or `timeout` passes.
+    def wait_in_slices(timeout)
+      deadline = timeout && (clock + timeout)
+      loop do
+        left = deadline && [deadline - clock, 0].max
+        result = yield Native.timeout_ms(left ? [left, WAIT_SLICE].min : WAIT_SLICE)
+        return if result == Native::OK
+        next if result == Native::ERR_TIMEOUT && (deadline.nil? || clock < deadline)
+
+        Native.check!(result)
+      end
+    end
+
+    def clock
+      Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    end
+  end
+end

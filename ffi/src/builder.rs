@@ -1,0 +1,323 @@
+//! `apns_notification_builder`: builds a notification from the common `aps` fields, custom
+//! keys and options, validated at `_build`.
+//!
+//! Every setter: Ownership: strings are copied. Threads: one thread at a time per builder.
+//! Blocking: never. Errors: APNS_ERR_NULL_PARAMETER for a NULL builder or string,
+//! APNS_ERR_INVALID_ARGUMENT for a string that is not UTF-8; values are validated by
+//! apns_notification_builder_build, which reports the first problem.
+
+use crate::cast::{free_box, to_boxed_ptr, user_data_to_u64, Castable, OwnershipBox};
+use crate::notification::{apns_notification, deliver};
+use crate::result::apns_result;
+use apnspush::NotificationBuilder;
+use std::ffi::{c_char, c_void};
+
+/// A notification under construction. Owned by the caller; reusable after a build.
+pub struct apns_notification_builder {
+    _private: [u8; 0],
+}
+
+impl Castable for apns_notification_builder {
+    type Ownership = OwnershipBox;
+    type RustType = NotificationBuilder;
+}
+
+fn update(
+    b: &mut NotificationBuilder,
+    f: impl FnOnce(NotificationBuilder) -> NotificationBuilder,
+) -> apns_result {
+    *b = f(std::mem::take(b));
+    apns_result::APNS_OK
+}
+
+/// Creates an empty builder (no token, empty `aps`, priority 10, no expiry).
+/// Ownership: on APNS_OK `*out` is a new handle the caller owns (free it with
+/// apns_notification_builder_destroy). Threads: any. Blocking: never.
+/// Errors: APNS_ERR_NULL_PARAMETER.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_new(
+    out: *mut *mut apns_notification_builder,
+) -> apns_result {
+    ffi_boundary! {
+        let out = try_out!(out);
+        out.write(to_boxed_ptr::<apns_notification_builder>(NotificationBuilder::default()));
+        apns_result::APNS_OK
+    }
+}
+
+/// The device token as hex (either case).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_token_hex(
+    b: *mut apns_notification_builder,
+    hex: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let hex = try_str!(hex);
+        update(b, |x| x.token_hex(hex))
+    }
+}
+
+/// The device token as bytes; `token` may be NULL only with length 0.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_token(
+    b: *mut apns_notification_builder,
+    token: *const u8,
+    token_len: usize,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let token = try_slice!(token, token_len);
+        update(b, |x| x.token_bytes(token))
+    }
+}
+
+/// The complete payload as a JSON object; it overrides every `aps` and custom setter.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_payload_json(
+    b: *mut apns_notification_builder,
+    json: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let json = try_str!(json);
+        update(b, |x| x.payload_json(json))
+    }
+}
+
+/// `aps.alert.title`.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_alert_title(
+    b: *mut apns_notification_builder,
+    title: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let title = try_str!(title);
+        update(b, |x| x.alert_title(title))
+    }
+}
+
+/// `aps.alert.body`.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_alert_body(
+    b: *mut apns_notification_builder,
+    body: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let body = try_str!(body);
+        update(b, |x| x.alert_body(body))
+    }
+}
+
+/// `aps.badge`.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_badge(
+    b: *mut apns_notification_builder,
+    badge: u32,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+
+        update(b, |x| x.badge(badge))
+    }
+}
+
+/// `aps.sound`.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_sound(
+    b: *mut apns_notification_builder,
+    sound: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let sound = try_str!(sound);
+        update(b, |x| x.sound(sound))
+    }
+}
+
+/// `aps.category`.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_category(
+    b: *mut apns_notification_builder,
+    category: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let category = try_str!(category);
+        update(b, |x| x.category(category))
+    }
+}
+
+/// `aps.thread-id`.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_thread_id(
+    b: *mut apns_notification_builder,
+    thread_id: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let thread_id = try_str!(thread_id);
+        update(b, |x| x.thread_id(thread_id))
+    }
+}
+
+/// `aps.content-available` = 1 when true; absent when false.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_content_available(
+    b: *mut apns_notification_builder,
+    on: bool,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+
+        update(b, |x| x.content_available(on))
+    }
+}
+
+/// `aps.mutable-content` = 1 when true; absent when false.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_mutable_content(
+    b: *mut apns_notification_builder,
+    on: bool,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+
+        update(b, |x| x.mutable_content(on))
+    }
+}
+
+/// A top-level custom key whose value is JSON text (`42`, `\"text\"`, `{...}`); `aps` is reserved.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_custom_json(
+    b: *mut apns_notification_builder,
+    key: *const c_char,
+    value_json: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let key = try_str!(key);
+        let value_json = try_str!(value_json);
+        update(b, |x| x.custom_json(key, value_json))
+    }
+}
+
+/// Expiry in epoch seconds; 0 (the default) means one attempt, not stored.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_expiry(
+    b: *mut apns_notification_builder,
+    epoch_seconds: u32,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+
+        update(b, |x| x.expiry(epoch_seconds))
+    }
+}
+
+/// 10 (immediate, default), 5 (power-conserving) or 1 (lowest, HTTP/2 only).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_priority(
+    b: *mut apns_notification_builder,
+    priority: u8,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+
+        update(b, |x| x.priority(priority))
+    }
+}
+
+/// HTTP/2 `apns-topic` (overrides the `topic` configuration key).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_topic(
+    b: *mut apns_notification_builder,
+    topic: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let topic = try_str!(topic);
+        update(b, |x| x.topic(topic))
+    }
+}
+
+/// HTTP/2 `apns-push-type`: alert, background, voip, ...
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_push_type(
+    b: *mut apns_notification_builder,
+    push_type: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let push_type = try_str!(push_type);
+        update(b, |x| x.push_type(push_type))
+    }
+}
+
+/// HTTP/2 `apns-collapse-id` (at most 64 bytes).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_collapse_id(
+    b: *mut apns_notification_builder,
+    collapse_id: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let collapse_id = try_str!(collapse_id);
+        update(b, |x| x.collapse_id(collapse_id))
+    }
+}
+
+/// HTTP/2 `apns-id`, a UUID; generated at send time when absent.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_apns_id(
+    b: *mut apns_notification_builder,
+    apns_id: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let apns_id = try_str!(apns_id);
+        update(b, |x| x.apns_id(apns_id))
+    }
+}
+
+/// The caller's pointer returned unchanged in the outcome; never dereferenced.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_user_data(
+    b: *mut apns_notification_builder,
+    user: *mut c_void,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let user = user_data_to_u64(user);
+        update(b, |x| x.user_data(user))
+    }
+}
+
+/// Validates the fields set so far and creates a notification; the builder is unchanged, so it
+/// can build more (e.g. set another token and build again).
+/// Ownership: on APNS_OK `*out` is a new handle the caller owns until a push call succeeds with
+/// it; on error `*out` is untouched and the message is copied into `errbuf` (optional).
+/// Threads: one thread at a time per builder. Blocking: never.
+/// Errors: APNS_ERR_BAD_TOKEN (missing or malformed), APNS_ERR_INVALID_JSON,
+/// APNS_ERR_PAYLOAD_TOO_LARGE, APNS_ERR_INVALID_ARGUMENT, APNS_ERR_NULL_PARAMETER.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_build(
+    b: *const apns_notification_builder,
+    out: *mut *mut apns_notification,
+    errbuf: *mut c_char,
+    errlen: usize,
+) -> apns_result {
+    ffi_boundary! {
+        let b: &NotificationBuilder = try_ref!(b);
+        deliver(b.clone().build(), out, errbuf, errlen)
+    }
+}
+
+/// Frees a builder. NULL is a no-op. Notifications built from it are unaffected.
+/// Threads: no other call may use `b` meanwhile. Blocking: never.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_destroy(b: *mut apns_notification_builder) {
+    ffi_boundary! { free_box(b) }
+}

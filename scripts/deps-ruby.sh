@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the Ruby example needs from Debian packages (rubygems is not used): Ruby (3.1 on
+# bookworm, minitest bundled) and the ffi gem (ruby-ffi). Idempotent and quiet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=sudo; fi
+
+missing=()
+for pkg in ruby ruby-ffi; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+echo "deps-ruby: $(ruby --version), ffi $(ruby -rffi -e 'print FFI::VERSION'), minitest $(ruby -rminitest -e 'print Minitest::VERSION')"
