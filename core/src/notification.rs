@@ -90,6 +90,24 @@ impl Notification {
     pub fn set_user_data(&mut self, value: u64) {
         self.user_data = value;
     }
+    /// Moves the notification out, leaving an empty one (no token: every push refuses it) in
+    /// its place. For bindings that hand a notification back to their caller on failure.
+    #[doc(hidden)]
+    pub fn take(&mut self) -> Notification {
+        let empty = Notification {
+            token: Vec::new(),
+            payload: Vec::new(),
+            expiry: 0,
+            priority: 10,
+            topic: None,
+            push_type: None,
+            collapse_id: None,
+            apns_id: None,
+            user_data: 0,
+        };
+        std::mem::replace(self, empty)
+    }
+
     /// The payload limit that applies to this notification over HTTP/2.
     pub fn http2_payload_limit(&self) -> usize {
         if self.push_type.as_deref() == Some("voip") {

@@ -59,6 +59,15 @@ impl Pusher {
     /// Errors: `PayloadTooLarge`/`BadToken` (protocol limits), `QueueFull` (non-blocking mode),
     /// `Closed`. Nothing already queued is affected by an error.
     pub fn push_async(&self, notification: Notification) -> Result<u64> {
+        self.enqueue(notification, false, false).map_err(|(e, _)| e)
+    }
+
+    /// `push_async` that hands the notification back with the error, so a caller that keeps
+    /// ownership on failure (the C API) needs no copy.
+    pub fn try_push_async(
+        &self,
+        notification: Notification,
+    ) -> std::result::Result<u64, (Error, Notification)> {
         self.enqueue(notification, false, false)
     }
 
@@ -76,7 +85,9 @@ impl Pusher {
     /// Enqueues and waits until the notification is written (or has an outcome already).
     /// `Timeout` leaves it queued; it still gets its outcome.
     pub fn push(&self, notification: Notification, timeout: Option<Duration>) -> Result<u64> {
-        let id = self.enqueue(notification, false, true)?;
+        let id = self
+            .enqueue(notification, false, true)
+            .map_err(|(e, _)| e)?;
         if self.engine.ledger.wait_written(id, deadline(timeout)) {
             Ok(id)
         } else {
@@ -93,7 +104,9 @@ impl Pusher {
         notification: Notification,
         timeout: Option<Duration>,
     ) -> Result<Outcome> {
-        let id = self.enqueue(notification, true, false)?;
+        let id = self
+            .enqueue(notification, true, false)
+            .map_err(|(e, _)| e)?;
         let outcome = self.flushing(|| self.engine.ledger.wait_outcome(id, deadline(timeout)));
         outcome.ok_or_else(|| {
             Error::new(
@@ -240,11 +253,18 @@ impl Pusher {
         notification: Notification,
         wait_outcome: bool,
         wait_written: bool,
-    ) -> Result<u64> {
+    ) -> std::result::Result<u64, (Error, Notification)> {
         let e = &self.engine;
-        match e.config.protocol {
-            Protocol::Binary => binary::check_notification(e, &notification)?,
-            Protocol::Http2 => check_http2(&e.config, &notification)?,
+        let checked =
+            crate::notification::check_token_len(notification.token().len()).and_then(|_| match e
+                .config
+                .protocol
+            {
+                Protocol::Binary => binary::check_notification(e, &notification),
+                Protocol::Http2 => check_http2(&e.config, &notification),
+            });
+        if let Err(err) = checked {
+            return Err((err, notification));
         }
         e.pushing.fetch_add(1, Relaxed);
         let result = self.enqueue_counted(notification, wait_outcome, wait_written);
@@ -257,9 +277,12 @@ impl Pusher {
         notification: Notification,
         wait_outcome: bool,
         wait_written: bool,
-    ) -> Result<u64> {
+    ) -> std::result::Result<u64, (Error, Notification)> {
         let e = &self.engine;
-        let id = e.ledger.open(wait_outcome, wait_written)?;
+        let id = match e.ledger.open(wait_outcome, wait_written) {
+            Ok(id) => id,
+            Err(err) => return Err((err, notification)),
+        };
         let mut job = Job {
             id,
             notification,
@@ -269,14 +292,15 @@ impl Pusher {
         if !e.config.block_when_full {
             return match e.send_tx.try_send(job) {
                 Ok(()) => Ok(id),
-                Err(_) => {
+                Err(full) => {
                     e.ledger.withdraw(id);
-                    Err(Error::new(
-                        ErrorKind::QueueFull,
-                        format!(
-                            "send queue is full ({} notifications)",
-                            e.config.queue_capacity
-                        ),
+                    let msg = format!(
+                        "send queue is full ({} notifications)",
+                        e.config.queue_capacity
+                    );
+                    Err((
+                        Error::new(ErrorKind::QueueFull, msg),
+                        full.into_inner().notification,
                     ))
                 }
             };

@@ -124,7 +124,7 @@ impl TlsConn {
                 Err(e) => last = Some(e),
             }
         }
-        let mut sock = sock.ok_or_else(|| {
+        let sock = sock.ok_or_else(|| {
             let why = last
                 .map(|e| e.to_string())
                 .unwrap_or_else(|| "no address".into());
@@ -146,12 +146,12 @@ impl TlsConn {
         let mut conn = ClientConnection::new(tls.clone(), name)
             .map_err(|e| Error::new(ErrorKind::Tls, e.to_string()))?;
         while conn.is_handshaking() {
-            conn.complete_io(&mut sock)
+            conn.complete_io(&mut NoSigPipe(&sock))
                 .map_err(|e| handshake_error(host, port, e))?;
         }
         // Flush anything the handshake left (client Finished under TLS 1.3).
         while conn.wants_write() {
-            conn.write_tls(&mut sock)
+            conn.write_tls(&mut NoSigPipe(&sock))
                 .map_err(|e| handshake_error(host, port, e))?;
         }
         conn.set_buffer_limit(None);
@@ -229,6 +229,27 @@ impl TlsConn {
     /// Unblocks both threads: any pending or later socket call fails at once.
     pub(crate) fn shutdown(&self) {
         let _ = self.input.shutdown(Shutdown::Both);
+    }
+}
+
+/// A socket view whose writes never raise SIGPIPE. rustls writes with `write_vectored`, which
+/// std implements with `writev` (no MSG_NOSIGNAL): in a C host that does not ignore SIGPIPE, a
+/// peer that closed mid-handshake would kill the process. Plain `write` goes through
+/// `send(MSG_NOSIGNAL)`, so this type keeps the default one-buffer `write_vectored`.
+pub(crate) struct NoSigPipe<'a>(pub(crate) &'a TcpStream);
+
+impl Read for NoSigPipe<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        (&mut &*self.0).read(buf)
+    }
+}
+
+impl Write for NoSigPipe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        (&mut &*self.0).write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -225,3 +225,18 @@ fn close_reports_written_unconfirmed_notifications_as_failed_not_cancelled() {
     assert_eq!(p.stats().duplicates_possible, 0);
     assert_eq!(m.accepted_count(), 1);
 }
+
+#[test]
+fn try_push_async_hands_the_notification_back_and_a_taken_one_is_refused() {
+    let m = mock(MockOptions::default());
+    let p = pusher(&m, &[]);
+    let mut n = notification(5);
+    let original = n.clone();
+    let empty = n.take();
+    assert_eq!(empty, original);
+    assert_eq!(p.push_async(n).unwrap_err().kind(), ErrorKind::BadToken);
+    p.close(Duration::from_millis(100));
+    let (err, back) = p.try_push_async(original.clone()).unwrap_err();
+    assert_eq!((err.kind(), back), (ErrorKind::Closed, original));
+    assert_eq!(m.accepted_count(), 0);
+}

@@ -73,6 +73,25 @@ fn push_with(
     }
 }
 
+/// push_async without a copy: the notification moves into the pusher and comes back into `n`
+/// on error, so the caller keeps a valid handle either way.
+fn push_async_moving(p: &Pusher, n: *mut apns_notification, id: *mut u64) -> apns_result {
+    let note: &mut Notification = try_mut!(n);
+    match p.try_push_async(note.take()) {
+        Ok(new_id) => {
+            free_box(n);
+            if let Some(out) = Out::new(id) {
+                out.write(new_id);
+            }
+            apns_result::APNS_OK
+        }
+        Err((e, back)) => {
+            *note = back;
+            apns_result::from_kind(e.kind())
+        }
+    }
+}
+
 /// Validates `n` against the pusher's protocol, enqueues it and writes its id to `*id`
 /// (optional). Ownership: on APNS_OK the pusher has taken `n` (the handle is invalid); on any
 /// error the caller still owns it and may push it again or destroy it.
@@ -87,7 +106,7 @@ pub extern "C" fn apns_pusher_push_async(
 ) -> apns_result {
     ffi_boundary! {
         let p: &Pusher = try_ref!(p);
-        push_with(n, |note| p.push_async(note), id)
+        push_async_moving(p, n, id)
     }
 }
 

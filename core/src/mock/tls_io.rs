@@ -1,6 +1,7 @@
 //! Blocking TLS plumbing shared by the gateway and the feedback service. Every function here
 //! returns promptly once `MockServer::stop` has shut the socket down.
 
+use crate::tls::NoSigPipe;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::Ordering;
@@ -27,7 +28,7 @@ pub(crate) fn accept_tls(shared: &Shared, sock: &mut TcpStream) -> Option<Server
     let _ = sock.set_write_timeout(Some(WRITE_TIMEOUT));
     let mut tls = ServerConnection::new(shared.tls.clone()).ok()?;
     while tls.is_handshaking() {
-        if tls.complete_io(sock).is_err() {
+        if tls.complete_io(&mut NoSigPipe(sock)).is_err() {
             return None;
         }
     }
@@ -41,7 +42,7 @@ pub(crate) fn accept_tls(shared: &Shared, sock: &mut TcpStream) -> Option<Server
 /// Writes every pending TLS record to the socket.
 pub(crate) fn flush(tls: &mut ServerConnection, sock: &mut TcpStream) -> io::Result<()> {
     while tls.wants_write() {
-        match tls.write_tls(sock) {
+        match tls.write_tls(&mut NoSigPipe(sock)) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
