@@ -5,6 +5,7 @@ mod convert;
 mod errors;
 mod feedback;
 mod mock;
+mod mock_args;
 mod notification;
 mod outcome;
 mod pusher;

@@ -1,4 +1,5 @@
-//! `apnspush.MockServer`: the built-in mock APNs gateway and feedback service, for tests.
+//! `apnspush.MockServer`: the built-in mock APNs gateway (binary or HTTP/2) and feedback
+//! service, for tests.
 //!
 //! Threads: the server's threads are Rust threads that never touch Python. Every method may be
 //! called from any thread. After `stop()` the record methods return the final record and the
@@ -6,11 +7,12 @@
 
 use crate::convert;
 use crate::errors::{to_py, IntoPyResult};
+use crate::mock_args as args;
 use crate::wait;
-use apnspush::mock::{Accepted, MockOptions, MockServer, Rejected};
+use apnspush::mock::{Accepted, Http2Rejected, MockOptions, MockServer, Rejected};
 use apnspush::notification::hex_encode;
-use apnspush::{Error, ErrorKind, FeedbackTuple};
-use pyo3::exceptions::PyTypeError;
+use apnspush::{Error, ErrorKind};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use std::sync::Mutex;
@@ -21,6 +23,7 @@ struct Final {
     accepted: Vec<Accepted>,
     accepted_count: u64,
     rejected: Vec<Rejected>,
+    http2_rejected: Vec<Http2Rejected>,
     markers: u64,
     connections: u64,
 }
@@ -30,12 +33,16 @@ enum State {
     Stopped(Final),
 }
 
-/// A mock APNs binary gateway with a feedback service, over TLS on 127.0.0.1. `config` holds the
-/// keyword arguments a Pusher needs to reach it: `Pusher(**mock.config)`.
+/// A mock APNs gateway (binary or HTTP/2 provider API) with a feedback service, over TLS on
+/// 127.0.0.1. `config` holds the keyword arguments a Pusher needs to reach it:
+/// `Pusher(**mock.config)`.
 #[pyclass(module = "apnspush", name = "MockServer", frozen)]
 pub struct PyMockServer {
     state: Mutex<State>,
     config: Vec<(String, String)>,
+    /// "binary" or "http2": what the gateway port speaks.
+    #[pyo3(get)]
+    protocol: &'static str,
     #[pyo3(get)]
     host: String,
     #[pyo3(get)]
@@ -55,49 +62,98 @@ pub struct PyMockServer {
 #[pymethods]
 impl PyMockServer {
     #[new]
-    #[pyo3(signature = (*, reject=None, drop_after=None, shutdown_after=None,
+    #[pyo3(signature = (*, protocol="binary", reject=None, drop_after=None, shutdown_after=None,
         close_silently_after=None, error_delay=0.0, record_payloads=true,
-        require_client_cert=true, feedback=None))]
+        require_client_cert=None, feedback=None, token_auth=false, http2_reject=None,
+        goaway_after=None, fail_every=None, max_concurrent_streams=None, response_delay=0.0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
+        protocol: &str,
         reject: Option<&Bound<'_, PyAny>>,
         drop_after: Option<u64>,
         shutdown_after: Option<u64>,
         close_silently_after: Option<u64>,
         error_delay: f64,
         record_payloads: bool,
-        require_client_cert: bool,
+        require_client_cert: Option<bool>,
         feedback: Option<&Bound<'_, PyAny>>,
+        token_auth: bool,
+        http2_reject: Option<&Bound<'_, PyAny>>,
+        goaway_after: Option<u64>,
+        fail_every: Option<&Bound<'_, PyAny>>,
+        max_concurrent_streams: Option<u32>,
+        response_delay: f64,
     ) -> PyResult<Self> {
-        let mut options = MockOptions {
-            require_client_cert,
-            drop_after,
-            shutdown_after,
-            close_silently_after,
-            error_delay: convert::seconds("error_delay", error_delay)?,
-            record_payloads,
-            ..MockOptions::default()
-        };
-        if let Some(reject) = reject {
-            let rules = reject.cast::<PyDict>().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "reject must be a dict of token -> status, not {}",
-                    convert::type_name(reject)
-                ))
-            })?;
-            for (token, status) in rules.iter() {
-                let token = convert::token_bytes(py, "reject token", &token)?;
-                let status = convert::uint("reject status", &status, 255)? as u8;
-                options.reject.push((token, status));
+        let mut options = match protocol {
+            "binary" => {
+                args::only_for("http2", "token_auth", token_auth)?;
+                args::only_for("http2", "http2_reject", http2_reject.is_some())?;
+                args::only_for("http2", "goaway_after", goaway_after.is_some())?;
+                args::only_for("http2", "fail_every", fail_every.is_some())?;
+                args::only_for(
+                    "http2",
+                    "max_concurrent_streams",
+                    max_concurrent_streams.is_some(),
+                )?;
+                args::only_for("http2", "response_delay", response_delay != 0.0)?;
+                MockOptions::default()
             }
+            "http2" => {
+                args::only_for("binary", "shutdown_after", shutdown_after.is_some())?;
+                args::only_for(
+                    "binary",
+                    "close_silently_after",
+                    close_silently_after.is_some(),
+                )?;
+                args::only_for("binary", "error_delay", error_delay != 0.0)?;
+                let options = MockOptions::http2();
+                if token_auth {
+                    options.with_token_auth()
+                } else {
+                    options
+                }
+            }
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "protocol must be \"binary\" or \"http2\", not {other:?}"
+                )))
+            }
+        };
+        options.drop_after = drop_after;
+        options.shutdown_after = shutdown_after;
+        options.close_silently_after = close_silently_after;
+        options.error_delay = convert::seconds("error_delay", error_delay)?;
+        options.response_delay = convert::seconds("response_delay", response_delay)?;
+        options.record_payloads = record_payloads;
+        options.goaway_after = goaway_after;
+        if let Some(require) = require_client_cert {
+            options.require_client_cert = require;
+        }
+        if let Some(limit) = max_concurrent_streams {
+            if limit == 0 {
+                return Err(PyValueError::new_err(
+                    "max_concurrent_streams must be at least 1",
+                ));
+            }
+            options.max_concurrent_streams = limit;
+        }
+        if let Some(reject) = reject {
+            options.reject = args::reject_rules(py, reject)?;
+        }
+        if let Some(rules) = http2_reject {
+            options.http2_reject = args::http2_rules(py, rules)?;
+        }
+        if let Some(fail_every) = fail_every {
+            options.fail_every = Some(args::fail_every(fail_every)?);
         }
         if let Some(feedback) = feedback {
-            options.feedback = feedback_tuples(py, feedback)?;
+            options.feedback = args::feedback_tuples(py, feedback)?;
         }
         let server = py.detach(|| MockServer::start(options)).py_err(py)?;
         Ok(PyMockServer {
             config: server.client_config(),
+            protocol: server.protocol_name(),
             host: server.host().to_owned(),
             port: server.port(),
             feedback_port: server.feedback_port(),
@@ -118,15 +174,16 @@ impl PyMockServer {
         Ok(dict)
     }
 
-    /// Accepted notifications in processing order: (identifier, token_hex, payload_str).
-    /// Empty when the mock was started with record_payloads=False.
-    fn accepted(&self) -> Vec<(u32, String, String)> {
+    /// Accepted notifications in processing order: (identifier, token_hex, payload_str,
+    /// apns_id). identifier is the binary identifier or the HTTP/2 stream id; apns_id is None
+    /// in binary mode. Empty when the mock was started with record_payloads=False.
+    fn accepted(&self) -> Vec<(u32, String, String, Option<String>)> {
         let accepted = self.read(|s| s.accepted(), |f| f.accepted.clone());
         accepted
             .into_iter()
             .map(|a| {
                 let payload = String::from_utf8_lossy(&a.payload).into_owned();
-                (a.identifier, hex_encode(&a.token), payload)
+                (a.identifier, hex_encode(&a.token), payload, a.apns_id)
             })
             .collect()
     }
@@ -136,12 +193,23 @@ impl PyMockServer {
         self.read(|s| s.accepted_count(), |f| f.accepted_count)
     }
 
-    /// Notifications answered with an error-response: (identifier, token_hex, status).
+    /// Binary: notifications answered with an error-response: (identifier, token_hex, status).
+    /// Empty in HTTP/2 mode (see http2_rejected).
     fn rejected(&self) -> Vec<(u32, String, u8)> {
         let rejected = self.read(|s| s.rejected(), |f| f.rejected.clone());
         rejected
             .into_iter()
             .map(|r| (r.identifier, hex_encode(&r.token), r.status))
+            .collect()
+    }
+
+    /// HTTP/2 requests answered with a status other than 200, in order (retryable ones such as
+    /// fail_every's included): (token_hex, status, reason). Empty in binary mode.
+    fn http2_rejected(&self) -> Vec<(String, u16, String)> {
+        let rejected = self.read(|s| s.http2_rejected(), |f| f.http2_rejected.clone());
+        rejected
+            .into_iter()
+            .map(|r| (hex_encode(&r.token), r.status, r.reason))
             .collect()
     }
 
@@ -155,21 +223,35 @@ impl PyMockServer {
         self.read(|s| s.connections(), |f| f.connections)
     }
 
-    /// Answers later notifications to `token` (hex str or bytes) with `status`.
+    /// Answers later notifications to `token` (hex str or bytes) with `status`: binary, an
+    /// error-response status (0-255, no reason); HTTP/2, an HTTP status (400-599) and `reason`
+    /// (required).
+    #[pyo3(signature = (token, status, reason=None))]
     fn reject_token(
         &self,
         py: Python<'_>,
         token: &Bound<'_, PyAny>,
         status: &Bound<'_, PyAny>,
+        reason: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let token = convert::token_bytes(py, "token", token)?;
-        let status = convert::uint("status", status, 255)? as u8;
-        self.running(py, |s| s.reject_token(&token, status))
+        if self.protocol == "http2" {
+            let status = args::http2_status("status", status)?;
+            let reason = reason.ok_or_else(|| {
+                PyValueError::new_err("reject_token needs a reason in http2 mode")
+            })?;
+            let reason = convert::text("reason", reason)?;
+            self.running(py, |s| s.reject_token_http2(&token, status, &reason))
+        } else {
+            args::only_for("http2", "reason", reason.is_some())?;
+            let status = convert::uint("status", status, 255)? as u8;
+            self.running(py, |s| s.reject_token(&token, status))
+        }
     }
 
     /// Replaces the (timestamp, token) tuples the next feedback connection receives.
     fn set_feedback(&self, py: Python<'_>, tuples: &Bound<'_, PyAny>) -> PyResult<()> {
-        let tuples = feedback_tuples(py, tuples)?;
+        let tuples = args::feedback_tuples(py, tuples)?;
         self.running(py, |s| s.set_feedback(tuples))
     }
 
@@ -189,7 +271,8 @@ impl PyMockServer {
         Ok(reached.is_some())
     }
 
-    /// Forgets accepted, rejected, markers and the connection count; keeps rules and feedback.
+    /// Forgets accepted, rejected, http2_rejected, markers and the connection count; keeps
+    /// rules and feedback.
     fn clear(&self, py: Python<'_>) -> PyResult<()> {
         self.running(py, |s| s.clear())
     }
@@ -205,6 +288,7 @@ impl PyMockServer {
                 accepted: server.accepted(),
                 accepted_count: server.accepted_count(),
                 rejected: server.rejected(),
+                http2_rejected: server.http2_rejected(),
                 markers: server.markers(),
                 connections: server.connections(),
             };
@@ -228,7 +312,10 @@ impl PyMockServer {
     }
 
     fn __repr__(&self) -> String {
-        format!("MockServer(host='{}', port={})", self.host, self.port)
+        format!(
+            "MockServer(protocol='{}', host='{}', port={})",
+            self.protocol, self.host, self.port
+        )
     }
 }
 
@@ -249,28 +336,4 @@ impl PyMockServer {
             )),
         }
     }
-}
-
-/// (timestamp, token) pairs; token as hex str or bytes.
-pub fn feedback_tuples(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Vec<FeedbackTuple>> {
-    let mut tuples = Vec::new();
-    for item in value.try_iter()? {
-        let item = item?;
-        let pair = item
-            .cast::<PyTuple>()
-            .ok()
-            .filter(|t| t.len() == 2)
-            .ok_or_else(|| {
-                PyTypeError::new_err(format!(
-                    "feedback items must be (timestamp, token) tuples, not {}",
-                    convert::type_name(&item)
-                ))
-            })?;
-        tuples.push(FeedbackTuple {
-            timestamp: convert::uint("feedback timestamp", &pair.get_item(0)?, u32::MAX as u64)?
-                as u32,
-            token: convert::token_bytes(py, "feedback token", &pair.get_item(1)?)?,
-        });
-    }
-    Ok(tuples)
 }

@@ -220,14 +220,22 @@ impl PyPusher {
         }
     }
 
-    /// A snapshot of every counter as a dict of ints.
+    /// A snapshot of every counter: ints, except the strings (such as `last_error`).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let json = self.inner.stats().to_json();
         let map: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&json).expect("Stats::to_json is a JSON object");
         let dict = PyDict::new(py);
         for (key, value) in map {
-            dict.set_item(key, value.as_u64().unwrap_or(0))?;
+            match value {
+                serde_json::Value::String(s) => dict.set_item(key, s)?,
+                serde_json::Value::Number(n) if n.is_u64() => dict.set_item(key, n.as_u64())?,
+                serde_json::Value::Number(n) if n.is_i64() => dict.set_item(key, n.as_i64())?,
+                serde_json::Value::Number(n) => dict.set_item(key, n.as_f64())?,
+                serde_json::Value::Bool(b) => dict.set_item(key, b)?,
+                serde_json::Value::Null => dict.set_item(key, py.None())?,
+                other => dict.set_item(key, other.to_string())?,
+            }
         }
         Ok(dict)
     }

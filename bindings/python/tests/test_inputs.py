@@ -277,7 +277,7 @@ def test_full_queue_blocks_until_room(mock):
     assert sorted(o.id for o in outcomes) == sorted(ids)
     assert all(o.kind == "accepted" for o in outcomes)
     pusher.close()
-    assert sorted(p for _, _, p in mock.accepted()) == sorted(note(i).payload for i in range(100))
+    assert sorted(p for _, _, p, _ in mock.accepted()) == sorted(note(i).payload for i in range(100))
 
 
 def test_error_hierarchy():

@@ -41,10 +41,10 @@ def test_b_bad_tokens_are_rejected_and_nothing_is_lost():
     assert sorted(o.user_data for o in failed) == sorted(bad)
 
     # The mock saw each good notification once, with its payload, and rejected each bad one once.
-    seen = Counter(payload_index(p) for _, _, p in accepted)
+    seen = Counter(payload_index(p) for _, _, p, _ in accepted)
     assert set(seen) == set(range(N)) - bad
     assert max(seen.values()) == 1
-    assert all(ids[ident] == payload_index(p) for ident, _, p in accepted)
+    assert all(ids[ident] == payload_index(p) for ident, _, p, _ in accepted)
     assert sorted(tok for _, tok, _ in rejected) == sorted(token(i) for i in bad)
     assert {status for _, _, status in rejected} == {8}
 
@@ -62,7 +62,7 @@ def test_c_dropped_connections_lose_nothing():
     assert connections >= N // 3000
     assert set(outcomes) == set(ids)
     assert Counter(o.kind for o in outcomes.values()) == {"accepted": N}
-    identifiers = Counter(ident for ident, _, _ in accepted)
+    identifiers = Counter(ident for ident, _, _, _ in accepted)
     assert set(identifiers) == set(ids), "every id reached the mock at least once"
     duplicates = len(accepted) - len(identifiers)
     assert duplicates <= stats["duplicates_possible"]
@@ -108,7 +108,7 @@ def test_e_python_threads_push_at_once():
     assert set(outcomes) == set(all_ids)
     for o in outcomes.values():
         assert o.kind == ("rejected" if o.user_data in bad else "accepted"), o
-    assert sorted(payload_index(p) for _, _, p in accepted) == sorted(
+    assert sorted(payload_index(p) for _, _, p, _ in accepted) == sorted(
         set(range(threads * per_thread)) - bad
     )
 
@@ -128,7 +128,7 @@ def test_f_close_with_50000_queued_settles_everything():
         outcomes = outcomes_by_id(pusher.poll(0))
         stats = pusher.stats()
         mock.stop()
-        in_mock = {ident for ident, _, _ in mock.accepted()}
+        in_mock = {ident for ident, _, _, _ in mock.accepted()}
 
     assert elapsed < 30, "close() hung far beyond its timeout"  # a hang check, not a speed test
     assert set(outcomes) == set(ids)

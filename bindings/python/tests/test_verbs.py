@@ -13,7 +13,7 @@ def test_push_waits_until_written(mock):
         ids = [pusher.push(note(i), timeout=60) for i in range(3)]
         assert len(set(ids)) == 3
         assert mock.wait_accepted(3, timeout=60)
-    assert sorted(payload_index(p) for _, _, p in mock.accepted()) == [0, 1, 2]
+    assert sorted(payload_index(p) for _, _, p, _ in mock.accepted()) == [0, 1, 2]
 
 
 def test_ensure_push_returns_the_final_outcome():
@@ -27,7 +27,9 @@ def test_ensure_push_returns_the_final_outcome():
         assert ok.confirmed and ok.attempts == 1 and ok.status == 0
         assert (bad.kind, bad.accepted, bad.status, bad.user_data) == ("rejected", False, 8, 2)
         assert bad.reason and bad.timestamp is None and bad.token == token(2)
-        assert [(ident, tok) for ident, tok, _ in mock.accepted()] == [(ok.id, token(1))]
+        assert [(ident, tok, apns_id) for ident, tok, _, apns_id in mock.accepted()] == [
+            (ok.id, token(1), None)
+        ]
         assert [(ident, tok, st) for ident, tok, st in mock.rejected()] == [(bad.id, token(2), 8)]
 
 
@@ -161,7 +163,8 @@ def test_stats_counts(mock):
     assert set(apnspush.CONFIG_KEYS) >= {"protocol", "connections", "block_when_full"}
     assert stats["pushed"] == 20 and stats["accepted"] == 20 and stats["rejected"] == 0
     assert stats["written"] >= 20 and stats["connects"] >= 1
-    assert all(isinstance(v, int) for v in stats.values())
+    assert stats["last_error"] == ""
+    assert all(isinstance(v, int) for k, v in stats.items() if k != "last_error")
 
 
 def test_mock_rules_record_and_stop():
@@ -175,7 +178,7 @@ def test_mock_rules_record_and_stop():
     assert mock.markers() >= 1
     mock.stop()
     mock.stop()
-    assert sorted(payload_index(p) for _, _, p in mock.accepted()) == [0, 1, 2, 4]
+    assert sorted(payload_index(p) for _, _, p, _ in mock.accepted()) == [0, 1, 2, 4]
     assert mock.accepted_count() == 4
     assert [tok for _, tok, _ in mock.rejected()] == [token(3)]
     with pytest.raises(apnspush.ClosedError):
@@ -228,7 +231,7 @@ def test_notification_is_reusable_and_repr(mock):
         assert a != b
         pusher.ensure_delivery(timeout=60)
         assert "user_data=7" in repr(pusher.poll(0)[0])
-    assert [json.loads(p)["i"] for _, _, p in mock.accepted()] == [7, 7]
+    assert [json.loads(p)["i"] for _, _, p, _ in mock.accepted()] == [7, 7]
     assert repr(n).startswith("Notification(token='")
 
 
@@ -239,7 +242,7 @@ def test_push_many_stops_at_the_first_refused_notification(mock):
             pusher.push_many([note(1), big, note(2)])
         pusher.ensure_delivery(timeout=60)
         assert [o.user_data for o in pusher.poll(0)] == [1], "the one before it stays queued"
-    assert [payload_index(p) for _, _, p in mock.accepted()] == [1]
+    assert [payload_index(p) for _, _, p, _ in mock.accepted()] == [1]
 
 
 def test_push_many_accepts_any_iterable(mock):

@@ -165,7 +165,8 @@ class Pusher:
     @overload
     def poll(self, timeout: Optional[float] = 0.0, callback: None = None) -> list[Outcome]:
         """The outcomes served (each handed to on_outcome first, when the pusher has one)."""
-    def stats(self) -> dict[str, int]: ...
+    def stats(self) -> dict[str, Any]:
+        """Counters as ints; "last_error" is a str (empty if none)."""
     def close(self, timeout: Optional[float] = None) -> dict[str, int]: ...
     def __enter__(self) -> Pusher: ...
     def __exit__(
@@ -187,23 +188,34 @@ class Delivery:
     ) -> bool: ...
 
 class MockServer:
-    """The built-in mock APNs binary gateway and feedback service (TLS on 127.0.0.1)."""
+    """The built-in mock APNs gateway (binary, or the HTTP/2 provider API) and feedback service
+    (TLS on 127.0.0.1). Knobs the chosen protocol would ignore raise ValueError."""
 
     def __init__(
         self,
         *,
+        protocol: str = "binary",
         reject: Optional[Mapping[_Token, int]] = None,
         drop_after: Optional[int] = None,
         shutdown_after: Optional[int] = None,
         close_silently_after: Optional[int] = None,
         error_delay: float = 0.0,
         record_payloads: bool = True,
-        require_client_cert: bool = True,
+        require_client_cert: Optional[bool] = None,
         feedback: Optional[Iterable[tuple[int, _Token]]] = None,
+        token_auth: bool = False,
+        http2_reject: Optional[Mapping[_Token, tuple[int, str]]] = None,
+        goaway_after: Optional[int] = None,
+        fail_every: Optional[tuple[int, int]] = None,
+        max_concurrent_streams: Optional[int] = None,
+        response_delay: float = 0.0,
     ) -> None: ...
     @property
     def config(self) -> dict[str, Any]:
         """Config keys -> str values (typed Any so that Pusher(**mock.config) type-checks)."""
+    @property
+    def protocol(self) -> str:
+        """"binary" or "http2"."""
     @property
     def host(self) -> str: ...
     @property
@@ -216,12 +228,19 @@ class MockServer:
     def client_cert_pem(self) -> str: ...
     @property
     def client_key_pem(self) -> str: ...
-    def accepted(self) -> list[tuple[int, str, str]]: ...
+    def accepted(self) -> list[tuple[int, str, str, Optional[str]]]:
+        """(identifier, token_hex, payload, apns_id); apns_id is None in binary mode."""
     def accepted_count(self) -> int: ...
-    def rejected(self) -> list[tuple[int, str, int]]: ...
+    def rejected(self) -> list[tuple[int, str, int]]:
+        """Binary error-responses: (identifier, token_hex, status)."""
+    def http2_rejected(self) -> list[tuple[str, int, str]]:
+        """HTTP/2 answers other than 200: (token_hex, status, reason)."""
     def markers(self) -> int: ...
     def connections(self) -> int: ...
-    def reject_token(self, token: _Token, status: int) -> None: ...
+    def reject_token(
+        self, token: _Token, status: int, reason: Optional[str] = None
+    ) -> None:
+        """Binary: status 0-255, no reason. HTTP/2: status 400-599 and a reason."""
     def set_feedback(self, tuples: Iterable[tuple[int, _Token]]) -> None: ...
     def wait_accepted(self, n: int, timeout: Optional[float] = None) -> bool: ...
     def clear(self) -> None: ...
