@@ -150,4 +150,51 @@ impl Engine {
         out.extend(self.send_rx.try_iter());
         out
     }
+
+    /// Calls `connect` until it succeeds or the pusher stops, waiting between attempts with
+    /// exponential backoff (`reconnect_backoff_ms` doubling up to `reconnect_backoff_max_ms`)
+    /// and jitter; a flush or stop wakes the wait. While no slot is connected and
+    /// `max_attempts` attempts in a row failed, queued notifications fail with the last error.
+    pub(crate) fn reconnect<C>(
+        &self,
+        slot: usize,
+        mut connect: impl FnMut() -> crate::Result<C>,
+    ) -> Option<C> {
+        let cfg = &self.config;
+        let mut delay = cfg.backoff;
+        let mut failures = 0u32;
+        loop {
+            if self.stopping() {
+                return None;
+            }
+            match connect() {
+                Ok(conn) => return Some(conn),
+                Err(e) => {
+                    failures += 1;
+                    self.stats.set_last_error(e.to_string());
+                    if failures >= cfg.max_attempts && self.connected.load(Relaxed) == 0 {
+                        let jobs = self.drain_queues();
+                        self.settle_jobs(jobs, |j| {
+                            j.failed(e.kind(), format!("no connection: {}", e.message()))
+                        });
+                    }
+                }
+            }
+            let _ = self.wakers[slot].1.recv_timeout(jitter(delay));
+            delay = (delay * 2).min(cfg.backoff_max);
+        }
+    }
+}
+
+/// `d` scaled by a factor in [0.5, 1.5).
+pub(crate) fn jitter(d: Duration) -> Duration {
+    use std::sync::atomic::AtomicU64;
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|t| t.subsec_nanos() as u64)
+        .unwrap_or(0)
+        ^ SEQ.fetch_add(0x9E37_79B9, Relaxed);
+    let r = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64 / (1u64 << 24) as f64;
+    d.mul_f64(0.5 + r)
 }

@@ -144,44 +144,14 @@ pub(crate) fn run_slot(
     }
 }
 
-/// Connects again with exponential backoff and jitter. While no slot is connected and
-/// `max_attempts` consecutive attempts failed, queued notifications fail with the last error.
+/// Connects again (see `Engine::reconnect` for backoff and giving up).
 fn reconnect(
     engine: &Engine,
     slot: usize,
     tls: &Arc<ClientConfig>,
     window: usize,
 ) -> Option<Arc<BinaryConn>> {
-    let cfg = &engine.config;
-    let mut delay = cfg.backoff;
-    let mut failures = 0u32;
-    loop {
-        if engine.stopping() {
-            return None;
-        }
-        match BinaryConn::connect(engine, tls, window) {
-            Ok(conn) => return Some(conn),
-            Err(e) => {
-                failures += 1;
-                if failures >= cfg.max_attempts && engine.connected.load(Relaxed) == 0 {
-                    let jobs = engine.drain_queues();
-                    engine.settle_jobs(jobs, |j| {
-                        j.failed(e.kind(), format!("no connection: {}", e.message()))
-                    });
-                }
-            }
-        }
-        let _ = engine.wakers[slot].1.recv_timeout(jitter(delay));
-        delay = (delay * 2).min(cfg.backoff_max);
-    }
-}
-
-/// `d` scaled by a factor in [0.5, 1.5).
-fn jitter(d: Duration) -> Duration {
-    let nanos =
-        Instant::now().elapsed().as_nanos() as u64 ^ (std::process::id() as u64).rotate_left(17);
-    let r = (nanos.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64 / (1u64 << 24) as f64;
-    d.mul_f64(0.5 + r)
+    engine.reconnect(slot, || BinaryConn::connect(engine, tls, window))
 }
 
 fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {

@@ -224,44 +224,7 @@ pub(crate) fn settle_lost(engine: &Engine, jobs: Vec<Job>, kind: ErrorKind, why:
     engine.replay(replay, true);
 }
 
-/// Connects again at once, then with exponential backoff and jitter.
-/// While no slot is connected and `max_attempts` consecutive attempts failed, queued
-/// notifications fail with the last error.
+/// Connects again (see `Engine::reconnect` for backoff and giving up).
 fn reconnect(engine: &Engine, ctx: &Http2Context, slot: usize) -> Option<Arc<H2Conn>> {
-    let cfg = &engine.config;
-    let mut delay = cfg.backoff;
-    let mut failures = 0u32;
-    loop {
-        if engine.stopping() {
-            return None;
-        }
-        match H2Conn::connect(engine, ctx) {
-            Ok(conn) => return Some(conn),
-            Err(e) => {
-                failures += 1;
-                engine.stats.set_last_error(e.to_string());
-                if failures >= cfg.max_attempts && engine.connected.load(Relaxed) == 0 {
-                    let jobs = engine.drain_queues();
-                    engine.settle_jobs(jobs, |j| {
-                        j.failed(e.kind(), format!("no connection: {}", e.message()))
-                    });
-                }
-            }
-        }
-        let _ = engine.wakers[slot].1.recv_timeout(jitter(delay));
-        delay = (delay * 2).min(cfg.backoff_max);
-    }
-}
-
-/// `d` scaled by a factor in [0.5, 1.5).
-pub(crate) fn jitter(d: Duration) -> Duration {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|t| t.subsec_nanos() as u64)
-        .unwrap_or(0)
-        ^ SEQ.fetch_add(0x9E37_79B9, Ordering::Relaxed);
-    let r = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64 / (1u64 << 24) as f64;
-    d.mul_f64(0.5 + r)
+    engine.reconnect(slot, || H2Conn::connect(engine, ctx))
 }

@@ -322,7 +322,7 @@ fn retry_later(engine: &Engine, conn: &H2Conn, jobs: Vec<Job>) {
                 .retry_backoff
                 .saturating_mul(1 << exp)
                 .min(cfg.backoff_max.max(cfg.retry_backoff));
-            let due = now + super::connection::jitter(delay);
+            let due = now + crate::engine::jitter(delay);
             if let Err(job) = st.delay(due, job) {
                 refused.push(job);
             }
