@@ -153,13 +153,9 @@ impl Engine {
 
     /// Calls `connect` until it succeeds or the pusher stops, waiting between attempts with
     /// exponential backoff (`reconnect_backoff_ms` doubling up to `reconnect_backoff_max_ms`)
-    /// and jitter; a flush or stop wakes the wait. While no slot is connected and
+    /// and jitter; only a stop cuts a wait short. While no slot is connected and
     /// `max_attempts` attempts in a row failed, queued notifications fail with the last error.
-    pub(crate) fn reconnect<C>(
-        &self,
-        slot: usize,
-        mut connect: impl FnMut() -> crate::Result<C>,
-    ) -> Option<C> {
+    pub(crate) fn reconnect<C>(&self, mut connect: impl FnMut() -> crate::Result<C>) -> Option<C> {
         let cfg = &self.config;
         let mut delay = cfg.backoff;
         let mut failures = 0u32;
@@ -180,8 +176,21 @@ impl Engine {
                     }
                 }
             }
-            let _ = self.wakers[slot].1.recv_timeout(jitter(delay));
+            self.pause(jitter(delay));
             delay = (delay * 2).min(cfg.backoff_max);
+        }
+    }
+
+    /// Sleeps for `d`, or less if the pusher stops. Wake-ups for flushes do not cut it short:
+    /// a backoff is a backoff.
+    pub(crate) fn pause(&self, d: Duration) {
+        let end = Instant::now() + d;
+        while !self.stopping() {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(10)));
         }
     }
 }

@@ -344,3 +344,24 @@ fn f_close_with_50000_queued_returns_in_time_and_reports_everything() {
         apnspush::ErrorKind::Closed
     );
 }
+
+#[test]
+fn connections_ended_before_any_answer_are_replaced_with_backoff() {
+    // Every connection dies as soon as its first request arrives: no answer ever comes back.
+    let m = mock(MockOptions {
+        drop_after: Some(1),
+        ..MockOptions::http2()
+    });
+    let p = pusher(&m, &[("reconnect_backoff_ms", "50"), ("max_attempts", "5")]);
+    let start = std::time::Instant::now();
+    let o = p.ensure_push(notification(1), WAIT).unwrap();
+    assert_eq!(o.kind, OutcomeKind::Failed, "{o:?}");
+    assert_eq!(o.attempts, 5);
+    // Four replacements, each after at least half of 50, 100, 200, 400 ms (jitter x0.5..1.5).
+    assert!(
+        start.elapsed() >= Duration::from_millis(375),
+        "reconnected without backing off: {:?}",
+        start.elapsed()
+    );
+    assert!(m.connections() <= 6, "{} connections", m.connections());
+}

@@ -134,7 +134,7 @@ pub(crate) fn run_slot(
         } else {
             conn.window.saturating_mul(2).min(max_window)
         };
-        match reconnect(&engine, slot, &tls, window) {
+        match engine.reconnect(|| BinaryConn::connect(&engine, &tls, window)) {
             Some(next) => {
                 Counters::add(&engine.stats.reconnects, 1);
                 conn = next;
@@ -142,16 +142,6 @@ pub(crate) fn run_slot(
             None => return,
         }
     }
-}
-
-/// Connects again (see `Engine::reconnect` for backoff and giving up).
-fn reconnect(
-    engine: &Engine,
-    slot: usize,
-    tls: &Arc<ClientConfig>,
-    window: usize,
-) -> Option<Arc<BinaryConn>> {
-    engine.reconnect(slot, || BinaryConn::connect(engine, tls, window))
 }
 
 fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {

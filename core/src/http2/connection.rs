@@ -142,6 +142,7 @@ pub(crate) fn run_slot(
     slot: usize,
     mut conn: Arc<H2Conn>,
 ) {
+    let mut unanswered_ends = 0u32;
     loop {
         *engine.live[slot].lock() = Some(conn.clone() as Arc<dyn LiveConn>);
         engine.connected.fetch_add(1, Relaxed);
@@ -188,7 +189,20 @@ pub(crate) fn run_slot(
             settle_lost(&engine, in_flight, ErrorKind::Io, &why);
         }
         engine.replay(delayed, false);
-        match reconnect(&engine, &ctx, slot) {
+        // A server that ends connections before answering anything (GOAWAY or drop on
+        // arrival) must not be met with a connect storm: back off as for failed connects.
+        if conn.state.lock().was_answered() {
+            unanswered_ends = 0;
+        } else {
+            let delay = engine
+                .config
+                .backoff
+                .saturating_mul(1 << unanswered_ends.min(16));
+            unanswered_ends += 1;
+            let pause = crate::engine::jitter(delay.min(engine.config.backoff_max));
+            engine.pause(pause);
+        }
+        match engine.reconnect(|| H2Conn::connect(&engine, &ctx)) {
             Some(next) => {
                 Counters::add(&engine.stats.reconnects, 1);
                 conn = next;
@@ -222,9 +236,4 @@ pub(crate) fn settle_lost(engine: &Engine, jobs: Vec<Job>, kind: ErrorKind, why:
     }
     Counters::add(&engine.stats.retries, replay.len() as u64);
     engine.replay(replay, true);
-}
-
-/// Connects again (see `Engine::reconnect` for backoff and giving up).
-fn reconnect(engine: &Engine, ctx: &Http2Context, slot: usize) -> Option<Arc<H2Conn>> {
-    engine.reconnect(slot, || H2Conn::connect(engine, ctx))
 }

@@ -212,6 +212,11 @@ impl ConnState {
         Some(stream)
     }
 
+    /// True once any final response arrived on this connection.
+    pub(crate) fn was_answered(&self) -> bool {
+        self.answered
+    }
+
     /// Notes a final response: from now on the peer's concurrency limit applies.
     pub(crate) fn mark_answered(&mut self) {
         self.answered = true;
