@@ -5,5 +5,9 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo test --locked
 cargo run --locked --quiet --release -p apnspush --example demo >/tmp/apnspush-demo.out
-grep -q 'outcomes: {"accepted": 9995, "rejected": 5}' /tmp/apnspush-demo.out || { cat /tmp/apnspush-demo.out; echo "demo outcomes wrong"; exit 1; }
+# Both runs (binary, then HTTP/2) must report exactly the 5 bad tokens rejected.
+[ "$(grep -c 'outcomes: {"accepted": 9995, "rejected": 5}' /tmp/apnspush-demo.out)" = 2 ] \
+  && [ "$(grep -c 'status 8 (Invalid token)' /tmp/apnspush-demo.out)" = 5 ] \
+  && [ "$(grep -c 'status 400 (BadDeviceToken)' /tmp/apnspush-demo.out)" = 5 ] \
+  || { cat /tmp/apnspush-demo.out; echo "demo outcomes wrong"; exit 1; }
 echo "rust: ok"

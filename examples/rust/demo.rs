@@ -1,5 +1,6 @@
 //! The demo: start the built-in mock APNs server, push a batch with a few bad tokens through
-//! a pusher, wait for every verdict, and print the outcomes and the stats.
+//! a pusher, wait for every verdict, and print the outcomes and the stats; once over the
+//! legacy binary protocol, once over HTTP/2 with token (JWT) auth.
 //!
 //! Run: cargo run --release -p apnspush --example demo
 
@@ -18,13 +19,28 @@ fn token(i: u64) -> Vec<u8> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // The mock answers the bad tokens with status 8 (invalid token), like Apple.
-    let reject = BAD.iter().map(|&i| (token(i), 8)).collect();
-    let mock = MockServer::start(MockOptions {
-        reject,
+    // The mock answers the bad tokens like Apple: binary status 8 (invalid token), or
+    // HTTP/2 400 BadDeviceToken.
+    let reject: Vec<_> = BAD.iter().map(|&i| (token(i), 8)).collect();
+    let binary = MockOptions {
+        reject: reject.clone(),
         ..Default::default()
-    })?;
-    println!("mock APNs gateway on {}:{}", mock.host(), mock.port());
+    };
+    run("binary provider protocol", binary)?;
+    let http2 = MockOptions {
+        reject,
+        ..MockOptions::http2().with_token_auth()
+    };
+    run("HTTP/2 provider API, token auth", http2)
+}
+
+fn run(name: &str, options: MockOptions) -> Result<(), Box<dyn std::error::Error>> {
+    let mock = MockServer::start(options)?;
+    println!(
+        "== {name}: mock APNs gateway on {}:{}",
+        mock.host(),
+        mock.port()
+    );
 
     let mut config = Config::from_pairs(mock.client_config())?;
     config.set("connections", "2")?;
@@ -66,7 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "mock recorded {} accepted, {} rejected",
         mock.accepted_count(),
-        mock.rejected().len()
+        mock.rejected().len() + mock.http2_rejected().len()
     );
     println!("stats: {}", pusher.stats().to_json());
     pusher.close(Duration::from_secs(5));
