@@ -356,21 +356,9 @@ fn start_http2(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {
     let conns = (0..engine.config.connections)
         .map(|_| H2Conn::connect(engine, &ctx))
         .collect::<Result<Vec<_>>>()?;
-    let mut threads = Vec::new();
-    for (slot, conn) in conns.into_iter().enumerate() {
-        let (engine, ctx) = (engine.clone(), ctx.clone());
-        let handle = std::thread::Builder::new()
-            .name(format!("apns-h2-write-{slot}"))
-            .spawn(move || run_slot(engine, ctx, slot, conn))
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Io,
-                    format!("cannot start a connection thread: {e}"),
-                )
-            })?;
-        threads.push(handle);
-    }
-    Ok(threads)
+    spawn_slots(engine, conns, "apns-h2-write", move |engine, slot, conn| {
+        run_slot(engine, ctx.clone(), slot, conn)
+    })
 }
 
 fn start_binary(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {
@@ -378,19 +366,35 @@ fn start_binary(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {
     let conns = (0..engine.config.connections)
         .map(|_| BinaryConn::connect(engine, &tls, engine.config.max_in_flight))
         .collect::<Result<Vec<_>>>()?;
+    spawn_slots(engine, conns, "apns-write", move |engine, slot, conn| {
+        binary::run_slot(engine, slot, tls.clone(), conn)
+    })
+}
+
+/// Starts one slot thread per connected connection, named `{name}-{slot}`, running `run`.
+/// If a thread cannot start, the ones already running are stopped.
+fn spawn_slots<C: Send + 'static>(
+    engine: &Arc<Engine>,
+    conns: Vec<C>,
+    name: &str,
+    run: impl Fn(Arc<Engine>, usize, C) + Send + Sync + 'static,
+) -> Result<Vec<JoinHandle<()>>> {
+    let run = Arc::new(run);
     let mut threads = Vec::new();
     for (slot, conn) in conns.into_iter().enumerate() {
-        let (engine, tls) = (engine.clone(), tls.clone());
-        let handle = std::thread::Builder::new()
-            .name(format!("apns-write-{slot}"))
-            .spawn(move || binary::run_slot(engine, slot, tls, conn))
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Io,
-                    format!("cannot start a connection thread: {e}"),
-                )
-            })?;
-        threads.push(handle);
+        let (slot_engine, run) = (engine.clone(), run.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("{name}-{slot}"))
+            .spawn(move || run(slot_engine, slot, conn));
+        match spawned {
+            Ok(handle) => threads.push(handle),
+            Err(e) => {
+                engine.stop.store(true, Relaxed);
+                engine.wake_writers();
+                let msg = format!("cannot start a connection thread: {e}");
+                return Err(Error::new(ErrorKind::Io, msg));
+            }
+        }
     }
     Ok(threads)
 }
