@@ -9,8 +9,11 @@
 //! is a bare rustls client writing pre-encoded frames to the same kind of mock: the TLS +
 //! mock ceiling, measured in the same run.
 
+#[path = "bench_util/mod.rs"]
+mod bench_util;
 use apnspush::binary::codec;
 use apnspush::{Config, Notification, Pusher};
+use bench_util::{cpu_secs, peak_rss_mib};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -237,23 +240,4 @@ fn baseline(n: u64, payload: &str) -> Run {
         "mock summary {summary}"
     );
     run
-}
-
-fn cpu_secs() -> f64 {
-    // SAFETY: getrusage only writes into the zeroed struct we own.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    tv(u.ru_utime) + tv(u.ru_stime)
-}
-
-fn peak_rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb: u64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    kb / 1024
 }

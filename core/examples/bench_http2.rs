@@ -10,8 +10,11 @@
 //! the same run, is the same pusher over the binary protocol and one connection; each HTTP/2
 //! run prints its rate as a ratio of it.
 
+#[path = "bench_util/mod.rs"]
+mod bench_util;
 use apnspush::mock::{MockOptions, MockServer};
 use apnspush::{Config, Notification, Pusher};
+use bench_util::{cpu_secs, peak_rss_mib};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -185,19 +188,4 @@ impl Mock {
         let cpu = it.next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
         (accepted, cpu)
     }
-}
-
-fn cpu_secs() -> f64 {
-    // SAFETY: getrusage writes into the zeroed struct we own.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
-
-fn peak_rss_mib() -> u64 {
-    // SAFETY: as above.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    usage.ru_maxrss as u64 / 1024
 }
