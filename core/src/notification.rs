@@ -373,7 +373,7 @@ pub(crate) fn validate_json_object(json: &[u8]) -> Result<()> {
 /// Decodes hex (either case, no separators) into bytes.
 pub fn hex_decode(hex: &str) -> Result<Vec<u8>> {
     let bytes = hex.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(Error::new(
             ErrorKind::BadToken,
             format!("token hex has odd length {}", bytes.len()),

@@ -224,7 +224,10 @@ mod tests {
 
     #[test]
     fn a_panic_becomes_a_result_or_null() {
-        assert_eq!(panics(1 as *const u8), apns_result::APNS_ERR_PANIC);
+        assert_eq!(
+            panics(std::ptr::NonNull::<u8>::dangling().as_ptr()),
+            apns_result::APNS_ERR_PANIC
+        );
         assert_eq!(
             panics(std::ptr::null()),
             apns_result::APNS_ERR_NULL_PARAMETER

@@ -1,6 +1,7 @@
 //! HTTP/2 provider API: the frame layer, HPACK header compression, the ES256 provider token,
 //! the client session state machine, and the connection threads built on them.
 
+mod assemble;
 pub(crate) mod connection;
 pub mod frame;
 pub mod hpack;
