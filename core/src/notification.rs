@@ -379,20 +379,26 @@ pub fn hex_decode(hex: &str) -> Result<Vec<u8>> {
             format!("token hex has odd length {}", bytes.len()),
         ));
     }
-    let nibble = |c: u8, at: usize| match c {
-        b'0'..=b'9' => Ok(c - b'0'),
-        b'a'..=b'f' => Ok(c - b'a' + 10),
-        b'A'..=b'F' => Ok(c - b'A' + 10),
-        _ => Err(Error::new(
-            ErrorKind::BadToken,
-            format!("token has a non-hex character at position {at}"),
-        )),
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
     };
-    bytes
-        .chunks_exact(2)
-        .enumerate()
-        .map(|(i, pair)| Ok(nibble(pair[0], 2 * i)? << 4 | nibble(pair[1], 2 * i + 1)?))
-        .collect()
+    let mut out = Vec::with_capacity(bytes.len() / 2);
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
+            (hi, _) => {
+                let at = 2 * i + usize::from(hi.is_some());
+                return Err(Error::new(
+                    ErrorKind::BadToken,
+                    format!("token has a non-hex character at position {at}"),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Lower-case hex of `bytes`.

@@ -179,3 +179,18 @@ fn every_config_key_is_documented() {
         );
     }
 }
+
+#[test]
+fn bad_hex_names_the_position() {
+    use apnspush::notification::hex_decode;
+    assert_eq!(hex_decode("0aFf").unwrap(), vec![0x0a, 0xff]);
+    assert!(hex_decode("0g")
+        .unwrap_err()
+        .message()
+        .ends_with("position 1"));
+    assert!(hex_decode("00g0")
+        .unwrap_err()
+        .message()
+        .ends_with("position 2"));
+    assert_eq!(hex_decode("abc").unwrap_err().kind(), ErrorKind::BadToken);
+}
