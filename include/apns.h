@@ -452,10 +452,26 @@ apns_result apns_pusher_ensure_push(const apns_pusher *p, apns_notification *n, 
  * Waits until every notification pushed before this call has its final outcome, serving
  * queued outcome reports to `cb` meanwhile (and once more at the end) on this thread. With a
  * NULL `cb` the reports stay queued for apns_pusher_poll. `timeout_ms` < 0 waits without limit.
+ * To wait in slices for a fixed set, use apns_pusher_last_id and
+ * apns_pusher_ensure_delivery_through instead.
  * Blocking: up to `timeout_ms` (plus the callbacks' own time).
  * Errors: APNS_ERR_TIMEOUT (some notifications have no outcome yet), APNS_ERR_NULL_PARAMETER.
  */
 apns_result apns_pusher_ensure_delivery(const apns_pusher *p, int64_t timeout_ms, apns_outcome_cb cb, void *userdata);
+
+/**
+ * The id of the last notification pushed to `p` so far (0 before the first push, or if `p` is
+ * NULL). Threads: any. Blocking: no.
+ */
+uint64_t apns_pusher_last_id(const apns_pusher *p);
+
+/**
+ * As apns_pusher_ensure_delivery, but waits only for the notifications with ids up to `id`
+ * (from apns_pusher_last_id): notifications pushed later, by any thread, are not waited for.
+ * After APNS_ERR_TIMEOUT, call again with the same `id` to keep waiting for the same set.
+ * Callbacks, blocking and errors: as apns_pusher_ensure_delivery.
+ */
+apns_result apns_pusher_ensure_delivery_through(const apns_pusher *p, uint64_t id, int64_t timeout_ms, apns_outcome_cb cb, void *userdata);
 
 /**
  * Serves queued outcome reports to `cb` on this thread (a NULL `cb` discards them), waiting up

@@ -122,8 +122,19 @@ impl Pusher {
 
     /// Waits until every notification pushed before this call has its final outcome.
     pub fn ensure_delivery(&self, timeout: Option<Duration>) -> Result<()> {
-        let target = self.engine.ledger.last_id();
-        if self.flushing(|| self.engine.ledger.wait_settled(target, deadline(timeout))) {
+        self.ensure_delivery_through(self.last_id(), timeout)
+    }
+
+    /// The id of the last notification pushed so far (0 before the first). With
+    /// `ensure_delivery_through` it lets a caller wait in slices for a fixed set.
+    pub fn last_id(&self) -> u64 {
+        self.engine.ledger.last_id()
+    }
+
+    /// Waits until every notification with an id up to `id` has its final outcome; notifications
+    /// pushed later are not waited for. Resumable: after `Timeout`, call again with the same id.
+    pub fn ensure_delivery_through(&self, id: u64, timeout: Option<Duration>) -> Result<()> {
+        if self.flushing(|| self.engine.ledger.wait_settled(id, deadline(timeout))) {
             Ok(())
         } else {
             Err(Error::new(

@@ -340,3 +340,34 @@ fn pusher_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Pusher>();
 }
+
+#[test]
+fn ensure_delivery_through_waits_for_a_fixed_set_in_slices() {
+    // Error-responses are held for 600 ms, so the first slices time out.
+    let m = mock(MockOptions {
+        error_delay: Duration::from_millis(600),
+        ..Default::default()
+    });
+    let p = pusher(&m, &[]);
+    assert_eq!(p.last_id(), 0);
+    for i in 0..100 {
+        p.push_async(notification(i)).unwrap();
+    }
+    let through = p.last_id();
+    assert_eq!(through, 100);
+    let mut slices = 0;
+    loop {
+        match p.ensure_delivery_through(through, Some(Duration::from_millis(100))) {
+            Ok(()) => break,
+            Err(e) => assert_eq!(e.kind(), apnspush::ErrorKind::Timeout),
+        }
+        // Later pushes are not part of the wait.
+        p.push_async(notification(1000 + slices)).unwrap();
+        slices += 1;
+        assert!(slices < 1000, "never settled");
+    }
+    assert!(slices >= 2, "the marker reply is delayed 600 ms");
+    assert_eq!(p.stats().rejected, 0);
+    let counts = mock_counts(&m);
+    assert!((0..100).all(|i| counts.get(&i) == Some(&1)));
+}

@@ -161,6 +161,8 @@ pub extern "C" fn apns_pusher_ensure_push(
 /// Waits until every notification pushed before this call has its final outcome, serving
 /// queued outcome reports to `cb` meanwhile (and once more at the end) on this thread. With a
 /// NULL `cb` the reports stay queued for apns_pusher_poll. `timeout_ms` < 0 waits without limit.
+/// To wait in slices for a fixed set, use apns_pusher_last_id and
+/// apns_pusher_ensure_delivery_through instead.
 /// Blocking: up to `timeout_ms` (plus the callbacks' own time).
 /// Errors: APNS_ERR_TIMEOUT (some notifications have no outcome yet), APNS_ERR_NULL_PARAMETER.
 #[no_mangle]
@@ -172,24 +174,69 @@ pub extern "C" fn apns_pusher_ensure_delivery(
 ) -> apns_result {
     ffi_boundary! {
         let p: &Pusher = try_ref!(p);
-        let limit = timeout(timeout_ms);
-        let waited = match cb {
-            None => p.ensure_delivery(limit),
-            // The wait runs on a helper thread so that this thread can serve the callbacks.
-            Some(_) => std::thread::scope(|s| {
-                let waiter = s.spawn(|| p.ensure_delivery(limit));
-                while !waiter.is_finished() {
-                    serve(cb, userdata, p.poll_outcomes(usize::MAX, Duration::from_millis(10)));
-                }
-                let waited = waiter.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                serve(cb, userdata, p.poll_outcomes(usize::MAX, Duration::ZERO));
-                waited
-            }),
-        };
-        match waited {
-            Ok(()) => apns_result::APNS_OK,
-            Err(e) => apns_result::from_kind(e.kind()),
-        }
+        ensure_through(p, p.last_id(), timeout_ms, cb, userdata)
+    }
+}
+
+/// The id of the last notification pushed to `p` so far (0 before the first push, or if `p` is
+/// NULL). Threads: any. Blocking: no.
+#[no_mangle]
+pub extern "C" fn apns_pusher_last_id(p: *const apns_pusher) -> u64 {
+    ffi_boundary! {
+        let p: &Pusher = try_ref!(p);
+        p.last_id()
+    }
+}
+
+/// As apns_pusher_ensure_delivery, but waits only for the notifications with ids up to `id`
+/// (from apns_pusher_last_id): notifications pushed later, by any thread, are not waited for.
+/// After APNS_ERR_TIMEOUT, call again with the same `id` to keep waiting for the same set.
+/// Callbacks, blocking and errors: as apns_pusher_ensure_delivery.
+#[no_mangle]
+pub extern "C" fn apns_pusher_ensure_delivery_through(
+    p: *const apns_pusher,
+    id: u64,
+    timeout_ms: i64,
+    cb: apns_outcome_cb,
+    userdata: *mut c_void,
+) -> apns_result {
+    ffi_boundary! {
+        let p: &Pusher = try_ref!(p);
+        ensure_through(p, id, timeout_ms, cb, userdata)
+    }
+}
+
+/// Waits for ids up to `id`, serving reports to `cb` (if any) on this thread meanwhile.
+fn ensure_through(
+    p: &Pusher,
+    id: u64,
+    timeout_ms: i64,
+    cb: apns_outcome_cb,
+    userdata: *mut c_void,
+) -> apns_result {
+    let limit = timeout(timeout_ms);
+    let waited = match cb {
+        None => p.ensure_delivery_through(id, limit),
+        // The wait runs on a helper thread so that this thread can serve the callbacks.
+        Some(_) => std::thread::scope(|s| {
+            let waiter = s.spawn(|| p.ensure_delivery_through(id, limit));
+            while !waiter.is_finished() {
+                serve(
+                    cb,
+                    userdata,
+                    p.poll_outcomes(usize::MAX, Duration::from_millis(10)),
+                );
+            }
+            let waited = waiter
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            serve(cb, userdata, p.poll_outcomes(usize::MAX, Duration::ZERO));
+            waited
+        }),
+    };
+    match waited {
+        Ok(()) => apns_result::APNS_OK,
+        Err(e) => apns_result::from_kind(e.kind()),
     }
 }
 

@@ -181,6 +181,8 @@ static void verbs_and_outcomes(void) {
   /* push waits until written; ensure_delivery without a callback keeps the reports for poll,
    * and poll serves them on this thread. */
   CHECK_OK(apns_pusher_push(p, make_notification(3), WAIT_MS, &id));
+  CHECK(apns_pusher_last_id(p) == id);
+  CHECK_OK(apns_pusher_ensure_delivery_through(p, id, WAIT_MS, NULL, NULL));
   CHECK_OK(apns_pusher_ensure_delivery(p, WAIT_MS, NULL, NULL));
   CHECK_OK(apns_pusher_poll(p, 100, on_outcome, &s, &count));
   CHECK(count == 3 && s.count == 3 && s.ids[2] == id);

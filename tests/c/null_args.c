@@ -106,6 +106,8 @@ static void pusher(void) {
   NULL_PARAM(apns_pusher_push(NULL, NULL, 0, &id));
   NULL_PARAM(apns_pusher_ensure_push(NULL, NULL, 0, &o));
   NULL_PARAM(apns_pusher_ensure_delivery(NULL, 0, NULL, NULL));
+  NULL_PARAM(apns_pusher_ensure_delivery_through(NULL, 1, 0, NULL, NULL));
+  CHECK(apns_pusher_last_id(NULL) == 0);
   NULL_PARAM(apns_pusher_poll(NULL, 0, NULL, NULL, &count));
   NULL_PARAM(apns_pusher_failed_notifications(NULL, NULL, NULL, &count));
   NULL_PARAM(apns_pusher_stats_json(NULL, buf, sizeof buf, NULL));
