@@ -502,16 +502,19 @@ static ERL_NIF_TERM ensure_push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM
 static ERL_NIF_TERM ensure_delivery_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     pusher_res *res;
     ErlNifSInt64 timeout, deadline;
+    uint64_t through;
     (void)argc;
     if (!get_pusher(env, argv[0], &res) || !get_timeout(env, argv[1], &timeout)) {
         return enif_make_badarg(env);
     }
     deadline = enif_monotonic_time(ERL_NIF_MSEC) + timeout;
+    /* The set to wait for is fixed now: later pushes by other processes are not waited for. */
+    through = apns_pusher_last_id(res->pusher);
     for (;;) {
         ErlNifSInt64 slice = WAIT_SLICE_MS, left = deadline - enif_monotonic_time(ERL_NIF_MSEC);
         apns_result r;
         if (timeout >= 0 && left < slice) slice = left < 0 ? 0 : left;
-        r = apns_pusher_ensure_delivery(res->pusher, slice, NULL, NULL);
+        r = apns_pusher_ensure_delivery_through(res->pusher, through, slice, NULL, NULL);
         if (r == APNS_OK) return ATOM_OK;
         if (r != APNS_ERR_TIMEOUT || (timeout >= 0 && slice < WAIT_SLICE_MS)) return make_error(env, r, NULL);
         if (!enif_is_current_process_alive(env)) return make_error(env, APNS_ERR_CLOSED, "caller exited");

@@ -114,8 +114,8 @@ push(Pusher, TokenHex, PayloadJson) -> push_nif(Pusher, TokenHex, PayloadJson).
 ensure_push(Pusher, TokenHex, PayloadJson, Timeout) ->
     ensure_push_nif(Pusher, TokenHex, PayloadJson, Timeout).
 
-%% Waits until every notification pushed so far has its final outcome (in 100 ms slices; while
-%% other processes keep pushing, it also waits for what they push meanwhile).
+%% Waits until every notification pushed so far has its final outcome (in 100 ms slices; what
+%% other processes push during the wait is not waited for).
 -spec ensure_delivery(pusher(), timeout_ms()) -> ok | error().
 ensure_delivery(Pusher, Timeout) -> ensure_delivery_nif(Pusher, Timeout).
 

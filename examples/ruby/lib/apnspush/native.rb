@@ -81,6 +81,9 @@ module Apnspush
     attach_function :apns_pusher_ensure_push, %i[pointer pointer int64 pointer], :int, blocking: true
     attach_function :apns_pusher_ensure_delivery, %i[pointer int64 outcome_cb pointer], :int,
                     blocking: true
+    attach_function :apns_pusher_last_id, %i[pointer], :uint64
+    attach_function :apns_pusher_ensure_delivery_through,
+                    %i[pointer uint64 int64 outcome_cb pointer], :int, blocking: true
     attach_function :apns_pusher_poll, %i[pointer int64 outcome_cb pointer pointer], :int,
                     blocking: true
     attach_function :apns_pusher_failed_notifications, %i[pointer outcome_cb pointer pointer], :int

@@ -73,12 +73,13 @@ module Apnspush
 
     # Runs the block (if any), then waits until every notification pushed so far has its final
     # outcome; returns the block's value. If the block raises, nothing is waited for.
-    # Raises TimeoutError if some have no outcome after `timeout`. While other threads keep
-    # pushing, it also waits for what they push during the wait.
+    # Raises TimeoutError if some have no outcome after `timeout`. Notifications other threads
+    # push during the wait are not waited for.
     def ensure_delivery(timeout: nil)
       value = block_given? ? yield(self) : nil
+      through = Native.apns_pusher_last_id(handle)
       wait_in_slices(timeout) do |ms|
-        Native.apns_pusher_ensure_delivery(handle, ms, nil, nil)
+        Native.apns_pusher_ensure_delivery_through(handle, through, ms, nil, nil)
       end
       value
     end
