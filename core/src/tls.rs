@@ -40,8 +40,23 @@ pub(crate) fn client_config(config: &Config, alpn: &[&[u8]]) -> Result<Arc<Clien
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::new(ErrorKind::Tls, e.to_string()))?
         .with_root_certificates(roots);
-    let mut tls = match (&config.cert, &config.key) {
-        (Some(cert), Some(key)) => {
+    let identity =
+        match (&config.p12, &config.cert, &config.key) {
+            (Some(path), None, None) => Some(load_p12(path, &config.p12_password)?),
+            (Some(_), _, _) => return Err(Error::new(
+                ErrorKind::Credentials,
+                "give the client certificate either as cert_p12_file or as cert/key PEM, not both",
+            )),
+            _ => None,
+        };
+    let mut tls = match (identity, &config.cert, &config.key) {
+        (Some((chain, key)), _, _) => builder.with_client_auth_cert(chain, key).map_err(|e| {
+            Error::new(
+                ErrorKind::Credentials,
+                format!("client certificate/key from the .p12: {e}"),
+            )
+        })?,
+        (None, Some(cert), Some(key)) => {
             let (chain, key) = load_identity(&cert.load("certificate")?, &key.load("key")?)?;
             builder.with_client_auth_cert(chain, key).map_err(|e| {
                 Error::new(
@@ -50,7 +65,7 @@ pub(crate) fn client_config(config: &Config, alpn: &[&[u8]]) -> Result<Arc<Clien
                 )
             })?
         }
-        (None, None) => builder.with_no_client_auth(),
+        (None, None, None) => builder.with_no_client_auth(),
         _ => {
             return Err(Error::new(
                 ErrorKind::Credentials,
@@ -60,6 +75,52 @@ pub(crate) fn client_config(config: &Config, alpn: &[&[u8]]) -> Result<Arc<Clien
     };
     tls.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Ok(Arc::new(tls))
+}
+
+/// Reads a PKCS#12 file: its certificate chain and PKCS#8 private key. Errors name the path,
+/// never the password or key.
+fn load_p12(
+    path: &str,
+    password: &str,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::new(
+            ErrorKind::Credentials,
+            format!("cannot read cert_p12_file {path:?}: {e}"),
+        )
+    })?;
+    let store = p12_keystore::KeyStore::from_pkcs12(
+        &bytes,
+        password,
+        p12_keystore::Pkcs12ImportPolicy::Relaxed,
+    )
+    .map_err(|_| {
+        Error::new(
+            ErrorKind::Credentials,
+            format!(
+                "cannot open {path:?}: not PKCS#12, or the password (cert_p12_password) is wrong"
+            ),
+        )
+    })?;
+    let (_, chain) = store.private_key_chain().ok_or_else(|| {
+        Error::new(
+            ErrorKind::Credentials,
+            format!("{path:?} holds no private key with its certificate"),
+        )
+    })?;
+    let certs: Vec<CertificateDer<'static>> = chain
+        .certs()
+        .iter()
+        .map(|c| CertificateDer::from(c.as_der().to_vec()))
+        .collect();
+    if certs.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Credentials,
+            format!("{path:?} holds a private key but no certificate"),
+        ));
+    }
+    let key = PrivateKeyDer::Pkcs8(chain.key().as_der().to_vec().into());
+    Ok((certs, key))
 }
 
 fn load_identity(
