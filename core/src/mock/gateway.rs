@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rustls::ServerConnection;
 
-use super::tls_io::{accept_tls, close_gracefully, flush, pause, send_all};
+use super::tls_io::{accept_tls, close_gracefully, decrypt, flush, pause, send_all};
 use super::{Accepted, Rejected, Shared};
 use crate::binary::codec::{decode_request, status, ErrorResponse, Request};
 
@@ -81,7 +81,7 @@ impl Gateway<'_> {
         // Application data may have arrived with the client's last handshake flight.
         let mut fresh = 0;
         loop {
-            let peer_closed = match self.decrypt(&net[..fresh], &mut plain) {
+            let peer_closed = match decrypt(&mut self.tls, &net[..fresh], &mut plain) {
                 Ok(closed) => closed,
                 Err(()) => {
                     let _ = flush(&mut self.tls, sock);
@@ -102,32 +102,6 @@ impl Gateway<'_> {
                     Err(_) => return End::Gone,
                 }
             };
-        }
-    }
-
-    /// Feeds `data` through TLS and appends the plaintext to `plain`. `Ok(true)` once the client
-    /// sent close_notify; `Err` on a TLS error (its alert is queued).
-    fn decrypt(&mut self, mut data: &[u8], plain: &mut Vec<u8>) -> Result<bool, ()> {
-        loop {
-            let state = self.tls.process_new_packets().map_err(|_| ())?;
-            let ready = state.plaintext_bytes_to_read();
-            if ready > 0 {
-                let start = plain.len();
-                plain.resize(start + ready, 0);
-                if self.tls.reader().read_exact(&mut plain[start..]).is_err() {
-                    return Err(());
-                }
-            }
-            if state.peer_has_closed() {
-                return Ok(true);
-            }
-            if data.is_empty() {
-                return Ok(false);
-            }
-            match self.tls.read_tls(&mut data) {
-                Ok(0) | Err(_) => return Err(()),
-                Ok(_) => {}
-            }
         }
     }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rustls::ServerConnection;
 
 use super::h2_judge::TokenCache;
-use super::tls_io::{accept_tls, close_gracefully, send_all};
+use super::tls_io::{accept_tls, close_gracefully, decrypt, send_all};
 use super::{Accepted, Http2Rejected, Shared};
 use crate::http2::frame::{
     self, error_code, setting, Assembled, Frame, FrameDecoder, FrameError, HeaderAssembler,
@@ -173,7 +173,7 @@ impl<'a> H2Server<'a> {
         let mut plain: Vec<u8> = Vec::with_capacity(2 * READ_CHUNK);
         let mut fresh = 0;
         loop {
-            let peer_closed = match self.decrypt(&net[..fresh], &mut plain) {
+            let peer_closed = match decrypt(&mut self.tls, &net[..fresh], &mut plain) {
                 Ok(closed) => closed,
                 Err(()) => return End::Gone,
             };
@@ -223,32 +223,6 @@ impl<'a> H2Server<'a> {
                 .load(std::sync::atomic::Ordering::Relaxed)
             {
                 return End::Gone;
-            }
-        }
-    }
-
-    /// Feeds `data` through TLS, appending plaintext. `Ok(true)` once the client closed.
-    fn decrypt(&mut self, mut data: &[u8], plain: &mut Vec<u8>) -> Result<bool, ()> {
-        loop {
-            let state = self.tls.process_new_packets().map_err(|_| ())?;
-            let ready = state.plaintext_bytes_to_read();
-            if ready > 0 {
-                let start = plain.len();
-                plain.resize(start + ready, 0);
-                self.tls
-                    .reader()
-                    .read_exact(&mut plain[start..])
-                    .map_err(|_| ())?;
-            }
-            if state.peer_has_closed() {
-                return Ok(true);
-            }
-            if data.is_empty() {
-                return Ok(false);
-            }
-            match self.tls.read_tls(&mut data) {
-                Ok(0) | Err(_) => return Err(()),
-                Ok(_) => {}
             }
         }
     }

@@ -107,3 +107,33 @@ pub(crate) fn pause(shared: &Shared, delay: Duration) {
         std::thread::sleep(left.min(Duration::from_millis(10)));
     }
 }
+
+/// Feeds `data` through TLS and appends the plaintext to `plain`. `Ok(true)` once the client
+/// sent close_notify; `Err` on a TLS error (its alert is queued).
+pub(crate) fn decrypt(
+    tls: &mut ServerConnection,
+    mut data: &[u8],
+    plain: &mut Vec<u8>,
+) -> Result<bool, ()> {
+    loop {
+        let state = tls.process_new_packets().map_err(|_| ())?;
+        let ready = state.plaintext_bytes_to_read();
+        if ready > 0 {
+            let start = plain.len();
+            plain.resize(start + ready, 0);
+            tls.reader()
+                .read_exact(&mut plain[start..])
+                .map_err(|_| ())?;
+        }
+        if state.peer_has_closed() {
+            return Ok(true);
+        }
+        if data.is_empty() {
+            return Ok(false);
+        }
+        match tls.read_tls(&mut data) {
+            Ok(0) | Err(_) => return Err(()),
+            Ok(_) => {}
+        }
+    }
+}
