@@ -285,33 +285,11 @@ pub(crate) fn for_each_entry(
 
 /// Own enumerable string keys with their values, for inputs where key text matters in full.
 pub(crate) fn entries(env: &Env, obj: Raw) -> Result<Vec<(String, Raw)>> {
-    let mut keys = ptr::null_mut();
-    ok(env, unsafe {
-        sys::napi_get_all_property_names(
-            env.raw(),
-            obj,
-            sys::KeyCollectionMode::own_only,
-            sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
-            sys::KeyConversion::numbers_to_strings,
-            &mut keys,
-        )
+    let mut out = Vec::new();
+    for_each_entry(env, obj, |key, value| {
+        out.push((key.to_owned(), value));
+        Ok(())
     })?;
-    let mut n = 0u32;
-    ok(env, unsafe {
-        sys::napi_get_array_length(env.raw(), keys, &mut n)
-    })?;
-    let mut out = Vec::with_capacity(n as usize);
-    for i in 0..n {
-        let mut key = ptr::null_mut();
-        ok(env, unsafe {
-            sys::napi_get_element(env.raw(), keys, i, &mut key)
-        })?;
-        let mut value = ptr::null_mut();
-        ok(env, unsafe {
-            sys::napi_get_property(env.raw(), obj, key, &mut value)
-        })?;
-        out.push((string_unchecked(env, key)?, value));
-    }
     Ok(out)
 }
 
