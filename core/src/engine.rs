@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::job::{now_epoch_secs, Job};
 use crate::ledger::Ledger;
 use crate::outcome::Outcome;
+use crate::rules::Action;
 use crate::stats::Counters;
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
@@ -42,6 +43,9 @@ pub(crate) struct Engine {
     pub(crate) live: Vec<Mutex<Option<Arc<dyn LiveConn>>>>,
     /// push_async calls between taking an id and handing the job to the queue.
     pub(crate) pushing: AtomicUsize,
+    /// Written notifications waiting for a retry (429/5xx, REFUSED_STREAM, a token that
+    /// cannot be replaced yet), with when they are due. Writers take due ones first.
+    delayed: Mutex<Vec<(Instant, Job)>>,
 }
 
 impl Engine {
@@ -63,6 +67,7 @@ impl Engine {
             stop: AtomicBool::new(false),
             connected: AtomicUsize::new(0),
             pushing: AtomicUsize::new(0),
+            delayed: Mutex::new(Vec::new()),
         }
     }
 
@@ -100,6 +105,7 @@ impl Engine {
     }
 
     fn fill(&self, out: &mut Vec<Job>, max: usize) {
+        self.take_due(out, max);
         while out.len() < max {
             match self.retry_rx.try_recv() {
                 Ok(job) => out.push(job),
@@ -143,12 +149,60 @@ impl Engine {
         self.wake_writers();
     }
 
+    /// Moves delayed jobs that are due into `out` (earliest first), up to `max` in all.
+    fn take_due(&self, out: &mut Vec<Job>, max: usize) {
+        let mut delayed = self.delayed.lock();
+        if delayed.is_empty() || out.len() >= max {
+            return;
+        }
+        let now = Instant::now();
+        if delayed.iter().all(|(due, _)| *due > now) {
+            return;
+        }
+        delayed.sort_by_key(|(due, _)| *due);
+        let n = delayed
+            .partition_point(|(due, _)| *due <= now)
+            .min(max - out.len());
+        out.extend(delayed.drain(..n).map(|(_, j)| j));
+    }
+
     /// Jobs still queued (never written), taken out of both queues.
     pub(crate) fn drain_queues(&self) -> Vec<Job> {
         let mut out = Vec::new();
         out.extend(self.retry_rx.try_iter());
         out.extend(self.send_rx.try_iter());
         out
+    }
+
+    /// Written notifications waiting for a delayed retry.
+    pub(crate) fn delayed_len(&self) -> usize {
+        self.delayed.lock().len()
+    }
+
+    /// Jobs waiting for a delayed retry (written before, not yet sent again).
+    pub(crate) fn drain_delayed(&self) -> Vec<Job> {
+        self.delayed.lock().drain(..).map(|(_, j)| j).collect()
+    }
+
+    /// Applies the actions decided for a set of notifications (see `rules`).
+    pub(crate) fn act(&self, settle: Settle) {
+        let Settle {
+            outcomes,
+            replay,
+            duplicates,
+            retries,
+            later,
+        } = settle;
+        self.ledger.settle(outcomes);
+        Counters::add(&self.stats.retries, retries);
+        if !later.is_empty() {
+            Counters::add(&self.stats.replayed, later.len() as u64);
+            self.delayed.lock().extend(later);
+        }
+        if !replay.is_empty() {
+            Counters::add(&self.stats.duplicates_possible, duplicates);
+            self.replay(replay, false);
+        }
     }
 
     /// Calls `connect` until it succeeds or the pusher stops, waiting between attempts with
@@ -169,7 +223,8 @@ impl Engine {
                     failures += 1;
                     self.stats.set_last_error(e.to_string());
                     if failures >= cfg.max_attempts && self.connected.load(Relaxed) == 0 {
-                        let jobs = self.drain_queues();
+                        let mut jobs = self.drain_delayed();
+                        jobs.extend(self.drain_queues());
                         self.settle_jobs(jobs, |j| {
                             j.failed(e.kind(), format!("no connection: {}", e.message()))
                         });
@@ -206,4 +261,76 @@ pub(crate) fn jitter(d: Duration) -> Duration {
         ^ SEQ.fetch_add(0x9E37_79B9, Relaxed);
     let r = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64 / (1u64 << 24) as f64;
     d.mul_f64(0.5 + r)
+}
+
+/// Notifications with their decided actions, gathered outside any lock and applied at once by
+/// [`Engine::act`]: outcomes to settle, replays in order, delayed retries.
+#[derive(Default)]
+pub(crate) struct Settle {
+    outcomes: Vec<(Instant, Outcome)>,
+    replay: Vec<Job>,
+    duplicates: u64,
+    retries: u64,
+    later: Vec<(Instant, Job)>,
+}
+
+impl Settle {
+    /// Records `action` for `job`; `fill` adds protocol details to a final outcome (status,
+    /// apns-id, timestamp). `RefreshToken` must be resolved by the caller (it knows the
+    /// token); here it is a replay that counts an attempt.
+    pub(crate) fn add(&mut self, mut job: Job, action: Action, fill: impl FnOnce(&mut Outcome)) {
+        let at = job.pushed_at;
+        let outcome = match action {
+            Action::Accept { confirmed } => job.accepted(confirmed),
+            Action::Reject { status, reason } => {
+                job.into_outcome(crate::outcome::OutcomeKind::Rejected, status, reason)
+            }
+            Action::Fail {
+                kind,
+                status,
+                reason,
+            } => {
+                let mut o = job.failed(kind, reason);
+                o.status = status;
+                o
+            }
+            Action::Replay { attempt, duplicate } => {
+                if attempt {
+                    job.attempts += 1;
+                    self.retries += 1;
+                }
+                self.duplicates += u64::from(duplicate);
+                self.replay.push(job);
+                return;
+            }
+            Action::RefreshToken => {
+                job.attempts += 1;
+                self.retries += 1;
+                self.replay.push(job);
+                return;
+            }
+            Action::RetryLater { delay } => {
+                job.attempts += 1;
+                self.retries += 1;
+                self.later.push((Instant::now() + jitter(delay), job));
+                return;
+            }
+        };
+        let mut outcome = outcome;
+        fill(&mut outcome);
+        self.outcomes.push((at, outcome));
+    }
+
+    /// Decides and records what `event` means for each job, with no protocol details.
+    pub(crate) fn add_all(
+        &mut self,
+        jobs: impl IntoIterator<Item = Job>,
+        event: crate::rules::Event<'_>,
+        cfg: &Config,
+    ) {
+        for job in jobs {
+            let action = crate::rules::decide(event, job.attempts, cfg);
+            self.add(job, action, |_| {});
+        }
+    }
 }

@@ -16,6 +16,7 @@ pub mod mock;
 pub mod notification;
 pub mod outcome;
 mod pusher;
+mod rules;
 pub mod stats;
 mod tls;
 

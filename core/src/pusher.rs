@@ -181,12 +181,12 @@ impl Pusher {
     pub fn stats(&self) -> Stats {
         let e = &self.engine;
         let queued = (e.send_rx.len() + e.retry_rx.len()) as u64;
-        let in_flight = e
-            .live
-            .iter()
-            .filter_map(|l| l.lock().clone())
-            .map(|c| c.in_flight() as u64)
-            .sum();
+        let in_flight = e.delayed_len() as u64
+            + e.live
+                .iter()
+                .filter_map(|l| l.lock().clone())
+                .map(|c| c.in_flight() as u64)
+                .sum::<u64>();
         e.stats.snapshot(queued, in_flight)
     }
 
@@ -225,7 +225,11 @@ impl Pusher {
                 "pusher closed before it was sent",
             )
         });
-        let mut unconfirmed = 0;
+        let delayed = e.drain_delayed();
+        let mut unconfirmed = delayed.len() as u64;
+        e.settle_jobs(delayed, |j| {
+            j.failed(ErrorKind::Closed, "pusher closed before it was retried")
+        });
         for live in &e.live {
             if let Some(conn) = live.lock().take() {
                 let jobs = conn.take_unsettled();

@@ -21,7 +21,8 @@ macro_rules! counters {
             $(#[doc = $doc] pub $name: u64,)*
             /// Notifications waiting in the send and retry queues.
             pub queued: u64,
-            /// Notifications written and not yet settled, over all connections.
+            /// Notifications written and not yet settled, over all connections (delayed
+            /// retries included).
             pub in_flight: u64,
             /// Push-to-outcome latency percentiles, microseconds (bucket upper bounds).
             pub latency_p50_us: u64,
@@ -89,7 +90,8 @@ counters! {
     goaways: "HTTP/2 GOAWAY frames received.",
     token_refreshes: "HTTP/2 provider tokens signed after the first (age or ExpiredProviderToken).",
     response_timeouts: "HTTP/2 streams reset for lack of an answer within response_timeout_ms.",
-    pings_sent: "HTTP/2 keepalive PINGs sent.",
+    pings_sent: "HTTP/2 PINGs sent (keepalive and health probes).",
+    unhealthy_replaced: "HTTP/2 connections replaced because requests went unanswered (health_timeouts in a row) while PINGs were acknowledged.",
 }
 
 impl Counters {

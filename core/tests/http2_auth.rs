@@ -102,20 +102,56 @@ fn expired_token_is_refreshed_once_and_the_notification_retried() {
 }
 
 #[test]
-fn expired_token_is_not_refreshed_within_the_minimum_interval() {
+fn a_token_expired_too_soon_after_signing_is_replaced_once_the_minimum_interval_passed() {
     let m = token_mock();
-    // The default minimum interval (20 minutes) forbids a second signing now.
-    let p = pusher(&m, &[]);
+    let p = pusher(&m, &[("token_min_interval_ms", "700")]);
     assert!(p.ensure_push(notification(0), WAIT).unwrap().is_accepted());
     m.expire_tokens();
     let o = p.ensure_push(notification(1), WAIT).unwrap();
     assert_eq!(
-        (o.kind, o.status, o.reason.as_str(), o.attempts),
-        (OutcomeKind::Rejected, 403, "ExpiredProviderToken", 2),
-        "retried once with the same token, then rejected"
+        (o.kind, o.status, o.attempts),
+        (OutcomeKind::Accepted, 200, 2),
+        "retried with a fresh token once signing was allowed again"
     );
-    assert_eq!(m.tokens_seen(), 1);
-    assert_eq!(p.stats().token_refreshes, 0);
+    assert_eq!(m.tokens_seen(), 2);
+    assert_eq!(p.stats().token_refreshes, 1);
+    // While signing was not allowed, nothing else was sent with the expired token.
+    let expired = m
+        .http2_rejected()
+        .iter()
+        .filter(|r| r.reason == "ExpiredProviderToken")
+        .count();
+    assert_eq!(expired, 1);
+}
+
+#[test]
+fn a_server_that_expires_every_token_cannot_make_the_pusher_loop() {
+    let m = token_mock();
+    let p = pusher(&m, &[("token_min_interval_ms", "0"), ("max_attempts", "4")]);
+    assert!(p.ensure_push(notification(0), WAIT).unwrap().is_accepted());
+    // A watcher expires every token the moment it has been seen.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let o = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                m.expire_tokens();
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        });
+        let o = p.ensure_push(notification(1), WAIT).unwrap();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        o
+    });
+    // Each answer re-signs at most once (one new token per expired one), and the attempts
+    // bound the notification.
+    assert!(
+        o.kind == OutcomeKind::Rejected || o.kind == OutcomeKind::Accepted,
+        "{o:?}"
+    );
+    assert!(o.attempts <= 4, "{o:?}");
+    let s = p.stats();
+    assert!(s.token_refreshes <= 3, "{s:?}");
+    assert_eq!(m.tokens_seen(), 1 + s.token_refreshes);
 }
 
 #[test]

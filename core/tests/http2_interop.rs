@@ -7,7 +7,7 @@
 mod common;
 
 use apnspush::{Config, Notification, OutcomeKind, Pusher};
-use common::{drain_outcomes, WAIT};
+use common::{count_kind, drain_outcomes, WAIT};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -312,4 +312,78 @@ fn node_http2_server_goaway_streams_above_last_are_replayed_not_duplicated() {
     );
     assert!(record["sessions"].as_u64().unwrap() >= 5);
     assert!(record["maxConcurrent"].as_u64().unwrap() <= 50);
+}
+
+/// GOAWAY with an error code: the streams at or below its last-stream-id will not be answered
+/// (node holds them open and never resets them), so they are replayed at once as possible
+/// duplicates, never left to the response timeout.
+#[test]
+fn node_http2_server_goaway_with_an_error_code_ends_unanswered_streams_at_once() {
+    let server = NodeServer::start(
+        "goaway-error",
+        &["--goaway-after", "50", "--goaway-error", "2"],
+    );
+    // Far beyond the test's bound: waiting for it would hang the test.
+    let p = server.pusher(&[("response_timeout_ms", "600000")]);
+    for i in 0..300u64 {
+        let n = Notification::builder()
+            .token_bytes(&token(0x10, i))
+            .payload_json(&payload(i, 100))
+            .build()
+            .unwrap();
+        p.push_async(n).unwrap();
+    }
+    p.ensure_delivery(Some(std::time::Duration::from_secs(60)))
+        .expect("every stream ended without waiting for the response timeout");
+    let mut outcomes = HashMap::new();
+    drain_outcomes(&p, &mut outcomes);
+    assert_eq!(
+        count_kind(&outcomes, OutcomeKind::Accepted),
+        300,
+        "{:?}",
+        p.stats()
+    );
+    let s = p.stats();
+    assert_eq!(s.response_timeouts, 0, "{s:?}");
+    assert!(s.goaways >= 5, "{s:?}");
+    drop(p);
+    let record = server.finish();
+    let stalled = record["stalled"].as_u64().unwrap();
+    assert!(stalled >= 5, "{record}");
+    assert!(
+        s.duplicates_possible >= stalled,
+        "the held streams count as possible duplicates: {s:?}"
+    );
+    let accepted = record["accepted"].as_object().unwrap();
+    assert_eq!(accepted.len(), 300);
+    assert!(accepted.values().all(|c| c == 1), "none twice");
+}
+
+#[test]
+fn node_http2_server_goaway_with_an_error_code_fails_the_notification_naming_it() {
+    let server = NodeServer::start(
+        "goaway-error-fail",
+        &["--goaway-after", "1", "--goaway-error", "2"],
+    );
+    let p = server.pusher(&[("response_timeout_ms", "600000"), ("max_attempts", "2")]);
+    let n = Notification::builder()
+        .token_bytes(&token(0x10, 1))
+        .payload_json(&payload(1, 100))
+        .build()
+        .unwrap();
+    let o = p
+        .ensure_push(n, Some(std::time::Duration::from_secs(60)))
+        .expect("an outcome without waiting for the response timeout");
+    assert_eq!(o.kind, OutcomeKind::Failed, "{o:?}");
+    assert_eq!(o.error, Some(apnspush::ErrorKind::Protocol), "{o:?}");
+    assert!(
+        o.reason
+            .contains("GOAWAY INTERNAL_ERROR: InternalServerError")
+            && o.reason.contains("attempt 2 of 2"),
+        "{o:?}"
+    );
+    drop(p);
+    let record = server.finish();
+    assert_eq!(record["stalled"], 2);
+    assert!(record["accepted"].as_object().unwrap().is_empty());
 }

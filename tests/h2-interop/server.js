@@ -3,6 +3,10 @@
 // flow control, CONTINUATION, GOAWAY).
 //
 // Usage: node server.js --cert CERT.pem --key KEY.pem [--goaway-after N] [--max-streams N]
+//          [--goaway-error CODE]
+// --goaway-error: the GOAWAY after N requests per session carries this HTTP/2 error code and
+// names the N-th stream as the last, which is then never answered nor reset (nor is any
+// later one), and the session stays open: a client must not wait for it.
 // Prints {"port": N} once listening; serves until stdin ends, then prints the record as one
 // line of JSON and exits 0.
 //
@@ -21,6 +25,7 @@ function arg(name, fallback) {
 
 const goawayAfter = Number(arg('--goaway-after', '0'));
 const maxStreams = Number(arg('--max-streams', '100'));
+const goawayError = Number(arg('--goaway-error', '0'));
 const record = {
   accepted: {},      // token hex -> count
   apnsIds: 0,        // accepted requests that carried an apns-id
@@ -29,6 +34,7 @@ const record = {
   maxConcurrent: 0,
   goaways: 0,
   ignored: 0,
+  stalled: 0,        // requests left unanswered under a GOAWAY with an error code
   sessions: 0,
   bodyBytes: 0,
 };
@@ -65,6 +71,13 @@ server.on('stream', (stream, headers) => {
       // Above the last-stream-id announced: not processed, as the GOAWAY said.
       record.ignored += 1;
       stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    if (goawayError && state.processed + 1 === goawayAfter && !state.goawayLast) {
+      state.goawayLast = stream.id;
+      record.goaways += 1;
+      record.stalled += 1;
+      session.goaway(goawayError, stream.id, Buffer.from('{"reason":"InternalServerError"}'));
       return;
     }
     const body = Buffer.concat(chunks);

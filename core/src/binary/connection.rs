@@ -4,10 +4,10 @@
 
 use super::codec::{self, status, ErrorResponse, Format};
 use super::history::{History, MARKER_ID};
-use crate::engine::{Engine, LiveConn};
+use crate::engine::{Engine, LiveConn, Settle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
-use crate::outcome::OutcomeKind;
+use crate::rules::Event;
 use crate::stats::Counters;
 use crate::tls::TlsConn;
 use parking_lot::{Condvar, Mutex};
@@ -128,7 +128,14 @@ pub(crate) fn run_slot(
         }
         // Anything a dying connection left unsettled (e.g. the reader could not start).
         let left = conn.history.lock().close_and_take();
-        engine.replay(left, true);
+        let lost = Event::Lost {
+            kind: ErrorKind::Io,
+            why: "connection ended",
+            charge: false,
+        };
+        let mut settle = Settle::default();
+        settle.add_all(left, lost, &engine.config);
+        engine.act(settle);
         let window = if conn.lost.load(Relaxed) {
             (conn.window / 2).max(1)
         } else {
@@ -275,7 +282,9 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
                 let presumed = conn.history.lock().take_presumed(window, Instant::now());
                 if !presumed.is_empty() {
                     conn.changed.notify_all();
-                    engine.settle_jobs(presumed, |j| j.accepted(false));
+                    let mut settle = Settle::default();
+                    settle.add_all(presumed, Event::ErrorWindowPassed, &engine.config);
+                    engine.act(settle);
                 }
             }
             Err(e) => {
@@ -308,42 +317,27 @@ fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
         }
     });
     conn.kill();
+    let cfg = &engine.config;
+    let mut settle = Settle::default();
     if !found {
         // Never guess: count it, and replay the whole unconfirmed tail.
         Counters::add(&engine.stats.history_misses, 1);
-        engine.replay(split.after, true);
-        return;
-    }
-    engine.settle_jobs(split.before, |j| j.accepted(true));
-    if let Some(job) = split.named {
-        settle_named(engine, job, resp.status);
-    }
-    engine.replay(split.after, false);
-}
-
-/// The notification an error-response names: accepted (status 10 names the last good one),
-/// retried (1 and 255), or rejected.
-fn settle_named(engine: &Engine, mut job: Job, st: u8) {
-    let max = engine.config.max_attempts;
-    let retry = match st {
-        status::SHUTDOWN => {
-            engine.settle_jobs([job], |j| j.accepted(true));
-            return;
-        }
-        status::PROCESSING_ERROR => job.attempts < max,
-        status::UNKNOWN => job.attempts < 2.min(max),
-        _ => false,
-    };
-    if retry {
-        job.attempts += 1;
-        Counters::add(&engine.stats.retries, 1);
-        engine.replay(vec![job], false);
+        let why = "error-response for an identifier not in the history";
+        let lost = Event::Lost {
+            kind: ErrorKind::Protocol,
+            why,
+            charge: false,
+        };
+        settle.add_all(split.after, lost, cfg);
     } else {
-        let reason = status::reason(st);
-        engine.settle_jobs([job], |j| {
-            j.into_outcome(OutcomeKind::Rejected, st as u16, reason)
-        });
+        settle.add_all(split.before, Event::ProcessedBefore, cfg);
+        let named = Event::ErrorResponse {
+            status: resp.status,
+        };
+        settle.add_all(split.named, named, cfg);
+        settle.add_all(split.after, Event::NotProcessed, cfg);
     }
+    engine.act(settle);
 }
 
 /// The connection died with no error-response: everything unsettled may or may not have been
@@ -357,22 +351,14 @@ fn on_lost(engine: &Engine, conn: &BinaryConn, kind: ErrorKind, why: &str) {
     conn.lost.store(true, Relaxed);
     let jobs = conn.history.lock().close_and_take();
     conn.kill();
-    if conn.window > 1 {
-        engine.replay(jobs, true);
-        return;
-    }
-    let max = engine.config.max_attempts;
-    let (give_up, replay): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| j.attempts >= max);
-    engine.settle_jobs(give_up, |j| {
-        let msg = format!("{why} (attempt {} of {max})", j.attempts);
-        j.failed(kind, msg)
-    });
-    let mut replay = replay;
-    for job in &mut replay {
-        job.attempts += 1;
-    }
-    Counters::add(&engine.stats.retries, replay.len() as u64);
-    engine.replay(replay, true);
+    let lost = Event::Lost {
+        kind,
+        why,
+        charge: conn.window == 1,
+    };
+    let mut settle = Settle::default();
+    settle.add_all(jobs, lost, &engine.config);
+    engine.act(settle);
 }
 
 /// Error for a configuration this protocol cannot carry.

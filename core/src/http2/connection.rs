@@ -3,12 +3,9 @@
 //! [`ConnState`] under one lock. When a connection ends the slot settles or replays what it
 //! held and connects again.
 //!
-//! Replay rules (shared/design/ARCHITECTURE.md): streams above a GOAWAY's last-stream-id and
-//! REFUSED_STREAM were not processed (replayed, not counted as possible duplicates); streams in
-//! flight when a connection dies abruptly may have been processed (replayed, counted in
-//! `duplicates_possible`, charged an attempt).
+//! What happens to each notification when a stream or connection ends is decided in
+//! `crate::rules`; this file only runs the connection's life.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,9 +15,10 @@ use rustls::ClientConfig;
 
 use super::state::ConnState;
 use super::token::TokenProvider;
-use crate::engine::{Engine, LiveConn};
+use crate::engine::{Engine, LiveConn, Settle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
+use crate::rules::Event;
 use crate::stats::Counters;
 use crate::tls::TlsConn;
 
@@ -33,8 +31,6 @@ pub(crate) struct Http2Context {
     pub(crate) tls: Arc<ClientConfig>,
     /// The provider token, with token auth.
     pub(crate) tokens: Option<TokenProvider>,
-    /// Notifications already retried once after ExpiredProviderToken.
-    pub(crate) token_retried: Mutex<HashSet<u64>>,
 }
 
 impl Http2Context {
@@ -58,11 +54,7 @@ impl Http2Context {
                 ))
             }
         };
-        Ok(Http2Context {
-            tls,
-            tokens,
-            token_retried: Mutex::new(HashSet::new()),
-        })
+        Ok(Http2Context { tls, tokens })
     }
 }
 
@@ -81,12 +73,10 @@ impl LiveConn for H2Conn {
         self.kill();
     }
     fn take_unsettled(&self) -> Vec<Job> {
-        let (mut in_flight, delayed) = self.state.lock().close_and_take();
-        in_flight.extend(delayed);
-        in_flight
+        self.state.lock().close_and_take()
     }
     fn in_flight(&self) -> usize {
-        self.state.lock().unsettled()
+        self.state.lock().open()
     }
 }
 
@@ -174,11 +164,10 @@ pub(crate) fn run_slot(
         }
         // Whatever the reader did not settle: a writer-side failure or a drained GOAWAY.
         let why = conn.write_error.lock().take();
-        let (settled_by_reader, in_flight, delayed) = {
+        let (settled_by_reader, in_flight, started) = {
             let mut st = conn.state.lock();
-            let closed = st.closed;
-            let (in_flight, delayed) = st.close_and_take();
-            (closed, in_flight, delayed)
+            let closed = st.is_closed();
+            (closed, st.close_and_take(), st.started)
         };
         if let (false, Some(why)) = (settled_by_reader, &why) {
             Counters::add(&engine.stats.connection_losses, 1);
@@ -186,12 +175,18 @@ pub(crate) fn run_slot(
         }
         if !in_flight.is_empty() {
             let why = why.unwrap_or_else(|| "connection closed with streams unanswered".into());
-            settle_lost(&engine, in_flight, ErrorKind::Io, &why);
+            let lost = Event::Lost {
+                kind: ErrorKind::Io,
+                why: &why,
+                charge: true,
+            };
+            let mut settle = Settle::default();
+            settle.add_all(in_flight, lost, &engine.config);
+            engine.act(settle);
         }
-        engine.replay(delayed, false);
         // A server that ends connections before answering anything (GOAWAY or drop on
         // arrival) must not be met with a connect storm: back off as for failed connects.
-        if conn.state.lock().was_answered() {
+        if started {
             unanswered_ends = 0;
         } else {
             let delay = engine
@@ -218,22 +213,4 @@ pub(crate) fn requeue(engine: &Engine, jobs: impl IntoIterator<Item = Job>) {
         let _ = engine.retry_tx.send(job);
     }
     engine.wake_writers();
-}
-
-/// Notifications in flight on a connection that died with no answer for them: each may have
-/// been processed. Charge an attempt, fail those out of attempts, replay the rest (counted as
-/// possible duplicates).
-pub(crate) fn settle_lost(engine: &Engine, jobs: Vec<Job>, kind: ErrorKind, why: &str) {
-    let max = engine.config.max_attempts;
-    let (give_up, mut replay): (Vec<Job>, Vec<Job>) =
-        jobs.into_iter().partition(|j| j.attempts >= max);
-    engine.settle_jobs(give_up, |j| {
-        let msg = format!("{why} (attempt {} of {max})", j.attempts);
-        j.failed(kind, msg)
-    });
-    for job in &mut replay {
-        job.attempts += 1;
-    }
-    Counters::add(&engine.stats.retries, replay.len() as u64);
-    engine.replay(replay, true);
 }

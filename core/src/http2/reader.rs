@@ -6,17 +6,16 @@
 //! Contract: it never writes to the socket itself (the writer does, from the outbox), so a
 //! server blocked writing to us can always make progress.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::connection::{settle_lost, H2Conn, Http2Context, TICK};
+use super::connection::{H2Conn, Http2Context, TICK};
 use super::frame::{self, error_code, FrameError};
-use super::response::{default_reason, parse_error_body, verdict, Verdict};
+use super::response::parse_error_body;
 use super::session::{ClientSession, Event, SessionLimits};
-use super::state::{Answer, Stream};
-use crate::engine::Engine;
+use super::state::{Answer, ConnState, Drain, Ping, Stream};
+use crate::engine::{Engine, Settle};
 use crate::error::ErrorKind;
-use crate::job::Job;
-use crate::outcome::{Outcome, OutcomeKind};
+use crate::rules::{decide, Action, Event as RuleEvent, TokenUse};
 use crate::stats::Counters;
 
 pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot: usize) {
@@ -57,7 +56,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
             plain.clear();
             let applied =
                 result.and_then(|()| apply(engine, conn, &mut events, &mut out, &mut answers));
-            settle(engine, ctx, conn, &mut answers);
+            settle(engine, ctx, &mut answers);
             if let Err(e) = applied {
                 lose(
                     engine,
@@ -92,7 +91,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
                 lose(engine, conn, ErrorKind::Timeout, &why);
                 return;
             }
-            settle(engine, ctx, conn, &mut answers);
+            settle(engine, ctx, &mut answers);
             let _ = engine.wakers[slot].0.try_send(());
         }
     }
@@ -120,26 +119,22 @@ fn apply(
     conn.changed.notify_all();
     for g in goaways {
         Counters::add(&engine.stats.goaways, 1);
-        engine
-            .stats
-            .set_last_error(goaway_text(g.error_code, &g.debug_data));
+        engine.stats.set_last_error(g.describe());
     }
-    // Above the last-stream-id: never processed, so neither an attempt nor a duplicate.
-    engine.replay(unprocessed, false);
+    let mut settle = Settle::default();
+    settle.add_all(unprocessed, RuleEvent::NotProcessed, &engine.config);
+    engine.act(settle);
     result
 }
 
-fn goaway_text(code: u32, debug: &[u8]) -> String {
-    let reason = parse_error_body(debug).reason.unwrap_or_else(|| {
-        String::from_utf8_lossy(&debug[..debug.len().min(200)])
-            .chars()
-            .filter(|c| !c.is_control())
-            .collect()
-    });
-    format!("GOAWAY {}: {reason}", error_code::name(code))
-}
-
-/// Response timeouts and keepalive. `Err` when the connection is presumed dead.
+/// Response timeouts, the health check and keepalive. `Err` when the connection is presumed
+/// dead (a PING went unacknowledged).
+///
+/// Health: a response timeout sends a PING with a deadline of `min(ping_timeout_ms,
+/// response_timeout_ms)` unless one is in flight. If it is acknowledged and requests keep
+/// timing out (`health_timeouts` in a row with no answer between), the connection is alive
+/// but stuck: it is sent a GOAWAY and drained, and its unanswered streams are ended as timed
+/// out (replayed elsewhere as possible duplicates) so the slot replaces it at once.
 fn timers(
     engine: &Engine,
     conn: &H2Conn,
@@ -149,30 +144,66 @@ fn timers(
 ) -> Result<(), String> {
     let cfg = &engine.config;
     let mut st = conn.state.lock();
+    let mut timed_out = 0u32;
     for (id, s) in st.timed_out(now, cfg.response_timeout) {
         frame::encode_rst_stream(&mut st.outbox, id, error_code::CANCEL);
         session.forget(id);
-        Counters::add(&engine.stats.response_timeouts, 1);
+        timed_out += 1;
         answers.push((s, Answer::TimedOut));
     }
+    if timed_out > 0 {
+        Counters::add(&engine.stats.response_timeouts, u64::from(timed_out));
+        st.mark_answered();
+        st.timeouts_in_row = st.timeouts_in_row.saturating_add(timed_out);
+        if st.ping.is_none() {
+            send_ping(
+                engine,
+                &mut st,
+                now,
+                cfg.ping_timeout.min(cfg.response_timeout),
+            );
+        }
+    }
+    if st.timeouts_in_row >= cfg.health_timeouts && st.alive_since_timeout && !st.draining() {
+        Counters::add(&engine.stats.unhealthy_replaced, 1);
+        engine.stats.set_last_error(format!(
+            "{} requests in a row got no response within response_timeout_ms on a connection \
+             that answers PINGs: replaced",
+            st.timeouts_in_row
+        ));
+        frame::encode_goaway(&mut st.outbox, 0, error_code::NO_ERROR, b"unresponsive");
+        st.drain(Drain::Unhealthy);
+        for (id, s) in st.take_all() {
+            session.forget(id);
+            answers.push((s, Answer::TimedOut));
+        }
+    }
     match st.ping {
-        Some((_, sent)) if now.duration_since(sent) >= cfg.ping_timeout => {
+        Some(p) if now.duration_since(p.sent) >= p.deadline => {
             return Err(format!(
                 "no PING acknowledgement within {} ms",
-                cfg.ping_timeout.as_millis()
+                p.deadline.as_millis()
             ));
         }
         None if now.duration_since(st.last_received) >= cfg.ping_interval => {
-            let data = ping_data();
-            frame::encode_ping(&mut st.outbox, data, false);
-            st.ping = Some((data, now));
-            Counters::add(&engine.stats.pings_sent, 1);
+            send_ping(engine, &mut st, now, cfg.ping_timeout);
         }
         _ => {}
     }
     drop(st);
     conn.changed.notify_all();
     Ok(())
+}
+
+fn send_ping(engine: &Engine, st: &mut ConnState, now: Instant, deadline: Duration) {
+    let data = ping_data();
+    frame::encode_ping(&mut st.outbox, data, false);
+    st.ping = Some(Ping {
+        data,
+        sent: now,
+        deadline,
+    });
+    Counters::add(&engine.stats.pings_sent, 1);
 }
 
 fn ping_data() -> [u8; 8] {
@@ -183,156 +214,92 @@ fn ping_data() -> [u8; 8] {
     nanos.to_be_bytes()
 }
 
-/// The connection died (or broke the protocol): settle or replay everything it held.
+/// The connection died (or broke the protocol): everything it held may have been processed.
 fn lose(engine: &Engine, conn: &H2Conn, kind: ErrorKind, why: &str) {
     Counters::add(&engine.stats.connection_losses, 1);
     engine.stats.set_last_error(why);
-    let (in_flight, delayed) = conn.state.lock().close_and_take();
+    let in_flight = conn.state.lock().close_and_take();
     conn.kill();
-    settle_lost(engine, in_flight, kind, why);
-    engine.replay(delayed, false);
+    let mut settle = Settle::default();
+    let lost = RuleEvent::Lost {
+        kind,
+        why,
+        charge: true,
+    };
+    settle.add_all(in_flight, lost, &engine.config);
+    engine.act(settle);
 }
 
-/// Settles (or schedules for retry) the streams that ended, outside the state lock.
-fn settle(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, answers: &mut Vec<(Stream, Answer)>) {
+/// Settles, replays or delays the streams that ended, outside the state lock (`rules`).
+fn settle(engine: &Engine, ctx: &Http2Context, answers: &mut Vec<(Stream, Answer)>) {
     if answers.is_empty() {
         return;
     }
     let cfg = &engine.config;
-    let max = cfg.max_attempts;
-    let mut outcomes: Vec<(Instant, Outcome)> = Vec::with_capacity(answers.len());
-    let mut later: Vec<Job> = Vec::new();
-    let mut again: Vec<Job> = Vec::new();
-    let mut reset: Vec<Job> = Vec::new();
-    let mut timed_out: Vec<Job> = Vec::new();
-    let mut retried = ctx.token_retried.lock();
+    let generation = ctx.tokens.as_ref().map_or(0, |t| t.generation());
+    let mut settle = Settle::default();
     for (stream, answer) in answers.drain(..) {
         let job = stream.job;
+        let attempts = job.attempts;
         match answer {
             Answer::Response(r) => {
                 let body = (r.status != 200).then(|| parse_error_body(&r.body));
-                let reason = body.as_ref().and_then(|b| b.reason.clone());
-                let apns_id = r.apns_id;
-                match verdict(r.status, reason.as_deref()) {
-                    Verdict::Accept => {
-                        forget_token_retry(&mut retried, job.id);
-                        let at = job.pushed_at;
-                        let mut o = job.accepted(true);
-                        o.status = r.status;
-                        if apns_id.is_some() {
-                            o.apns_id = apns_id;
-                        }
-                        outcomes.push((at, o));
+                let (reason, timestamp) = match body {
+                    Some(b) => (b.reason, b.timestamp),
+                    None => (None, None),
+                };
+                let token = match &ctx.tokens {
+                    None => TokenUse::None,
+                    Some(_) if stream.token_generation < generation => TokenUse::Stale,
+                    Some(_) => TokenUse::Current,
+                };
+                let event = RuleEvent::Response {
+                    status: r.status,
+                    reason: reason.as_deref(),
+                    token,
+                };
+                let action = match decide(event, attempts, cfg) {
+                    Action::RefreshToken => refresh(ctx, stream.token_generation),
+                    action => action,
+                };
+                let (status, apns_id) = (r.status, r.apns_id);
+                settle.add(job, action, |o| {
+                    o.status = status;
+                    o.timestamp = timestamp;
+                    if apns_id.is_some() {
+                        o.apns_id = apns_id;
                     }
-                    Verdict::RefreshToken if job.attempts < max && retried.insert(job.id) => {
-                        if let Some(tokens) = &ctx.tokens {
-                            tokens.expired(stream.token_generation);
-                        }
-                        let mut job = job;
-                        job.attempts += 1;
-                        again.push(job);
-                    }
-                    Verdict::RetryLater if job.attempts < max => later.push(job),
-                    Verdict::RetryLater => {
-                        let reason = reason.unwrap_or_else(|| default_reason(r.status).into());
-                        let at = job.pushed_at;
-                        let msg = format!(
-                            "{reason} (status {}, attempt {} of {max})",
-                            r.status, job.attempts
-                        );
-                        let mut o = job.failed(ErrorKind::Io, msg);
-                        o.status = r.status;
-                        if apns_id.is_some() {
-                            o.apns_id = apns_id;
-                        }
-                        outcomes.push((at, o));
-                    }
-                    Verdict::Reject | Verdict::RefreshToken => {
-                        forget_token_retry(&mut retried, job.id);
-                        let reason = reason.unwrap_or_else(|| default_reason(r.status).into());
-                        let at = job.pushed_at;
-                        let mut o = job.into_outcome(OutcomeKind::Rejected, r.status, reason);
-                        o.timestamp = body.and_then(|b| b.timestamp);
-                        if apns_id.is_some() {
-                            o.apns_id = apns_id;
-                        }
-                        outcomes.push((at, o));
-                    }
-                }
+                });
             }
-            Answer::Reset(code) if code == error_code::REFUSED_STREAM => {
-                if job.attempts < max {
-                    later.push(job);
-                } else {
-                    let at = job.pushed_at;
-                    let msg = format!(
-                        "stream refused (REFUSED_STREAM), attempt {} of {max}",
-                        job.attempts
-                    );
-                    outcomes.push((at, job.failed(ErrorKind::Protocol, msg)));
-                }
+            Answer::Reset(code) => settle.add(
+                job,
+                decide(RuleEvent::Reset { code }, attempts, cfg),
+                |_| {},
+            ),
+            Answer::TimedOut => settle.add(job, decide(RuleEvent::TimedOut, attempts, cfg), |_| {}),
+            Answer::Lost(why) => {
+                let lost = RuleEvent::Lost {
+                    kind: ErrorKind::Protocol,
+                    why: &why,
+                    charge: true,
+                };
+                settle.add(job, decide(lost, attempts, cfg), |_| {})
             }
-            // Any other reset, or no answer: it may have been processed.
-            Answer::Reset(_) => reset.push(job),
-            Answer::TimedOut => timed_out.push(job),
         }
     }
-    drop(retried);
-    engine.ledger.settle(outcomes);
-    if !again.is_empty() {
-        Counters::add(&engine.stats.retries, again.len() as u64);
-        engine.replay(again, false);
-    }
-    if !reset.is_empty() {
-        settle_lost(
-            engine,
-            reset,
-            ErrorKind::Protocol,
-            "stream reset by the server",
-        );
-    }
-    if !timed_out.is_empty() {
-        let why = "no response within response_timeout_ms";
-        settle_lost(engine, timed_out, ErrorKind::Timeout, why);
-    }
-    if !later.is_empty() {
-        retry_later(engine, conn, later);
-    }
+    engine.act(settle);
 }
 
-fn forget_token_retry(retried: &mut std::collections::HashSet<u64>, id: u64) {
-    if !retried.is_empty() {
-        retried.remove(&id);
-    }
-}
-
-/// 429/5xx/REFUSED_STREAM: one more attempt after a backoff that doubles per attempt.
-fn retry_later(engine: &Engine, conn: &H2Conn, jobs: Vec<Job>) {
-    let cfg = &engine.config;
-    let now = Instant::now();
-    Counters::add(&engine.stats.retries, jobs.len() as u64);
-    Counters::add(&engine.stats.replayed, jobs.len() as u64);
-    let mut refused = Vec::new();
-    {
-        let mut st = conn.state.lock();
-        for mut job in jobs {
-            job.attempts += 1;
-            let exp = job.attempts.saturating_sub(2).min(20);
-            let delay = cfg
-                .retry_backoff
-                .saturating_mul(1 << exp)
-                .min(cfg.backoff_max.max(cfg.retry_backoff));
-            let due = now + crate::engine::jitter(delay);
-            if let Err(job) = st.delay(due, job) {
-                refused.push(job);
-            }
-        }
-    }
-    if !refused.is_empty() {
-        // The connection is finished: retry elsewhere at once.
-        for job in refused {
-            let _ = engine.retry_tx.send(job);
-        }
-        engine.wake_writers();
+/// A request's token was declared expired (or was replaced meanwhile): replace it if it is
+/// the current one, and send again now, or once a fresh token may be signed.
+fn refresh(ctx: &Http2Context, generation: u64) -> Action {
+    let wait = ctx
+        .tokens
+        .as_ref()
+        .map_or(Duration::ZERO, |t| t.expired(generation));
+    if wait.is_zero() {
+        Action::RefreshToken
+    } else {
+        Action::RetryLater { delay: wait }
     }
 }

@@ -1,5 +1,6 @@
 //! What an APNs response says: the JSON error body (`{"reason": ..., "timestamp": ...}`) and
-//! what the engine does about a status and reason.
+//! the reason a status implies when the body gives none. What the engine does about it is
+//! `crate::rules`.
 
 use serde_json::Value;
 
@@ -41,28 +42,6 @@ pub fn parse_error_body(body: &[u8]) -> ErrorBody {
     ErrorBody { reason, timestamp }
 }
 
-/// What the engine does with a final response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    /// 200: accepted.
-    Accept,
-    /// 429 and 5xx: retried after a backoff, counting an attempt.
-    RetryLater,
-    /// 403 ExpiredProviderToken: a fresh token, then one retry.
-    RefreshToken,
-    /// Everything else: rejected, never retried.
-    Reject,
-}
-
-pub(crate) fn verdict(status: u16, reason: Option<&str>) -> Verdict {
-    match status {
-        200 => Verdict::Accept,
-        403 if reason == Some("ExpiredProviderToken") => Verdict::RefreshToken,
-        429 | 500..=599 => Verdict::RetryLater,
-        _ => Verdict::Reject,
-    }
-}
-
 /// The reason to report when the body gave none.
 pub(crate) fn default_reason(status: u16) -> &'static str {
     match status {
@@ -100,18 +79,5 @@ mod tests {
             Some(42)
         );
         assert_eq!(parse_error_body(br#"{"reason":7}"#).reason, None);
-    }
-
-    #[test]
-    fn verdicts() {
-        assert_eq!(verdict(200, None), Verdict::Accept);
-        assert_eq!(
-            verdict(403, Some("ExpiredProviderToken")),
-            Verdict::RefreshToken
-        );
-        assert_eq!(verdict(403, Some("InvalidProviderToken")), Verdict::Reject);
-        assert_eq!(verdict(429, None), Verdict::RetryLater);
-        assert_eq!(verdict(503, Some("Shutdown")), Verdict::RetryLater);
-        assert_eq!(verdict(410, Some("Unregistered")), Verdict::Reject);
     }
 }

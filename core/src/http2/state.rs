@@ -1,12 +1,14 @@
 //! Send-side state of one HTTP/2 connection, shared by its writer and reader threads under one
 //! lock: the stream table (every written, unanswered notification), send windows, the peer's
-//! settings, control frames waiting to be written, and notifications waiting to be retried.
+//! settings, control frames waiting to be written, the PING in flight, and where the
+//! connection is in its life ([`Phase`]).
 //!
 //! Ordering contract: the reader applies a peer SETTINGS and queues its ACK in `outbox` under
 //! the same lock hold, and the writer takes the outbox before it reserves new streams in the
 //! same way, so every stream opened after the ACK obeys the new settings.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::frame::{self, error_code, setting, FrameError};
@@ -38,13 +40,69 @@ impl Stream {
 pub(crate) enum Answer {
     Response(Response),
     Reset(u32),
+    /// No response within the response timeout, or none before the connection was replaced
+    /// for leaving requests unanswered.
     TimedOut,
+    /// Unanswered when the server ended the connection with an error (GOAWAY with an error
+    /// code): it may have been processed. Says why.
+    Lost(Arc<str>),
+}
+
+/// Where a connection is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Nothing answered yet: one stream at a time, whatever the peer advertises (Apple raises
+    /// its limit only after a request it accepts the credentials of). Ends at the first
+    /// response or reset of any kind, or at the first response timeout.
+    Starting,
+    /// Streams up to the peer's MAX_CONCURRENT_STREAMS and our own cap.
+    Open,
+    /// No new streams: what is open gets answered (or is taken), then the connection ends.
+    Draining(Drain),
+    /// Finished: everything it held was taken, and nothing may be added.
+    Closed,
+}
+
+/// Why a connection drains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Drain {
+    /// The server sent GOAWAY: streams above `last_stream` will not be processed.
+    GoAway { last_stream: u32 },
+    /// Stream ids ran out.
+    Exhausted,
+    /// Requests went unanswered on a live connection (health check): we sent GOAWAY and
+    /// took every open stream.
+    Unhealthy,
+}
+
+/// A PING in flight: its payload, when it was sent, and how long it may take.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ping {
+    pub(crate) data: [u8; 8],
+    pub(crate) sent: Instant,
+    pub(crate) deadline: Duration,
 }
 
 /// A GOAWAY received: its error code and debug data.
 pub(crate) struct GoAway {
     pub(crate) error_code: u32,
     pub(crate) debug_data: Vec<u8>,
+}
+
+impl GoAway {
+    /// "GOAWAY CODE: reason", the reason from a JSON debug body or the printable debug text.
+    pub(crate) fn describe(&self) -> String {
+        let debug = &self.debug_data;
+        let reason = super::response::parse_error_body(debug)
+            .reason
+            .unwrap_or_else(|| {
+                String::from_utf8_lossy(&debug[..debug.len().min(200)])
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .collect()
+            });
+        format!("GOAWAY {}: {reason}", error_code::name(self.error_code))
+    }
 }
 
 /// How many of a batch may be opened now: the first `full` completely, then, if `partial`
@@ -73,22 +131,21 @@ pub(crate) struct ConnState {
     peer_initial_window: i64,
     pub(crate) peer_max_frame_size: u32,
     pub(crate) peer_header_table_size: u32,
-    /// A final response arrived: until then one stream at a time.
-    answered: bool,
+    pub(crate) phase: Phase,
+    /// The connection left `Starting` (kept through draining, for the slot's reconnect
+    /// backoff: a server that ends connections before that is met with a growing pause).
+    pub(crate) started: bool,
     conn_window: i64,
     /// Control frames for the writer to send before anything else.
     pub(crate) outbox: Vec<u8>,
-    /// Last stream id of a GOAWAY received.
-    pub(crate) goaway: Option<u32>,
-    /// Stream ids ran out: finish and reconnect.
-    pub(crate) exhausted: bool,
-    /// Set once the connection is finished; nothing may be added.
-    pub(crate) closed: bool,
-    /// Outstanding PING and when it was sent.
-    pub(crate) ping: Option<([u8; 8], Instant)>,
+    /// The PING in flight (keepalive or health probe); at most one.
+    pub(crate) ping: Option<Ping>,
     pub(crate) last_received: Instant,
-    /// Notifications waiting to be retried on this connection, with when.
-    delayed: Vec<(Instant, Job)>,
+    /// Response timeouts since the last answer of any kind.
+    pub(crate) timeouts_in_row: u32,
+    /// A PING sent after those timeouts was acknowledged: the peer is alive, so the
+    /// unanswered requests are stuck, not delayed by a dead network.
+    pub(crate) alive_since_timeout: bool,
 }
 
 impl ConnState {
@@ -102,15 +159,14 @@ impl ConnState {
             peer_initial_window: i64::from(frame::DEFAULT_INITIAL_WINDOW_SIZE),
             peer_max_frame_size: frame::DEFAULT_MAX_FRAME_SIZE,
             peer_header_table_size: 4096,
-            answered: false,
+            phase: Phase::Starting,
+            started: false,
             conn_window: i64::from(frame::DEFAULT_INITIAL_WINDOW_SIZE),
             outbox: Vec::new(),
-            goaway: None,
-            exhausted: false,
-            closed: false,
             ping: None,
             last_received: now,
-            delayed: Vec::new(),
+            timeouts_in_row: 0,
+            alive_since_timeout: false,
         }
     }
 
@@ -119,25 +175,41 @@ impl ConnState {
         self.open
     }
 
-    /// Written notifications held: in flight plus waiting for a retry.
-    pub(crate) fn unsettled(&self) -> usize {
-        self.open + self.delayed.len()
-    }
-
     /// No new stream will ever be opened here.
     pub(crate) fn draining(&self) -> bool {
-        self.goaway.is_some() || self.exhausted || self.closed
+        matches!(self.phase, Phase::Draining(_) | Phase::Closed)
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// Enters `Draining(why)` unless already closed; a GOAWAY's last-stream-id only shrinks.
+    pub(crate) fn drain(&mut self, why: Drain) {
+        self.phase = match (self.phase, why) {
+            (Phase::Closed, _) => Phase::Closed,
+            (
+                Phase::Draining(Drain::GoAway { last_stream: old }),
+                Drain::GoAway { last_stream },
+            ) => Phase::Draining(Drain::GoAway {
+                last_stream: old.min(last_stream),
+            }),
+            (Phase::Draining(Drain::GoAway { .. } | Drain::Unhealthy), Drain::Exhausted) => {
+                self.phase
+            }
+            _ => Phase::Draining(why),
+        };
     }
 
     /// Streams that may be opened now, given our own cap.
     pub(crate) fn room(&self, cap: usize) -> usize {
-        if self.draining() || !self.blocked.is_empty() {
+        if !self.blocked.is_empty() {
             return 0;
         }
-        let limit = if self.answered {
-            (self.peer_max_concurrent as usize).min(cap)
-        } else {
-            1
+        let limit = match self.phase {
+            Phase::Starting => 1,
+            Phase::Open => (self.peer_max_concurrent as usize).min(cap),
+            Phase::Draining(_) | Phase::Closed => return 0,
         };
         limit.saturating_sub(self.open)
     }
@@ -167,12 +239,13 @@ impl ConnState {
     /// connection is finished or a GOAWAY excludes the id (the server will not process it).
     #[allow(clippy::result_large_err)] // the job is handed back by value, on a rare path
     pub(crate) fn insert(&mut self, id: u32, mut stream: Stream) -> Result<(), Job> {
-        if self.closed {
-            return Err(stream.job);
-        }
-        if self.goaway.is_some_and(|last| id > last) {
-            self.open = self.open.saturating_sub(1);
-            return Err(stream.job);
+        match self.phase {
+            Phase::Closed => return Err(stream.job),
+            Phase::Draining(Drain::GoAway { last_stream }) if id > last_stream => {
+                self.open = self.open.saturating_sub(1);
+                return Err(stream.job);
+            }
+            _ => {}
         }
         if self.streams.is_empty() {
             self.base = id;
@@ -212,14 +285,20 @@ impl ConnState {
         Some(stream)
     }
 
-    /// True once any final response arrived on this connection.
-    pub(crate) fn was_answered(&self) -> bool {
-        self.answered
+    /// Notes an answer of any kind, or a response timeout: the one-stream start is over,
+    /// and from now on the peer's concurrency limit applies.
+    pub(crate) fn mark_answered(&mut self) {
+        self.started = true;
+        if self.phase == Phase::Starting {
+            self.phase = Phase::Open;
+        }
     }
 
-    /// Notes a final response: from now on the peer's concurrency limit applies.
-    pub(crate) fn mark_answered(&mut self) {
-        self.answered = true;
+    /// Notes an answer (response or reset): the connection is answering requests.
+    fn answered(&mut self) {
+        self.mark_answered();
+        self.timeouts_in_row = 0;
+        self.alive_since_timeout = false;
     }
 
     /// Writes as much pending body as the windows allow, via `emit(stream_id, chunk, last)`.
@@ -295,14 +374,34 @@ impl ConnState {
 
     /// Applies a GOAWAY: returns the streams above `last_stream_id` (never processed).
     pub(crate) fn goaway(&mut self, last_stream_id: u32) -> Vec<Stream> {
-        let last = self
-            .goaway
-            .map_or(last_stream_id, |l| l.min(last_stream_id));
-        self.goaway = Some(last);
-        let ids: Vec<u32> = (0..self.streams.len())
-            .map(|i| self.base + 2 * i as u32)
-            .filter(|&id| id > last)
-            .collect();
+        self.drain(Drain::GoAway {
+            last_stream: last_stream_id,
+        });
+        let last = match self.phase {
+            Phase::Draining(Drain::GoAway { last_stream }) => last_stream,
+            _ => last_stream_id,
+        };
+        self.take_where(|id| id > last)
+    }
+
+    /// Removes every open stream (ids ascending), e.g. when the connection is given up.
+    pub(crate) fn take_all(&mut self) -> Vec<(u32, Stream)> {
+        let ids: Vec<u32> = self.ids().collect();
+        ids.into_iter()
+            .filter_map(|id| self.take(id).map(|s| (id, s)))
+            .collect()
+    }
+
+    fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.streams
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_some())
+            .map(|(i, _)| self.base + 2 * i as u32)
+    }
+
+    fn take_where(&mut self, pick: impl Fn(u32) -> bool) -> Vec<Stream> {
+        let ids: Vec<u32> = self.ids().filter(|&id| pick(id)).collect();
         ids.into_iter().filter_map(|id| self.take(id)).collect()
     }
 
@@ -322,28 +421,10 @@ impl ConnState {
             .collect()
     }
 
-    /// Holds a job to be retried on this connection at `due`.
-    #[allow(clippy::result_large_err)] // the job is handed back by value, on a rare path
-    pub(crate) fn delay(&mut self, due: Instant, job: Job) -> Result<(), Job> {
-        if self.closed {
-            return Err(job);
-        }
-        self.delayed.push((due, job));
-        Ok(())
-    }
-
-    /// Moves the delayed jobs that are due into `out`, in due order.
-    pub(crate) fn take_due(&mut self, now: Instant, out: &mut Vec<Job>) {
-        if self.delayed.iter().all(|(due, _)| *due > now) {
-            return;
-        }
-        self.delayed.sort_by_key(|(due, _)| *due);
-        let n = self.delayed.partition_point(|(due, _)| *due <= now);
-        out.extend(self.delayed.drain(..n).map(|(_, j)| j));
-    }
-
     /// Applies a chunk's session events: ended streams go to `answers`, streams a GOAWAY
-    /// excluded to `unprocessed`, GOAWAYs to `goaways`. `Err` is a connection error.
+    /// excluded to `unprocessed`, GOAWAYs to `goaways`. A GOAWAY with an error code also
+    /// ends every stream still open (`Answer::Lost`): the server will not answer them.
+    /// `Err` is a connection error.
     pub(crate) fn apply_events(
         &mut self,
         events: &mut Vec<Event>,
@@ -354,7 +435,7 @@ impl ConnState {
         for event in events.drain(..) {
             match event {
                 Event::Response(r) => {
-                    self.mark_answered();
+                    self.answered();
                     if let Some(s) = self.take(r.stream_id) {
                         answers.push((s, Answer::Response(r)));
                     }
@@ -363,6 +444,7 @@ impl ConnState {
                     stream_id,
                     error_code,
                 } => {
+                    self.answered();
                     if let Some(s) = self.take(stream_id) {
                         answers.push((s, Answer::Reset(error_code)));
                     }
@@ -374,8 +456,11 @@ impl ConnState {
                     increment,
                 } => self.window_update(stream_id, increment)?,
                 Event::PingAck(data) => {
-                    if self.ping.is_some_and(|(sent, _)| sent == data) {
+                    if self.ping.is_some_and(|p| p.data == data) {
                         self.ping = None;
+                        if self.timeouts_in_row > 0 {
+                            self.alive_since_timeout = true;
+                        }
                     }
                 }
                 Event::GoAway {
@@ -384,24 +469,29 @@ impl ConnState {
                     debug_data,
                 } => {
                     unprocessed.extend(self.goaway(last_stream_id).into_iter().map(|s| s.job));
-                    goaways.push(GoAway {
+                    let goaway = GoAway {
                         error_code,
                         debug_data,
-                    });
+                    };
+                    if error_code != error_code::NO_ERROR {
+                        let why: Arc<str> = Arc::from(goaway.describe());
+                        for (_, s) in self.take_all() {
+                            answers.push((s, Answer::Lost(why.clone())));
+                        }
+                    }
+                    goaways.push(goaway);
                 }
             }
         }
         Ok(())
     }
 
-    /// Finishes the connection: returns (in flight, waiting for a retry). Idempotent.
-    pub(crate) fn close_and_take(&mut self) -> (Vec<Job>, Vec<Job>) {
-        self.closed = true;
+    /// Finishes the connection: returns what was in flight. Idempotent.
+    pub(crate) fn close_and_take(&mut self) -> Vec<Job> {
+        self.phase = Phase::Closed;
         self.blocked.clear();
         self.open = 0;
-        let in_flight = self.streams.drain(..).flatten().map(|s| s.job).collect();
-        let delayed = self.delayed.drain(..).map(|(_, j)| j).collect();
-        (in_flight, delayed)
+        self.streams.drain(..).flatten().map(|s| s.job).collect()
     }
 }
 

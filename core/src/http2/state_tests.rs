@@ -128,8 +128,8 @@ fn goaway_returns_the_streams_above_last_and_refuses_later_ones() {
     assert_eq!(st.open(), 3);
     assert!(st.draining());
     assert!(st.insert(11, stream(job(11, 10), 10)).is_err());
-    let (in_flight, delayed) = st.close_and_take();
-    assert_eq!((in_flight.len(), delayed.len()), (3, 0));
+    let in_flight = st.close_and_take();
+    assert_eq!(in_flight.len(), 3);
 }
 
 #[test]
@@ -195,7 +195,7 @@ proptest! {
         let (mut answers, mut unprocessed, mut goaways) = (Vec::new(), Vec::new(), Vec::new());
         let ok = st.apply_events(&mut events, &mut answers, &mut unprocessed, &mut goaways);
         st.pump(|_, _, _| {});
-        let (in_flight, _) = st.close_and_take();
+        let in_flight = st.close_and_take();
         if ok.is_ok() {
             prop_assert_eq!(answers.len() + unprocessed.len() + in_flight.len(), opened);
         }
@@ -218,4 +218,129 @@ proptest! {
         let (mut answers, mut unprocessed, mut goaways) = (Vec::new(), Vec::new(), Vec::new());
         let _ = st.apply_events(&mut events, &mut answers, &mut unprocessed, &mut goaways);
     }
+}
+
+fn apply(st: &mut ConnState, events: Vec<Event>) -> (Vec<(Stream, Answer)>, Vec<Job>) {
+    let (mut answers, mut unprocessed, mut goaways) = (Vec::new(), Vec::new(), Vec::new());
+    let mut events = events;
+    st.apply_events(&mut events, &mut answers, &mut unprocessed, &mut goaways)
+        .unwrap();
+    (answers, unprocessed)
+}
+
+#[test]
+fn a_goaway_with_an_error_code_ends_every_open_stream_at_once() {
+    let mut st = ConnState::new(Instant::now());
+    st.mark_answered();
+    let mut next = 1;
+    open(&mut st, &mut next, 4, 10);
+    let goaway = Event::GoAway {
+        last_stream_id: 3,
+        error_code: error_code::COMPRESSION_ERROR,
+        debug_data: b"bad header block".to_vec(),
+    };
+    let (answers, unprocessed) = apply(&mut st, vec![goaway]);
+    let above: Vec<u64> = unprocessed.iter().map(|j| j.id).collect();
+    assert_eq!(above, [5, 7], "above last-stream-id: not processed");
+    let lost: Vec<(u64, String)> = answers
+        .iter()
+        .map(|(s, a)| match a {
+            Answer::Lost(why) => (s.job.id, why.to_string()),
+            _ => panic!("streams at or below last-stream-id are lost, not waited for"),
+        })
+        .collect();
+    assert_eq!(
+        lost,
+        [
+            (1, "GOAWAY COMPRESSION_ERROR: bad header block".to_string()),
+            (3, "GOAWAY COMPRESSION_ERROR: bad header block".to_string())
+        ]
+    );
+    assert_eq!(st.open(), 0);
+    assert!(st.draining());
+}
+
+#[test]
+fn a_graceful_goaway_leaves_streams_below_last_to_be_answered() {
+    let mut st = ConnState::new(Instant::now());
+    st.mark_answered();
+    let mut next = 1;
+    open(&mut st, &mut next, 4, 10);
+    let goaway = Event::GoAway {
+        last_stream_id: 3,
+        error_code: error_code::NO_ERROR,
+        debug_data: Vec::new(),
+    };
+    let (answers, unprocessed) = apply(&mut st, vec![goaway]);
+    assert!(answers.is_empty());
+    assert_eq!(unprocessed.len(), 2);
+    assert_eq!(st.open(), 2);
+}
+
+#[test]
+fn any_answer_or_a_timeout_ends_the_one_stream_start() {
+    let start = |st: &ConnState| st.room(100);
+    let mut st = ConnState::new(Instant::now());
+    st.apply_settings(&[(setting::MAX_CONCURRENT_STREAMS, 50)])
+        .unwrap();
+    assert_eq!(start(&st), 1);
+    let mut next = 1;
+    open(&mut st, &mut next, 1, 10);
+    let reset = Event::Reset {
+        stream_id: 1,
+        error_code: error_code::INTERNAL_ERROR,
+    };
+    apply(&mut st, vec![reset]);
+    assert_eq!(st.phase, Phase::Open);
+    assert_eq!(start(&st), 50);
+    // A timeout (the reader calls mark_answered) ends it too.
+    let mut st = ConnState::new(Instant::now());
+    st.apply_settings(&[(setting::MAX_CONCURRENT_STREAMS, 50)])
+        .unwrap();
+    st.mark_answered();
+    assert_eq!(start(&st), 50);
+    assert!(st.started);
+}
+
+#[test]
+fn a_ping_acknowledged_after_timeouts_proves_the_peer_alive_until_an_answer() {
+    let mut st = ConnState::new(Instant::now());
+    st.mark_answered();
+    st.timeouts_in_row = 3;
+    let data = [1, 2, 3, 4, 5, 6, 7, 8];
+    st.ping = Some(Ping {
+        data,
+        sent: Instant::now(),
+        deadline: Duration::from_millis(100),
+    });
+    apply(&mut st, vec![Event::PingAck([9; 8])]);
+    assert!(!st.alive_since_timeout, "a stranger's ACK proves nothing");
+    apply(&mut st, vec![Event::PingAck(data)]);
+    assert!(st.alive_since_timeout && st.ping.is_none());
+    let mut next = 1;
+    open(&mut st, &mut next, 1, 10);
+    let reset = Event::Reset {
+        stream_id: 1,
+        error_code: error_code::CANCEL,
+    };
+    apply(&mut st, vec![reset]);
+    assert_eq!((st.timeouts_in_row, st.alive_since_timeout), (0, false));
+}
+
+#[test]
+fn unhealthy_drain_refuses_new_streams_and_takes_all() {
+    let mut st = ConnState::new(Instant::now());
+    st.mark_answered();
+    let mut next = 1;
+    open(&mut st, &mut next, 3, 10);
+    st.drain(Drain::Unhealthy);
+    assert_eq!(st.room(100), 0);
+    let taken: Vec<u32> = st.take_all().into_iter().map(|(id, _)| id).collect();
+    assert_eq!(taken, [1, 3, 5]);
+    // A later GOAWAY replaces the reason; a later exhaustion does not.
+    st.drain(Drain::Exhausted);
+    assert_eq!(st.phase, Phase::Draining(Drain::Unhealthy));
+    st.drain(Drain::GoAway { last_stream: 9 });
+    st.drain(Drain::GoAway { last_stream: 11 });
+    assert_eq!(st.phase, Phase::Draining(Drain::GoAway { last_stream: 9 }));
 }

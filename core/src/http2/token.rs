@@ -1,10 +1,13 @@
 //! The provider token (JWT) of one pusher, shared by all its connections.
 //!
-//! Apple wants a token under one hour old and refuses replacements more often than every
-//! 20 minutes (429 TooManyProviderTokenUpdates). So: sign once, reuse it everywhere, re-sign
-//! when it is `refresh_interval` old or when APNs answers ExpiredProviderToken for the current
-//! one, and never twice within `min_interval`. Both intervals come from the configuration
-//! (`token_refresh_interval_ms`, `token_min_interval_ms`) so tests can shorten them.
+//! Apple wants a token under one hour old and answers 429 TooManyProviderTokenUpdates to
+//! routine replacements more often than every 20 minutes. So: sign once, reuse it everywhere,
+//! re-sign when it is `refresh_interval` old (default 50 minutes). A token APNs declared
+//! expired (403 ExpiredProviderToken) stays expired there, so it is replaced at once: once per
+//! token (a response naming an older token never re-signs), and never within `min_interval`
+//! (default 5 s) of the last signing, which bounds the signing rate even against a server that
+//! declares every token expired. Both intervals come from the configuration
+//! (`token_refresh_interval_ms`, `token_min_interval_ms`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -28,6 +31,8 @@ struct Token {
     header: Arc<str>,
     generation: u64,
     signed_at: Instant,
+    /// APNs declared this token expired; it is replaced as soon as `min_interval` allows.
+    expired: bool,
 }
 
 impl TokenProvider {
@@ -53,6 +58,7 @@ impl TokenProvider {
                 header,
                 generation: 1,
                 signed_at: Instant::now(),
+                expired: false,
             }),
             stats,
         })
@@ -62,19 +68,41 @@ impl TokenProvider {
     pub(crate) fn current(&self) -> (Arc<str>, u64) {
         let mut t = self.current.lock();
         let age = t.signed_at.elapsed();
-        if age >= self.refresh_interval && age >= self.min_interval {
+        if (t.expired || age >= self.refresh_interval) && age >= self.min_interval {
             self.resign(&mut t);
         }
         (t.header.clone(), t.generation)
     }
 
-    /// APNs answered ExpiredProviderToken to a request carrying `generation`: re-sign unless
-    /// that token was already replaced or the last signing is too recent.
-    pub(crate) fn expired(&self, generation: u64) {
-        let mut t = self.current.lock();
-        if t.generation == generation && t.signed_at.elapsed() >= self.min_interval {
-            self.resign(&mut t);
+    /// The generation requests carry now (for telling stale tokens from the current one).
+    pub(crate) fn generation(&self) -> u64 {
+        self.current.lock().generation
+    }
+
+    /// How long until a request can carry a token APNs has not declared expired: zero
+    /// unless the current token is expired and `min_interval` forbids signing yet.
+    pub(crate) fn wait(&self) -> Duration {
+        let t = self.current.lock();
+        if t.expired {
+            self.min_interval.saturating_sub(t.signed_at.elapsed())
+        } else {
+            Duration::ZERO
         }
+    }
+
+    /// APNs answered ExpiredProviderToken to a request carrying `generation`. Replaces the
+    /// token now if it is the current one and `min_interval` allows (else marks it expired,
+    /// to be replaced when allowed). Returns how long until a retry can carry a fresh token.
+    pub(crate) fn expired(&self, generation: u64) -> Duration {
+        let mut t = self.current.lock();
+        if t.generation == generation {
+            t.expired = true;
+            if t.signed_at.elapsed() >= self.min_interval {
+                self.resign(&mut t);
+            }
+        }
+        drop(t);
+        self.wait()
     }
 
     fn resign(&self, t: &mut Token) {
@@ -83,6 +111,7 @@ impl TokenProvider {
             t.header = header;
             t.generation += 1;
             t.signed_at = Instant::now();
+            t.expired = false;
             Counters::add(&self.stats.token_refreshes, 1);
         }
     }

@@ -14,7 +14,7 @@ use std::time::Instant;
 use super::connection::{requeue, H2Conn, Http2Context, TICK};
 use super::request::RequestEncoder;
 use super::session;
-use super::state::{Stream, MAX_STREAM_ID};
+use super::state::{Drain, Phase, Stream, MAX_STREAM_ID};
 use super::uuid::UuidSource;
 use crate::engine::Engine;
 use crate::job::Job;
@@ -36,7 +36,6 @@ pub(crate) fn write_loop(
     let mut enc = RequestEncoder::new(&cfg.gateway_host(), cfg.topic.clone());
     let mut uuids = UuidSource::default();
     let mut held: VecDeque<Job> = VecDeque::new();
-    let mut due: Vec<Job> = Vec::new();
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
     let mut streams: Vec<(u32, Stream)> = Vec::with_capacity(BATCH);
     let mut buf = Vec::with_capacity(BATCH * 320);
@@ -50,10 +49,6 @@ pub(crate) fn write_loop(
         buf.clear();
         let (room, finished) = {
             let mut st = conn.state.lock();
-            st.take_due(Instant::now(), &mut due);
-            for job in due.drain(..).rev() {
-                held.push_front(job);
-            }
             buf.append(&mut st.outbox);
             enc.sync(st.peer_header_table_size, st.peer_max_frame_size);
             st.pump(|id, chunk, last| enc.data(&mut buf, id, chunk, last));
@@ -63,10 +58,16 @@ pub(crate) fn write_loop(
                 ((MAX_STREAM_ID - next_id) / 2 + 1) as usize
             };
             if ids_left == 0 {
-                st.exhausted = true;
+                st.drain(Drain::Exhausted);
             }
             let finished = st.draining() && st.open() == 0;
-            let room = st.room(cap).min(ids_left);
+            // A token APNs declared expired that may not be replaced yet: open nothing.
+            let token_wait = ctx.tokens.as_ref().is_some_and(|t| !t.wait().is_zero());
+            let room = if token_wait {
+                0
+            } else {
+                st.room(cap).min(ids_left)
+            };
             if room == 0 && buf.is_empty() && !finished {
                 conn.changed.wait_for(&mut st, TICK);
                 continue;
@@ -102,8 +103,13 @@ pub(crate) fn write_loop(
                 &mut buf,
                 &mut next_id,
             ) else {
-                // The connection finished under us: nothing of this batch was written.
+                // The connection finished under us: nothing of this batch was written, but
+                // control frames queued meanwhile (a GOAWAY) still go out.
                 requeue(engine, batch.drain(..));
+                let rest = std::mem::take(&mut conn.state.lock().outbox);
+                if !rest.is_empty() {
+                    let _ = conn.tls.write_all(&rest, &mut scratch);
+                }
                 break;
             };
             opened = o;
@@ -143,7 +149,7 @@ fn open_streams(
 ) -> Option<(usize, Vec<u64>)> {
     let plan = {
         let mut st = conn.state.lock();
-        if st.closed {
+        if st.draining() && !matches!(st.phase, Phase::Draining(Drain::GoAway { .. })) {
             return None;
         }
         let room = st.room(engine.config.max_in_flight).min(batch.len());
@@ -193,7 +199,9 @@ fn open_streams(
     let mut refused = Vec::new();
     {
         let mut st = conn.state.lock();
-        let closed = st.closed;
+        // Taken over by the reader (closed, or replaced as unhealthy) since the plan: the
+        // batch is not written at all. A GOAWAY instead refuses only ids above its last.
+        let closed = st.draining() && !matches!(st.phase, Phase::Draining(Drain::GoAway { .. }));
         for (id, stream) in streams.drain(..) {
             if let Err(job) = st.insert(id, stream) {
                 refused.push(job);
