@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use rustls::ClientConfig;
 
-use super::state::ConnState;
+use super::state::{ConnState, Drain, Phase};
 use super::token::TokenProvider;
 use crate::engine::{Engine, LiveConn, Settle};
 use crate::error::{Error, ErrorKind, Result};
@@ -164,12 +164,16 @@ pub(crate) fn run_slot(
         }
         // Whatever the reader did not settle: a writer-side failure or a drained GOAWAY.
         let why = conn.write_error.lock().take();
-        let (settled_by_reader, in_flight, started) = {
+        let (settled_by_reader, drained, in_flight, started) = {
             let mut st = conn.state.lock();
             let closed = st.is_closed();
-            (closed, st.close_and_take(), st.started)
+            let drained = matches!(st.phase, Phase::Draining(Drain::GoAway { .. }));
+            (closed, drained, st.close_and_take(), st.started)
         };
-        if let (false, Some(why)) = (settled_by_reader, &why) {
+        // A write failing after a GOAWAY left nothing unanswered is the server closing as it
+        // said it would, not a loss.
+        let expected = drained && in_flight.is_empty();
+        if let (false, false, Some(why)) = (settled_by_reader, expected, &why) {
             Counters::add(&engine.stats.connection_losses, 1);
             engine.stats.set_last_error(why.clone());
         }
