@@ -335,3 +335,61 @@ fn command_line_mock_serves_http2_with_token_auth() {
     assert_eq!(summary["http2_rejected"][0]["token"], bad);
     assert_eq!(summary["concurrency_violations"], 0);
 }
+
+/// Stream ids of the responses (HEADERS) among `frames`.
+fn answered_streams(frames: &[Frame]) -> Vec<u32> {
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Headers { stream_id, .. } => Some(*stream_id),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn stall_after_k_answers_pings_but_no_later_request_and_counts_requests_per_connection() {
+    let m = open_mock(MockOptions {
+        stall_after: Some(2),
+        ..MockOptions::http2()
+    });
+    let mut c = Client::connect(&m);
+    let mut out = Vec::new();
+    frame::encode_settings_ack(&mut out);
+    for (stream, t) in [(1, 1), (3, 2), (5, 3), (7, 4)] {
+        c.request(&mut out, stream, &token(t), b"{}", true);
+    }
+    frame::encode_ping(&mut out, *b"stalled1", false);
+    c.send(&out);
+    // The mock handles frames in order: an answer to 5 or 7 would come before the PING's ACK.
+    let frames = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert!(matches!(
+        frames.last(),
+        Some(Frame::Ping { ack: true, data }) if data == b"stalled1"
+    ));
+    assert_eq!(answered_streams(&frames), [1, 3]);
+    // Still reading, still silent: a new request and a SETTINGS change are handled the same.
+    let mut out = Vec::new();
+    c.request(&mut out, 9, &token(5), b"{}", true);
+    frame::encode_settings(&mut out, &[(setting::INITIAL_WINDOW_SIZE, 100_000)]);
+    frame::encode_ping(&mut out, *b"stalled2", false);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert!(frames
+        .iter()
+        .any(|f| matches!(f, Frame::Settings { ack: true, .. })));
+    assert_eq!(answered_streams(&frames), [0u32; 0]);
+    assert_eq!(m.accepted_count(), 2);
+    assert_eq!(m.http2_counts().streams_stalled, 3);
+    assert_eq!(m.requests_per_connection(), [(1, 5)]);
+    assert!(m.http2_rejected().is_empty());
+    // A second connection gets its own K answers.
+    let mut c2 = Client::connect(&m);
+    let mut out = Vec::new();
+    c2.request(&mut out, 1, &token(6), b"{}", true);
+    c2.send(&out);
+    let frames = c2.read_until(|f| matches!(f, Frame::Headers { .. }));
+    assert_eq!(c2.status(frames.last().unwrap()).as_deref(), Some("200"));
+    assert_eq!(m.accepted_count(), 3);
+    assert_eq!(m.requests_per_connection(), [(1, 5), (2, 1)]);
+}

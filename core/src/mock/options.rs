@@ -63,6 +63,10 @@ pub struct MockOptions {
     pub connection_window_size: u32,
     /// HTTP/2: acknowledge PINGs (default true; false simulates a dead peer for keepalive).
     pub answer_pings: bool,
+    /// HTTP/2, per connection: after K requests processed, keep reading and answering PINGs
+    /// and SETTINGS but never answer a later request; its stream stays open until the client
+    /// resets it or the connection ends (an APNs connection gone silent, pushy#816).
+    pub stall_after: Option<u64>,
 }
 
 impl Default for MockOptions {
@@ -87,6 +91,7 @@ impl Default for MockOptions {
             initial_window_size: 65_535,
             connection_window_size: 65_535,
             answer_pings: true,
+            stall_after: None,
         }
     }
 }
