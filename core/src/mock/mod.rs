@@ -81,8 +81,8 @@ pub(crate) struct Shared {
     h2: H2Options,
     /// Requests over all HTTP/2 connections (for `fail_every`).
     requests: AtomicU64,
-    /// Distinct provider tokens seen, each with its sequence number.
-    tokens: Mutex<HashMap<String, u64>>,
+    /// Distinct provider tokens seen, each with its sequence number and use count.
+    tokens: Mutex<HashMap<String, TokenUse>>,
     /// Tokens with a sequence number below this are answered ExpiredProviderToken.
     expired_below: AtomicU64,
     feedback: Mutex<Vec<FeedbackTuple>>,
@@ -94,6 +94,13 @@ pub(crate) struct Shared {
     record_payloads: bool,
     stopping: AtomicBool,
     live: Mutex<Live>,
+}
+
+/// One authentic provider token: its order of first appearance, and the requests that carried
+/// it (counted only with `expire_token_after`).
+pub(crate) struct TokenUse {
+    seq: u64,
+    uses: u64,
 }
 
 /// HTTP/2 rejection rules: token → status and reason.
@@ -111,6 +118,7 @@ pub(crate) struct H2Options {
     connection_window_size: u32,
     answer_pings: bool,
     stall_after: Option<u64>,
+    expire_token_after: Option<u64>,
 }
 
 /// A running mock server. Dropping it stops it.
@@ -157,6 +165,7 @@ impl MockServer {
                 connection_window_size: options.connection_window_size,
                 answer_pings: options.answer_pings,
                 stall_after: options.stall_after,
+                expire_token_after: options.expire_token_after,
             },
             requests: AtomicU64::new(0),
             tokens: Mutex::new(HashMap::new()),

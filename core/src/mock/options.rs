@@ -67,6 +67,10 @@ pub struct MockOptions {
     /// and SETTINGS but never answer a later request; its stream stays open until the client
     /// resets it or the connection ends (an APNs connection gone silent, pushy#816).
     pub stall_after: Option<u64>,
+    /// HTTP/2 token auth: each distinct provider token (JWT string) may be used for N requests
+    /// over all connections; from the next one on, every request carrying it is answered 403
+    /// ExpiredProviderToken, for good. A new token gets a fresh allowance.
+    pub expire_token_after: Option<u64>,
 }
 
 impl Default for MockOptions {
@@ -92,6 +96,7 @@ impl Default for MockOptions {
             connection_window_size: 65_535,
             answer_pings: true,
             stall_after: None,
+            expire_token_after: None,
         }
     }
 }
