@@ -60,17 +60,29 @@ impl Client {
 
     /// Appends a request for `token` with `body` on `stream`.
     fn request(&mut self, out: &mut Vec<u8>, stream: u32, token: &[u8], body: &[u8], end: bool) {
+        self.request_with(out, stream, token, body, end, &[]);
+    }
+
+    /// As `request`, with `extra` headers.
+    fn request_with(
+        &mut self,
+        out: &mut Vec<u8>,
+        stream: u32,
+        token: &[u8],
+        body: &[u8],
+        end: bool,
+        extra: &[(&[u8], &[u8])],
+    ) {
         let path = format!("/3/device/{}", apnspush::notification::hex_encode(token));
         let mut block = Vec::new();
-        self.hpack.encode(
-            [
-                (&b":method"[..], &b"POST"[..]),
-                (b":scheme", b"https"),
-                (b":path", path.as_bytes()),
-                (b"apns-id", ID.as_bytes()),
-            ],
-            &mut block,
-        );
+        let base: [(&[u8], &[u8]); 4] = [
+            (b":method", b"POST"),
+            (b":scheme", b"https"),
+            (b":path", path.as_bytes()),
+            (b"apns-id", ID.as_bytes()),
+        ];
+        self.hpack
+            .encode(base.iter().chain(extra).copied(), &mut block);
         frame::encode_headers(out, stream, &block, false, 16_384);
         if end {
             frame::encode_data(out, stream, body, true, 16_384);
@@ -334,4 +346,153 @@ fn command_line_mock_serves_http2_with_token_auth() {
     assert_eq!(summary["http2_rejected"][0]["reason"], "Unregistered");
     assert_eq!(summary["http2_rejected"][0]["token"], bad);
     assert_eq!(summary["concurrency_violations"], 0);
+}
+
+/// Stream ids of the responses (HEADERS) among `frames`.
+fn answered_streams(frames: &[Frame]) -> Vec<u32> {
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Headers { stream_id, .. } => Some(*stream_id),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn stall_after_k_answers_pings_but_no_later_request_and_counts_requests_per_connection() {
+    let m = open_mock(MockOptions {
+        stall_after: Some(2),
+        ..MockOptions::http2()
+    });
+    let mut c = Client::connect(&m);
+    let mut out = Vec::new();
+    frame::encode_settings_ack(&mut out);
+    for (stream, t) in [(1, 1), (3, 2), (5, 3), (7, 4)] {
+        c.request(&mut out, stream, &token(t), b"{}", true);
+    }
+    frame::encode_ping(&mut out, *b"stalled1", false);
+    c.send(&out);
+    // The mock handles frames in order: an answer to 5 or 7 would come before the PING's ACK.
+    let frames = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert!(matches!(
+        frames.last(),
+        Some(Frame::Ping { ack: true, data }) if data == b"stalled1"
+    ));
+    assert_eq!(answered_streams(&frames), [1, 3]);
+    // Still reading, still silent: a new request and a SETTINGS change are handled the same.
+    let mut out = Vec::new();
+    c.request(&mut out, 9, &token(5), b"{}", true);
+    frame::encode_settings(&mut out, &[(setting::INITIAL_WINDOW_SIZE, 100_000)]);
+    frame::encode_ping(&mut out, *b"stalled2", false);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert!(frames
+        .iter()
+        .any(|f| matches!(f, Frame::Settings { ack: true, .. })));
+    assert_eq!(answered_streams(&frames), [0u32; 0]);
+    assert_eq!(m.accepted_count(), 2);
+    assert_eq!(m.http2_counts().streams_stalled, 3);
+    assert_eq!(m.requests_per_connection(), [(1, 5)]);
+    assert!(m.http2_rejected().is_empty());
+    // A second connection gets its own K answers.
+    let mut c2 = Client::connect(&m);
+    let mut out = Vec::new();
+    c2.request(&mut out, 1, &token(6), b"{}", true);
+    c2.send(&out);
+    let frames = c2.read_until(|f| matches!(f, Frame::Headers { .. }));
+    assert_eq!(c2.status(frames.last().unwrap()).as_deref(), Some("200"));
+    assert_eq!(m.accepted_count(), 3);
+    assert_eq!(m.requests_per_connection(), [(1, 5), (2, 1)]);
+}
+
+/// Sends one request per `(stream, jwt)` (token auth headers, distinct device tokens) and
+/// returns each stream's status, in answer order, once all of them ended.
+fn exchange_with_tokens(c: &mut Client, requests: &[(u32, &str)]) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for &(stream, jwt) in requests {
+        let auth = format!("bearer {jwt}");
+        c.request_with(
+            &mut out,
+            stream,
+            &token(stream as u8),
+            b"{}",
+            true,
+            &[
+                (b"authorization", auth.as_bytes()),
+                (b"apns-topic", b"com.example.mock"),
+            ],
+        );
+    }
+    c.send(&out);
+    let mut ended = 0;
+    let frames = c.read_until(|f| {
+        ended += matches!(
+            f,
+            Frame::Headers {
+                end_stream: true,
+                ..
+            } | Frame::Data {
+                end_stream: true,
+                ..
+            }
+        ) as usize;
+        ended == requests.len()
+    });
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Headers { stream_id, .. } => c.status(f).map(|s| (*stream_id, s)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn expire_token_after_n_uses_expires_each_token_for_good_over_all_connections() {
+    use apnspush::http2::jwt::ProviderKey;
+    let options = MockOptions {
+        expire_token_after: Some(3),
+        drop_concurrency_on_reject: false,
+        ..MockOptions::http2().with_token_auth()
+    };
+    let jwt = options.jwt.clone().unwrap();
+    let m = open_mock(options);
+    let key = ProviderKey::from_pem(
+        jwt.private_key_pem.as_deref().unwrap(),
+        &jwt.key_id,
+        &jwt.team_id,
+    )
+    .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (first, second) = (key.sign(now).unwrap(), key.sign(now - 1).unwrap());
+    assert_ne!(first, second);
+    let mut c = Client::connect(&m);
+    let statuses = exchange_with_tokens(&mut c, &[(1, &first), (3, &first)]);
+    assert_eq!(statuses, [(1, "200".into()), (3, "200".into())]);
+    // The allowance is per token over all connections: one use left for `first`.
+    let mut c2 = Client::connect(&m);
+    let statuses = exchange_with_tokens(&mut c2, &[(1, &first), (3, &first), (5, &second)]);
+    assert_eq!(
+        statuses,
+        [(1, "200".into()), (3, "403".into()), (5, "200".into())]
+    );
+    // Expired stays expired; the new token still has its own allowance.
+    let statuses = exchange_with_tokens(&mut c, &[(5, &first), (7, &second), (9, &second)]);
+    assert_eq!(
+        statuses,
+        [(5, "403".into()), (7, "200".into()), (9, "200".into())]
+    );
+    let statuses = exchange_with_tokens(&mut c, &[(11, &second)]);
+    assert_eq!(statuses, [(11, "403".into())]);
+    assert_eq!(m.tokens_seen(), 2);
+    assert_eq!(m.accepted_count(), 6);
+    let rejected = m.http2_rejected();
+    assert_eq!(rejected.len(), 3);
+    assert!(rejected
+        .iter()
+        .all(|r| (r.status, r.reason.as_str()) == (403, "ExpiredProviderToken")));
 }

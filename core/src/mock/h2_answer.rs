@@ -12,11 +12,16 @@ use crate::http2::frame::{self, error_code, setting};
 impl H2Server<'_> {
     /// A request is complete: judge it, record it, queue its answer, apply the faults.
     pub(super) fn complete(&mut self, stream_id: u32) -> Option<End> {
+        let shared = self.shared;
         let open = self.open.get_mut(&stream_id)?;
         open.answered = true;
         let headers = open.headers.take().unwrap_or_default();
         let body = std::mem::take(&mut open.body);
-        let shared = self.shared;
+        if shared.h2.stall_after.is_some_and(|k| self.processed >= k) {
+            // A silent connection: the stream stays open (holding nothing) and unanswered.
+            shared.record.update_h2(|c| c.streams_stalled += 1);
+            return None;
+        }
         let rules = shared.h2_rules.read().clone();
         let binary_rules = shared.rules.read().clone();
         let v = judge(

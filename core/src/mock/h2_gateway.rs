@@ -41,6 +41,7 @@ pub(crate) fn serve(shared: &Shared, mut sock: TcpStream) {
         return;
     };
     let id = shared.record.connection_opened();
+    shared.record.add_requests(id, 0);
     let mut conn = H2Server::new(shared, tls, id);
     let end = conn.run(&mut sock);
     conn.publish();
@@ -109,6 +110,8 @@ pub(super) struct H2Server<'a> {
     pub(super) accepted: Vec<Accepted>,
     pub(super) accepted_count: u64,
     pub(super) rejected: Vec<Http2Rejected>,
+    /// Request streams opened since the last `publish`.
+    pub(super) received: u64,
 }
 
 impl<'a> H2Server<'a> {
@@ -165,6 +168,7 @@ impl<'a> H2Server<'a> {
             accepted: Vec::new(),
             accepted_count: 0,
             rejected: Vec::new(),
+            received: 0,
         }
     }
 
@@ -245,6 +249,10 @@ impl<'a> H2Server<'a> {
             self.accepted_count = 0;
         }
         record.add_http2_rejected(&mut self.rejected);
+        if self.received > 0 {
+            record.add_requests(self.id, self.received);
+            self.received = 0;
+        }
     }
 
     /// Handles every complete frame fed so far. `Some` when the connection must end now.
@@ -367,6 +375,7 @@ impl<'a> H2Server<'a> {
             ));
         }
         self.last_stream = stream_id;
+        self.received += 1;
         if self.goaway_last.is_some_and(|last| stream_id > last) {
             self.shared.record.update_h2(|c| c.streams_ignored += 1);
             return Ok(None);

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{Http2Rules, Shared};
+use super::{Http2Rules, Shared, TokenUse};
 use crate::http2::hpack::HeaderList;
 use crate::http2::jwt::{self, JwtVerifyError};
 use crate::http2::response::default_reason;
@@ -152,8 +152,10 @@ fn check_token(
                 Ok(claims) => {
                     let mut seen = shared.tokens.lock();
                     let next = seen.len() as u64;
-                    let seq = *seen.entry(token.to_string()).or_insert(next);
-                    Ok((claims.iat, seq))
+                    let seen = seen
+                        .entry(token.to_string())
+                        .or_insert(TokenUse { seq: next, uses: 0 });
+                    Ok((claims.iat, seen.seq))
                 }
                 Err(JwtVerifyError::Expired { .. }) => Err("ExpiredProviderToken"),
                 Err(JwtVerifyError::Invalid(_)) => Err("InvalidProviderToken"),
@@ -171,8 +173,23 @@ fn check_token(
         Ok((iat, _)) if now.saturating_sub(iat) > jwt::TOKEN_LIFETIME_SECS => {
             Some("ExpiredProviderToken")
         }
+        Ok(_) if allowance_spent(shared, &cache.token) => Some("ExpiredProviderToken"),
         Ok(_) => None,
     }
+}
+
+/// `expire_token_after`: counts one more use of the authentic `token`; true once its uses
+/// exceed the allowance (and from then on, as uses only grow).
+fn allowance_spent(shared: &Shared, token: &str) -> bool {
+    let Some(allowance) = shared.h2.expire_token_after else {
+        return false;
+    };
+    let mut seen = shared.tokens.lock();
+    let Some(entry) = seen.get_mut(token) else {
+        return false;
+    };
+    entry.uses += 1;
+    entry.uses > allowance
 }
 
 pub(crate) fn now_millis() -> u64 {

@@ -81,8 +81,8 @@ pub(crate) struct Shared {
     h2: H2Options,
     /// Requests over all HTTP/2 connections (for `fail_every`).
     requests: AtomicU64,
-    /// Distinct provider tokens seen, each with its sequence number.
-    tokens: Mutex<HashMap<String, u64>>,
+    /// Distinct provider tokens seen, each with its sequence number and use count.
+    tokens: Mutex<HashMap<String, TokenUse>>,
     /// Tokens with a sequence number below this are answered ExpiredProviderToken.
     expired_below: AtomicU64,
     feedback: Mutex<Vec<FeedbackTuple>>,
@@ -94,6 +94,13 @@ pub(crate) struct Shared {
     record_payloads: bool,
     stopping: AtomicBool,
     live: Mutex<Live>,
+}
+
+/// One authentic provider token: its order of first appearance, and the requests that carried
+/// it (counted only with `expire_token_after`).
+pub(crate) struct TokenUse {
+    seq: u64,
+    uses: u64,
 }
 
 /// HTTP/2 rejection rules: token → status and reason.
@@ -110,6 +117,8 @@ pub(crate) struct H2Options {
     initial_window_size: u32,
     connection_window_size: u32,
     answer_pings: bool,
+    stall_after: Option<u64>,
+    expire_token_after: Option<u64>,
 }
 
 /// A running mock server. Dropping it stops it.
@@ -155,6 +164,8 @@ impl MockServer {
                 initial_window_size: options.initial_window_size,
                 connection_window_size: options.connection_window_size,
                 answer_pings: options.answer_pings,
+                stall_after: options.stall_after,
+                expire_token_after: options.expire_token_after,
             },
             requests: AtomicU64::new(0),
             tokens: Mutex::new(HashMap::new()),
@@ -318,6 +329,13 @@ impl MockServer {
         self.shared.record.h2()
     }
 
+    /// HTTP/2: `(connection id, request streams the client opened on it)` for every gateway
+    /// connection, by id; every new stream counts, whatever its fate (answered, refused,
+    /// ignored after a GOAWAY, left unanswered by `stall_after`).
+    pub fn requests_per_connection(&self) -> Vec<(u64, u64)> {
+        self.shared.record.requests_per_connection()
+    }
+
     /// Replaces the tuples the next feedback connection receives.
     pub fn set_feedback(&self, tuples: Vec<FeedbackTuple>) {
         *self.shared.feedback.lock() = tuples;
@@ -355,7 +373,8 @@ impl MockServer {
         self.shared.record.wait_accepted(n, timeout)
     }
 
-    /// Forgets accepted, rejected, markers and the connection count; keeps rules and feedback.
+    /// Forgets accepted, rejected, markers, the connection count and the HTTP/2 observations
+    /// (counts, requests per connection); keeps rules and feedback.
     pub fn clear(&self) {
         self.shared.record.clear();
     }

@@ -63,6 +63,14 @@ pub struct MockOptions {
     pub connection_window_size: u32,
     /// HTTP/2: acknowledge PINGs (default true; false simulates a dead peer for keepalive).
     pub answer_pings: bool,
+    /// HTTP/2, per connection: after K requests processed, keep reading and answering PINGs
+    /// and SETTINGS but never answer a later request; its stream stays open until the client
+    /// resets it or the connection ends (an APNs connection gone silent, pushy#816).
+    pub stall_after: Option<u64>,
+    /// HTTP/2 token auth: each distinct provider token (JWT string) may be used for N requests
+    /// over all connections; from the next one on, every request carrying it is answered 403
+    /// ExpiredProviderToken, for good. A new token gets a fresh allowance.
+    pub expire_token_after: Option<u64>,
 }
 
 impl Default for MockOptions {
@@ -87,6 +95,8 @@ impl Default for MockOptions {
             initial_window_size: 65_535,
             connection_window_size: 65_535,
             answer_pings: true,
+            stall_after: None,
+            expire_token_after: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! What the mock gateway processed, shared by every connection thread and the test thread.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,8 @@ struct Inner {
     markers: u64,
     connections: u64,
     h2: Http2Counts,
+    /// HTTP/2: connection id → request streams opened.
+    requests: BTreeMap<u64, u64>,
 }
 
 /// HTTP/2 protocol observations, for tests to assert the client behaved.
@@ -36,6 +39,8 @@ pub struct Http2Counts {
     pub goaways_sent: u64,
     /// Requests answered with REFUSED_STREAM or not processed after a GOAWAY.
     pub streams_ignored: u64,
+    /// Complete requests left unanswered by `stall_after`.
+    pub streams_stalled: u64,
 }
 
 /// The record. Connection threads append accepted notifications once per decrypted chunk.
@@ -80,6 +85,16 @@ impl Record {
     /// Updates the HTTP/2 observations.
     pub fn update_h2(&self, f: impl FnOnce(&mut Http2Counts)) {
         f(&mut self.inner.lock().h2);
+    }
+
+    /// Adds `n` request streams to connection `id` (0 registers the connection).
+    pub fn add_requests(&self, id: u64, n: u64) {
+        *self.inner.lock().requests.entry(id).or_insert(0) += n;
+    }
+
+    pub fn requests_per_connection(&self) -> Vec<(u64, u64)> {
+        let inner = self.inner.lock();
+        inner.requests.iter().map(|(&id, &n)| (id, n)).collect()
     }
 
     pub fn h2(&self) -> Http2Counts {
