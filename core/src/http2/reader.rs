@@ -54,8 +54,16 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
         if !plain.is_empty() {
             let result = session.receive(&plain, &mut events, &mut out);
             plain.clear();
-            let applied =
-                result.and_then(|()| apply(engine, conn, &mut events, &mut out, &mut answers));
+            let applied = result.and_then(|()| {
+                apply(
+                    engine,
+                    conn,
+                    &mut session,
+                    &mut events,
+                    &mut out,
+                    &mut answers,
+                )
+            });
             settle(engine, ctx, &mut answers);
             if let Err(e) = applied {
                 lose(
@@ -102,6 +110,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
 fn apply(
     engine: &Engine,
     conn: &H2Conn,
+    session: &mut ClientSession,
     events: &mut Vec<Event>,
     out: &mut Vec<u8>,
     answers: &mut Vec<(Stream, Answer)>,
@@ -114,6 +123,7 @@ fn apply(
         let result = st.apply_events(events, answers, &mut unprocessed, &mut goaways);
         events.clear();
         st.outbox.append(out);
+        check_health(engine, &mut st, session, answers);
         result
     };
     conn.changed.notify_all();
@@ -164,20 +174,7 @@ fn timers(
             );
         }
     }
-    if st.timeouts_in_row >= cfg.health_timeouts && st.alive_since_timeout && !st.draining() {
-        Counters::add(&engine.stats.unhealthy_replaced, 1);
-        engine.stats.set_last_error(format!(
-            "{} requests in a row got no response within response_timeout_ms on a connection \
-             that answers PINGs: replaced",
-            st.timeouts_in_row
-        ));
-        frame::encode_goaway(&mut st.outbox, 0, error_code::NO_ERROR, b"unresponsive");
-        st.drain(Drain::Unhealthy);
-        for (id, s) in st.take_all() {
-            session.forget(id);
-            answers.push((s, Answer::TimedOut));
-        }
-    }
+    check_health(engine, &mut st, session, answers);
     match st.ping {
         Some(p) if now.duration_since(p.sent) >= p.deadline => {
             return Err(format!(
@@ -193,6 +190,36 @@ fn timers(
     drop(st);
     conn.changed.notify_all();
     Ok(())
+}
+
+/// Replaces a connection that is alive (a PING sent after its requests timed out was
+/// acknowledged) but left `health_timeouts` requests in a row unanswered: GOAWAY, drain, and
+/// end every open stream as timed out. Runs at each timer tick and as soon as a PING ACK is
+/// applied, so nothing more is risked on the connection meanwhile.
+fn check_health(
+    engine: &Engine,
+    st: &mut ConnState,
+    session: &mut ClientSession,
+    answers: &mut Vec<(Stream, Answer)>,
+) {
+    if st.timeouts_in_row < engine.config.health_timeouts
+        || !st.alive_since_timeout
+        || st.draining()
+    {
+        return;
+    }
+    Counters::add(&engine.stats.unhealthy_replaced, 1);
+    engine.stats.set_last_error(format!(
+        "{} requests in a row got no response within response_timeout_ms on a connection \
+         that answers PINGs: replaced",
+        st.timeouts_in_row
+    ));
+    frame::encode_goaway(&mut st.outbox, 0, error_code::NO_ERROR, b"unresponsive");
+    st.drain(Drain::Unhealthy);
+    for (id, s) in st.take_all() {
+        session.forget(id);
+        answers.push((s, Answer::TimedOut));
+    }
 }
 
 fn send_ping(engine: &Engine, st: &mut ConnState, now: Instant, deadline: Duration) {

@@ -203,7 +203,9 @@ impl ConnState {
 
     /// Streams that may be opened now, given our own cap.
     pub(crate) fn room(&self, cap: usize) -> usize {
-        if !self.blocked.is_empty() {
+        // While a PING probes a connection whose requests timed out, nothing new is risked on
+        // it: the probe decides between keeping it and replacing it.
+        if !self.blocked.is_empty() || (self.timeouts_in_row > 0 && self.ping.is_some()) {
             return 0;
         }
         let limit = match self.phase {
