@@ -14,10 +14,11 @@ use super::response::{default_reason, parse_error_body, verdict, Verdict};
 use super::session::{ClientSession, Event, SessionLimits};
 use super::state::{Answer, Stream};
 use crate::engine::Engine;
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind};
 use crate::job::Job;
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::stats::Counters;
+use crate::tls::{before_acceptance, tls_failure};
 
 pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot: usize) {
     let _ = conn.tls.set_read_timeout(TICK);
@@ -41,6 +42,10 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
                     e.kind(),
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) => {}
+            Err(e) if crate::tls::received_alert(&e).is_some() => {
+                refused_or_lost(engine, conn, &e);
+                return;
+            }
             Err(e) => {
                 // rustls reports TLS failures (alerts, bad records) as InvalidData.
                 let kind = if e.kind() == std::io::ErrorKind::InvalidData {
@@ -190,6 +195,28 @@ fn lose(engine: &Engine, conn: &H2Conn, kind: ErrorKind, why: &str) {
     let (in_flight, delayed) = conn.state.lock().close_and_take();
     conn.kill();
     settle_lost(engine, in_flight, kind, why);
+    engine.replay(delayed, false);
+}
+
+/// The server ended the session with a TLS alert. Before any stream was answered it refused
+/// us and processed nothing: replay everything with no attempt charged and no possible
+/// duplicate counted, and mark the connection `refused` for the slot. Otherwise a loss.
+fn refused_or_lost(engine: &Engine, conn: &H2Conn, e: &std::io::Error) {
+    let c = &engine.config;
+    let has_cert = c.cert.is_some() || c.p12.is_some();
+    let (kind, why) = tls_failure(e, has_cert).unwrap_or_else(|| (ErrorKind::Tls, e.to_string()));
+    if conn.state.lock().was_answered() {
+        lose(engine, conn, kind, &format!("connection lost: {why}"));
+        return;
+    }
+    let (host, port, hint) = (c.gateway_host(), c.gateway_port(), before_acceptance(kind));
+    let err = Error::new(kind, format!("{host}:{port}: {why}{hint}"));
+    Counters::add(&engine.stats.connection_losses, 1);
+    engine.stats.set_last_error(err.to_string());
+    let (in_flight, delayed) = conn.state.lock().close_and_take();
+    *conn.refused.lock() = Some(err);
+    conn.kill();
+    engine.replay(in_flight, false);
     engine.replay(delayed, false);
 }
 
