@@ -222,17 +222,23 @@ impl Engine {
                 Err(e) => {
                     failures += 1;
                     self.stats.set_last_error(e.to_string());
-                    if failures >= cfg.max_attempts && self.connected.load(Relaxed) == 0 {
-                        let mut jobs = self.drain_delayed();
-                        jobs.extend(self.drain_queues());
-                        self.settle_jobs(jobs, |j| {
-                            j.failed(e.kind(), format!("no connection: {}", e.message()))
-                        });
-                    }
+                    self.give_up_queued(failures, &e);
                 }
             }
             self.pause(jitter(delay));
             delay = (delay * 2).min(cfg.backoff_max);
+        }
+    }
+
+    /// After `failures` failed connects (or refused sessions) in a row, the last with `e`:
+    /// from `max_attempts` on, while no slot is connected, queued notifications fail with `e`.
+    pub(crate) fn give_up_queued(&self, failures: u32, e: &crate::Error) {
+        if failures >= self.config.max_attempts && self.connected.load(Relaxed) == 0 {
+            let mut jobs = self.drain_delayed();
+            jobs.extend(self.drain_queues());
+            self.settle_jobs(jobs, |j| {
+                j.failed(e.kind(), format!("no connection: {}", e.message()))
+            });
         }
     }
 

@@ -4,7 +4,7 @@
 use crate::binary::codec::{decode_feedback, FeedbackTuple};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
-use crate::tls::{client_config, TlsConn};
+use crate::tls::{client_config, Acceptance, TlsConn};
 
 /// Fetches the (timestamp, token) tuples of devices that stopped accepting notifications.
 /// Blocks up to `connect_timeout_ms` for the connection and for each read.
@@ -17,6 +17,7 @@ pub fn fetch_feedback(config: &Config) -> Result<Vec<FeedbackTuple>> {
         port,
         config.connect_timeout,
         config.write_timeout,
+        Acceptance::Assumed,
     )?;
     conn.set_read_timeout(config.connect_timeout)
         .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;

@@ -43,7 +43,8 @@ pub struct CloseSummary {
 
 impl Pusher {
     /// Connects every connection now. Errors: `Connect` (unreachable), `Tls` (handshake or
-    /// verification), `Credentials`, `InvalidConfigValue`.
+    /// verification), `Credentials` (also when the server refuses the client certificate),
+    /// `InvalidConfigValue`.
     pub fn new(config: Config) -> Result<Pusher> {
         let stats = Arc::new(Counters::default());
         let ledger = Ledger::new(config.reports, stats.clone());

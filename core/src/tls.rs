@@ -6,11 +6,12 @@ use crate::error::{Error, ErrorKind, Result};
 use parking_lot::Mutex;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore};
+use rustls::{AlertDescription, ClientConfig, ClientConnection, RootCertStore};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Builds the client TLS config: roots, the extra CA, the client certificate if configured,
 /// and the ALPN protocols to offer.
@@ -153,17 +154,58 @@ pub(crate) struct TlsConn {
     out: Mutex<TcpStream>,
     /// The reader's socket handle (a clone of `out`'s socket).
     input: TcpStream,
+    /// Set when the acceptance wait left plaintext or a close inside rustls: the next `read`
+    /// returns it before touching the socket, so nothing the server sent is lost.
+    held: AtomicBool,
+}
+
+/// How `TlsConn::connect` learns that the server accepted the client. Under TLS 1.3 the server
+/// judges the client certificate after the client's handshake has ended, so a refusal (an
+/// alert, or a bare close) only arrives after `complete_io` said the handshake was done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Acceptance {
+    /// Do not wait (the feedback service, whose whole answer may be a close).
+    Assumed,
+    /// HTTP/2: the server's first application bytes (its SETTINGS, always its first frame)
+    /// prove it; wait for them as [`first_bytes_wait`] says. A server that says nothing before
+    /// our preface (RFC 9113 allows it) is not refused: the connection proceeds after the wait.
+    FirstBytes,
+    /// Binary: the gateway never speaks on acceptance, so wait a short grace for an alert
+    /// (see [`alert_grace`]); any clean TLS record (a session ticket) ends the wait early.
+    NoAlert,
+}
+
+/// The binary protocol's wait for a refusal alert, from the measured handshake time. The
+/// server's verdict costs about one handshake: our last flight's trip, its certificate check,
+/// and the alert's trip back. Twice that covers jitter; the floor covers loopback and a busy
+/// scheduler, where the handshake itself is a few milliseconds; the ceiling bounds what every
+/// connect pays against a gateway that sends no session ticket.
+pub(crate) fn alert_grace(handshake: Duration) -> Duration {
+    (handshake * 2).clamp(Duration::from_millis(50), Duration::from_millis(500))
+}
+
+/// HTTP/2's wait for the server's SETTINGS (sent as soon as the handshake ends, by Apple
+/// and every server we tried): four handshakes, at least 100 ms, at most 1 s and
+/// `connect_timeout`. Past it the client writes its preface anyway.
+pub(crate) fn first_bytes_wait(handshake: Duration, connect_timeout: Duration) -> Duration {
+    (handshake * 4)
+        .max(Duration::from_millis(100))
+        .min(Duration::from_secs(1))
+        .min(connect_timeout)
 }
 
 impl TlsConn {
-    /// Resolves, connects within `connect_timeout`, completes the handshake, and returns the
-    /// split connection. `Connect` for TCP failures, `Tls` for handshake/verification ones.
+    /// Resolves, connects within `connect_timeout`, completes the handshake, waits for the
+    /// server's acceptance as `acceptance` says, and returns the split connection. `Connect`
+    /// for TCP failures; `Tls` for handshake/verification failures and for a server that ends
+    /// the session before accepting us; `Credentials` when its alert refuses our certificate.
     pub(crate) fn connect(
         tls: &Arc<ClientConfig>,
         host: &str,
         port: u16,
         connect_timeout: Duration,
         write_timeout: Duration,
+        acceptance: Acceptance,
     ) -> Result<TlsConn> {
         let addrs: Vec<_> = (host, port)
             .to_socket_addrs()
@@ -206,21 +248,36 @@ impl TlsConn {
         })?;
         let mut conn = ClientConnection::new(tls.clone(), name)
             .map_err(|e| Error::new(ErrorKind::Tls, e.to_string()))?;
+        let has_cert = tls.client_auth_cert_resolver.has_certs();
+        let started = Instant::now();
         while conn.is_handshaking() {
             conn.complete_io(&mut NoSigPipe(&sock))
-                .map_err(|e| handshake_error(host, port, e))?;
+                .map_err(|e| handshake_error(host, port, has_cert, e))?;
         }
         // Flush anything the handshake left (client Finished under TLS 1.3).
         while conn.wants_write() {
             conn.write_tls(&mut NoSigPipe(&sock))
-                .map_err(|e| handshake_error(host, port, e))?;
+                .map_err(|e| handshake_error(host, port, has_cert, e))?;
         }
+        let handshake = started.elapsed();
+        let wait = match acceptance {
+            Acceptance::Assumed => None,
+            Acceptance::FirstBytes => Some(first_bytes_wait(handshake, connect_timeout)),
+            Acceptance::NoAlert => Some(alert_grace(handshake)),
+        };
+        let held = match wait {
+            Some(wait) => await_acceptance(&mut conn, &sock, acceptance, wait)
+                .map_err(|e| refused_error(host, port, has_cert, e))?,
+            None => false,
+        };
+        sock.set_read_timeout(Some(connect_timeout)).map_err(io)?;
         conn.set_buffer_limit(None);
         let input = sock.try_clone().map_err(io)?;
         Ok(TlsConn {
             tls: Mutex::new(conn),
             out: Mutex::new(sock),
             input,
+            held: AtomicBool::new(held),
         })
     }
 
@@ -248,6 +305,17 @@ impl TlsConn {
     /// plaintext that came before the close is still appended).
     /// Timeouts come back as `ErrorKind::WouldBlock`/`TimedOut`.
     pub(crate) fn read(&self, raw: &mut [u8], plain: &mut Vec<u8>) -> std::io::Result<bool> {
+        if self.held.swap(false, Relaxed) {
+            let mut tls = self.tls.lock();
+            let state = tls
+                .process_new_packets()
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            let avail = state.plaintext_bytes_to_read();
+            let start = plain.len();
+            plain.resize(start + avail, 0);
+            tls.reader().read_exact(&mut plain[start..])?;
+            return Ok(!state.peer_has_closed());
+        }
         let n = (&self.input).read(raw)?;
         if n == 0 {
             return Ok(false);
@@ -314,21 +382,205 @@ impl Write for NoSigPipe<'_> {
     }
 }
 
-fn handshake_error(host: &str, port: u16, e: std::io::Error) -> Error {
-    let kind = if e
-        .get_ref()
-        .map(|inner| inner.is::<rustls::Error>())
-        .unwrap_or(false)
-    {
-        ErrorKind::Tls
-    } else {
-        match e.kind() {
-            std::io::ErrorKind::InvalidData => ErrorKind::Tls,
-            _ => ErrorKind::Connect,
-        }
+fn handshake_error(host: &str, port: u16, has_cert: bool, e: std::io::Error) -> Error {
+    if let Some((kind, why)) = tls_failure(&e, has_cert) {
+        return Error::new(
+            kind,
+            format!("TLS handshake with {host}:{port} failed: {why}"),
+        );
+    }
+    let kind = match e.kind() {
+        std::io::ErrorKind::InvalidData => ErrorKind::Tls,
+        _ => ErrorKind::Connect,
     };
     Error::new(
         kind,
         format!("TLS handshake with {host}:{port} failed: {e}"),
     )
+}
+
+/// Why the server did not accept us in the acceptance wait.
+enum Refusal {
+    /// A TLS error (an alert, most often) or a socket error.
+    Failed(std::io::Error),
+    /// The server closed or reset the connection without an alert.
+    Closed(&'static str),
+}
+
+/// Reads what the server sends right after the handshake, until `acceptance` is decided or
+/// `wait` passes (see [`Acceptance`]). `Ok(true)` when plaintext or a close is left inside
+/// rustls for the first `read`. Writes only what rustls itself must answer, never
+/// application data.
+fn await_acceptance(
+    conn: &mut ClientConnection,
+    sock: &TcpStream,
+    acceptance: Acceptance,
+    wait: Duration,
+) -> std::result::Result<bool, Refusal> {
+    let end = Instant::now() + wait;
+    let mut raw = [0u8; 16 * 1024];
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        sock.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .map_err(Refusal::Failed)?;
+        let n = match (&mut &*sock).read(&mut raw) {
+            Ok(0) => return Err(Refusal::Closed("closed")),
+            Ok(n) => n,
+            Err(e) => match e.kind() {
+                std::io::ErrorKind::WouldBlock
+                | std::io::ErrorKind::TimedOut
+                | std::io::ErrorKind::Interrupted => continue,
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                    return Err(Refusal::Closed("reset"))
+                }
+                _ => return Err(Refusal::Failed(e)),
+            },
+        };
+        let mut data = &raw[..n];
+        let mut state = None;
+        while !data.is_empty() {
+            conn.read_tls(&mut data).map_err(Refusal::Failed)?;
+            let s = conn.process_new_packets().map_err(|e| {
+                Refusal::Failed(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+            })?;
+            state = Some(s);
+        }
+        while conn.wants_write() {
+            conn.write_tls(&mut NoSigPipe(sock))
+                .map_err(Refusal::Failed)?;
+        }
+        let Some(state) = state else { continue };
+        if state.plaintext_bytes_to_read() > 0 {
+            return Ok(true);
+        }
+        if state.peer_has_closed() {
+            return Err(Refusal::Closed("closed"));
+        }
+        if acceptance == Acceptance::NoAlert {
+            // A clean record (a session ticket): the server got past our certificate.
+            return Ok(false);
+        }
+    }
+}
+
+fn refused_error(host: &str, port: u16, has_cert: bool, refusal: Refusal) -> Error {
+    match refusal {
+        Refusal::Failed(e) => match tls_failure(&e, has_cert) {
+            Some((kind, why)) => Error::new(
+                kind,
+                format!("{host}:{port}: {why}{}", before_acceptance(kind)),
+            ),
+            None => Error::new(
+                ErrorKind::Connect,
+                format!("{host}:{port} right after the TLS handshake: {e}"),
+            ),
+        },
+        Refusal::Closed(how) => Error::new(
+            ErrorKind::Tls,
+            format!(
+                "{host}:{port} {how} the connection right after the TLS handshake, before \
+                 accepting it (does it trust the client certificate?)"
+            ),
+        ),
+    }
+}
+
+/// What to add to a TLS failure the server reported before it accepted us: under TLS 1.3
+/// what it judges then is our certificate, even when its alert does not say so.
+pub(crate) fn before_acceptance(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Credentials => "",
+        _ => " (before accepting the client: does it trust the client certificate?)",
+    }
+}
+
+/// The alert the server ended the session with, if that is what `e` reports.
+pub(crate) fn received_alert(e: &std::io::Error) -> Option<AlertDescription> {
+    match e.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::AlertReceived(alert) => Some(*alert),
+        _ => None,
+    }
+}
+
+/// How a TLS failure reads for the caller: `Credentials` when the server's alert refuses
+/// our client certificate, `Tls` for any other alert or TLS error; `None` for a socket error
+/// that is not TLS. `has_cert` says whether a client certificate was configured.
+pub(crate) fn tls_failure(e: &std::io::Error, has_cert: bool) -> Option<(ErrorKind, String)> {
+    if let Some(alert) = received_alert(e) {
+        return Some(alert_failure(alert, has_cert));
+    }
+    let is_tls = e
+        .get_ref()
+        .map(|inner| inner.is::<rustls::Error>())
+        .unwrap_or(false);
+    is_tls.then(|| (ErrorKind::Tls, e.to_string()))
+}
+
+/// `Credentials` for the alerts a server sends about the client's certificate, `Tls` for the
+/// others; the text names the alert.
+pub(crate) fn alert_failure(alert: AlertDescription, has_cert: bool) -> (ErrorKind, String) {
+    let name = match alert {
+        AlertDescription::BadCertificate => "bad_certificate",
+        AlertDescription::CertificateRequired => "certificate_required",
+        AlertDescription::UnknownCA => "unknown_ca",
+        AlertDescription::CertificateUnknown => "certificate_unknown",
+        AlertDescription::CertificateRevoked => "certificate_revoked",
+        AlertDescription::CertificateExpired => "certificate_expired",
+        AlertDescription::AccessDenied => "access_denied",
+        other => {
+            return (
+                ErrorKind::Tls,
+                format!("the server ended the TLS session: TLS alert {other:?}"),
+            )
+        }
+    };
+    let why = if has_cert {
+        format!("the server refused the client certificate: TLS alert {name}")
+    } else {
+        format!(
+            "the server requires a client certificate and none is configured \
+             (cert_file/cert_pem and key_file/key_pem, or cert_p12_file): TLS alert {name}"
+        )
+    };
+    (ErrorKind::Credentials, why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_about_the_client_certificate_are_credentials_and_named() {
+        let cert_alerts = [
+            (AlertDescription::BadCertificate, "bad_certificate"),
+            (
+                AlertDescription::CertificateRequired,
+                "certificate_required",
+            ),
+            (AlertDescription::UnknownCA, "unknown_ca"),
+            (AlertDescription::CertificateUnknown, "certificate_unknown"),
+            (AlertDescription::CertificateRevoked, "certificate_revoked"),
+            (AlertDescription::CertificateExpired, "certificate_expired"),
+            (AlertDescription::AccessDenied, "access_denied"),
+        ];
+        for (alert, name) in cert_alerts {
+            let e = std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                rustls::Error::AlertReceived(alert),
+            );
+            let (kind, why) = tls_failure(&e, true).unwrap();
+            assert_eq!(kind, ErrorKind::Credentials, "{why}");
+            assert!(why.ends_with(&format!("TLS alert {name}")), "{why}");
+        }
+        let e = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(AlertDescription::HandshakeFailure),
+        );
+        assert_eq!(tls_failure(&e, true).unwrap().0, ErrorKind::Tls);
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(tls_failure(&reset, true), None);
+    }
 }

@@ -48,19 +48,12 @@ fn missing_client_certificate_is_refused_by_the_gateway() {
     c.set("cert_pem", "").unwrap();
     c.set("key_pem", "").unwrap();
     // Under TLS 1.3 the server judges the client certificate after the client's handshake
-    // ends, so the refusal may come at connect or as the first read's TLS alert.
-    match Pusher::new(c) {
-        Err(err) => assert_eq!(err.kind(), ErrorKind::Tls, "{err}"),
-        Ok(p) => {
-            let o = p.ensure_push(notification(1), WAIT).unwrap();
-            assert_eq!(
-                (o.kind, o.error),
-                (OutcomeKind::Failed, Some(ErrorKind::Tls)),
-                "{o:?}"
-            );
-            assert!(o.reason.contains("Certificate"), "{}", o.reason);
-        }
-    }
+    // ends; the constructor waits for that verdict.
+    let err = Pusher::new(c)
+        .err()
+        .expect("the gateway requires a certificate");
+    assert_eq!(err.kind(), ErrorKind::Credentials, "{err}");
+    assert!(err.message().contains("certificate_required"), "{err}");
     assert_eq!(m.accepted_count(), 0);
 }
 

@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
 use crate::rules::Event;
 use crate::stats::Counters;
-use crate::tls::TlsConn;
+use crate::tls::{before_acceptance, tls_failure, Acceptance, TlsConn};
 use parking_lot::{Condvar, Mutex};
 use rustls::ClientConfig;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -34,6 +34,13 @@ pub(crate) struct BinaryConn {
     /// Signalled whenever the history shrinks or the connection dies.
     changed: Condvar,
     dead: AtomicBool,
+    /// Set once notifications were presumed accepted (the error window passed with the
+    /// connection up): from then on a TLS alert ends it as an ordinary loss.
+    verified: AtomicBool,
+    /// Set when the connection died of a TLS alert before `verified`: the gateway refused the
+    /// session, so it processed nothing written on it. The slot backs off as for a failed
+    /// connect.
+    refused: Mutex<Option<Error>>,
 }
 
 impl LiveConn for BinaryConn {
@@ -61,6 +68,7 @@ impl BinaryConn {
             c.gateway_port(),
             c.connect_timeout,
             c.write_timeout,
+            Acceptance::NoAlert,
         );
         match result {
             Ok(tls) => {
@@ -72,6 +80,8 @@ impl BinaryConn {
                     history: Mutex::default(),
                     changed: Condvar::new(),
                     dead: AtomicBool::new(false),
+                    verified: AtomicBool::new(false),
+                    refused: Mutex::new(None),
                 }))
             }
             Err(e) => {
@@ -105,6 +115,7 @@ pub(crate) fn run_slot(
     mut conn: Arc<BinaryConn>,
 ) {
     let max_window = engine.config.max_in_flight;
+    let mut refused_ends = 0u32;
     loop {
         *engine.live[slot].lock() = Some(conn.clone() as Arc<dyn LiveConn>);
         engine.connected.fetch_add(1, Relaxed);
@@ -141,6 +152,20 @@ pub(crate) fn run_slot(
         } else {
             conn.window.saturating_mul(2).min(max_window)
         };
+        // A gateway that refuses the session after our acceptance wait: treat each such end
+        // as a failed connect (backoff, and queued notifications fail after max_attempts).
+        match conn.refused.lock().take() {
+            Some(e) => {
+                refused_ends += 1;
+                engine.give_up_queued(refused_ends, &e);
+                let delay = engine
+                    .config
+                    .backoff
+                    .saturating_mul(1 << (refused_ends - 1).min(16));
+                engine.pause(crate::engine::jitter(delay.min(engine.config.backoff_max)));
+            }
+            None => refused_ends = 0,
+        }
         match engine.reconnect(|| BinaryConn::connect(&engine, &tls, window)) {
             Some(next) => {
                 Counters::add(&engine.stats.reconnects, 1);
@@ -281,6 +306,7 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
                 }
                 let presumed = conn.history.lock().take_presumed(window, Instant::now());
                 if !presumed.is_empty() {
+                    conn.verified.store(true, Relaxed);
                     conn.changed.notify_all();
                     let mut settle = Settle::default();
                     settle.add_all(presumed, Event::ErrorWindowPassed, &engine.config);
@@ -289,6 +315,10 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
             }
             Err(e) => {
                 if !engine.stopping() {
+                    if crate::tls::received_alert(&e).is_some() && !conn.verified.load(Relaxed) {
+                        on_refused(engine, conn, &e);
+                        return;
+                    }
                     // rustls reports TLS failures (alerts, bad records) as InvalidData.
                     let kind = if e.kind() == std::io::ErrorKind::InvalidData {
                         ErrorKind::Tls
@@ -301,6 +331,26 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
             }
         }
     }
+}
+
+/// The gateway ended the session with a TLS alert before accepting us: it processed nothing
+/// written on this connection, so the history goes back to the queue with no attempt charged
+/// and no possible duplicate counted; `run_slot` backs off and, after `max_attempts` such ends
+/// in a row, fails what is queued with this error.
+fn on_refused(engine: &Engine, conn: &BinaryConn, e: &std::io::Error) {
+    let c = &engine.config;
+    let has_cert = c.cert.is_some() || c.p12.is_some();
+    let (kind, why) = tls_failure(e, has_cert).unwrap_or_else(|| (ErrorKind::Tls, e.to_string()));
+    let (host, port, hint) = (c.gateway_host(), c.gateway_port(), before_acceptance(kind));
+    let err = Error::new(kind, format!("{host}:{port}: {why}{hint}"));
+    Counters::add(&engine.stats.connection_losses, 1);
+    engine.stats.set_last_error(err.to_string());
+    let jobs = conn.history.lock().close_and_take();
+    conn.kill();
+    *conn.refused.lock() = Some(err);
+    let mut settle = Settle::default();
+    settle.add_all(jobs, Event::NotProcessed, c);
+    engine.act(settle);
 }
 
 /// Apple answered one notification with an error and closed: settle around it and replay

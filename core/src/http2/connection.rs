@@ -20,7 +20,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
 use crate::rules::Event;
 use crate::stats::Counters;
-use crate::tls::TlsConn;
+use crate::tls::{Acceptance, TlsConn};
 
 /// How long an idle writer or a blocked reader waits before re-checking stop, timers and
 /// retries.
@@ -66,6 +66,10 @@ pub(crate) struct H2Conn {
     dead: AtomicBool,
     /// Why it was lost, when the loss was noticed by the writer (a failed write).
     pub(crate) write_error: Mutex<Option<String>>,
+    /// Set when it died of a TLS alert before any stream was answered: the server refused the
+    /// session and processed nothing. The slot fails what is queued after `max_attempts`
+    /// such ends in a row, as for failed connects.
+    pub(crate) refused: Mutex<Option<Error>>,
 }
 
 impl LiveConn for H2Conn {
@@ -85,7 +89,8 @@ impl H2Conn {
     pub(crate) fn connect(engine: &Engine, ctx: &Http2Context) -> Result<Arc<H2Conn>> {
         let c = &engine.config;
         let (host, port) = (c.gateway_host(), c.gateway_port());
-        let result = TlsConn::connect(&ctx.tls, &host, port, c.connect_timeout, c.write_timeout)
+        let (timeouts, accept) = ((c.connect_timeout, c.write_timeout), Acceptance::FirstBytes);
+        let result = TlsConn::connect(&ctx.tls, &host, port, timeouts.0, timeouts.1, accept)
             .and_then(|tls| match tls.alpn().as_deref() {
                 Some(b"h2") => Ok(tls),
                 _ => {
@@ -105,6 +110,7 @@ impl H2Conn {
                     changed: Condvar::new(),
                     dead: AtomicBool::new(false),
                     write_error: Mutex::new(None),
+                    refused: Mutex::new(None),
                 }))
             }
             Err(e) => {
@@ -198,6 +204,9 @@ pub(crate) fn run_slot(
                 .backoff
                 .saturating_mul(1 << unanswered_ends.min(16));
             unanswered_ends += 1;
+            if let Some(e) = conn.refused.lock().take() {
+                engine.give_up_queued(unanswered_ends, &e);
+            }
             let pause = crate::engine::jitter(delay.min(engine.config.backoff_max));
             engine.pause(pause);
         }

@@ -14,9 +14,10 @@ use super::response::parse_error_body;
 use super::session::{ClientSession, Event, SessionLimits};
 use super::state::{Answer, ConnState, Drain, Ping, Stream};
 use crate::engine::{Engine, Settle};
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind};
 use crate::rules::{decide, Action, Event as RuleEvent, TokenUse};
 use crate::stats::Counters;
+use crate::tls::{before_acceptance, tls_failure};
 
 pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot: usize) {
     let _ = conn.tls.set_read_timeout(TICK);
@@ -40,6 +41,10 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
                     e.kind(),
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) => {}
+            Err(e) if crate::tls::received_alert(&e).is_some() => {
+                refused_or_lost(engine, conn, &e);
+                return;
+            }
             Err(e) => {
                 // rustls reports TLS failures (alerts, bad records) as InvalidData.
                 let kind = if e.kind() == std::io::ErrorKind::InvalidData {
@@ -254,6 +259,29 @@ fn lose(engine: &Engine, conn: &H2Conn, kind: ErrorKind, why: &str) {
         charge: true,
     };
     settle.add_all(in_flight, lost, &engine.config);
+    engine.act(settle);
+}
+
+/// The server ended the session with a TLS alert. Before the connection got past its start
+/// (no answer, no timeout) it refused us and processed nothing: replay everything as not
+/// processed, and mark the connection `refused` for the slot. Otherwise a loss.
+fn refused_or_lost(engine: &Engine, conn: &H2Conn, e: &std::io::Error) {
+    let c = &engine.config;
+    let has_cert = c.cert.is_some() || c.p12.is_some();
+    let (kind, why) = tls_failure(e, has_cert).unwrap_or_else(|| (ErrorKind::Tls, e.to_string()));
+    if conn.state.lock().started {
+        lose(engine, conn, kind, &format!("connection lost: {why}"));
+        return;
+    }
+    let (host, port, hint) = (c.gateway_host(), c.gateway_port(), before_acceptance(kind));
+    let err = Error::new(kind, format!("{host}:{port}: {why}{hint}"));
+    Counters::add(&engine.stats.connection_losses, 1);
+    engine.stats.set_last_error(err.to_string());
+    let in_flight = conn.state.lock().close_and_take();
+    *conn.refused.lock() = Some(err);
+    conn.kill();
+    let mut settle = Settle::default();
+    settle.add_all(in_flight, RuleEvent::NotProcessed, c);
     engine.act(settle);
 }
 

@@ -41,9 +41,12 @@ impl Credentials {
         let mut ca_params = CertificateParams::new(Vec::<String>::new())
             .map_err(|e| credentials_error("CA parameters", e))?;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "apnspush mock CA");
+        // A name of its own, so another mock's client certificate is refused as unknown_ca
+        // (as by Apple), not as a same-named issuer's bad signature (decrypt_error).
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("apnspush mock CA {}.{seq}", std::process::id());
+        ca_params.distinguished_name.push(DnType::CommonName, name);
         ca_params.key_usages = vec![
             KeyUsagePurpose::KeyCertSign,
             KeyUsagePurpose::CrlSign,
