@@ -107,6 +107,11 @@ typedef enum {
    */
   APNS_ERR_TIMEOUT = 402,
   /**
+   * An outcome only: a connection thread panicked (a bug in apnspush; please report it).
+   * The notification may or may not have been sent; the connection slot was restarted.
+   */
+  APNS_ERR_INTERNAL = 403,
+  /**
    * C boundary (500-599): a required pointer argument was NULL.
    */
   APNS_ERR_NULL_PARAMETER = 500,

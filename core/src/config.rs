@@ -109,6 +109,9 @@ pub struct Config {
     pub(crate) ping_timeout: Duration,
     pub(crate) reports: Reports,
     pub(crate) close_timeout: Duration,
+    /// Test-only fault injection: panic in the "reader" or "writer" once this many were written.
+    #[cfg(test)]
+    pub(crate) test_panic: Option<(&'static str, u64)>,
 }
 
 /// PEM credentials, from a file path or given inline.
@@ -189,6 +192,8 @@ impl Config {
             ping_timeout: Duration::ZERO,
             reports: Reports::All,
             close_timeout: Duration::ZERO,
+            #[cfg(test)]
+            test_panic: None,
         };
         for (key, default) in KEYS {
             if !default.is_empty() {

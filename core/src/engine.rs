@@ -46,6 +46,9 @@ pub(crate) struct Engine {
     /// Written notifications waiting for a retry (429/5xx, REFUSED_STREAM, a token that
     /// cannot be replaced yet), with when they are due. Writers take due ones first.
     delayed: Mutex<Vec<(Instant, Job)>>,
+    /// Test-only: injected panics so far (`crate::slot::fault`).
+    #[cfg(test)]
+    pub(crate) test_panics: std::sync::atomic::AtomicU64,
 }
 
 impl Engine {
@@ -68,6 +71,8 @@ impl Engine {
             connected: AtomicUsize::new(0),
             pushing: AtomicUsize::new(0),
             delayed: Mutex::new(Vec::new()),
+            #[cfg(test)]
+            test_panics: std::sync::atomic::AtomicU64::new(0),
         }
     }
 

@@ -35,11 +35,14 @@ pub enum ErrorKind {
     Timeout,
     /// Protocol violation by the peer.
     Protocol,
+    /// A bug in apnspush: a connection thread panicked. The notifications it held may or may
+    /// not have been sent; the connection slot was restarted.
+    Internal,
 }
 
 impl ErrorKind {
     /// Every kind, in a stable order (the C enum and binding tables follow it).
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::BadToken,
         ErrorKind::PayloadTooLarge,
         ErrorKind::InvalidJson,
@@ -54,6 +57,7 @@ impl ErrorKind {
         ErrorKind::Closed,
         ErrorKind::Timeout,
         ErrorKind::Protocol,
+        ErrorKind::Internal,
     ];
 
     /// Stable upper-case code, e.g. `BAD_TOKEN`; the C result is `APNS_ERR_` + this.
@@ -73,6 +77,7 @@ impl ErrorKind {
             ErrorKind::Closed => "CLOSED",
             ErrorKind::Timeout => "TIMEOUT",
             ErrorKind::Protocol => "PROTOCOL",
+            ErrorKind::Internal => "INTERNAL",
         }
     }
 
@@ -93,6 +98,7 @@ impl ErrorKind {
             ErrorKind::Closed => "pusher is closed",
             ErrorKind::Timeout => "timed out",
             ErrorKind::Protocol => "protocol violation by the peer",
+            ErrorKind::Internal => "internal error in apnspush (a connection thread panicked)",
         }
     }
 }

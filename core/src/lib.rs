@@ -17,6 +17,7 @@ pub mod notification;
 pub mod outcome;
 mod pusher;
 mod rules;
+mod slot;
 pub mod stats;
 mod tls;
 

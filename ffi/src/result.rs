@@ -40,6 +40,9 @@ pub enum apns_result {
     APNS_ERR_CLOSED = 401,
     /// A wait ran out of time.
     APNS_ERR_TIMEOUT = 402,
+    /// An outcome only: a connection thread panicked (a bug in apnspush; please report it).
+    /// The notification may or may not have been sent; the connection slot was restarted.
+    APNS_ERR_INTERNAL = 403,
     /// C boundary (500-599): a required pointer argument was NULL.
     APNS_ERR_NULL_PARAMETER = 500,
     /// An output buffer is too small; the `needed` output holds the size required.
@@ -51,7 +54,7 @@ pub enum apns_result {
 use apns_result::*;
 
 /// Every value, in header order.
-static ALL: [apns_result; 18] = [
+static ALL: [apns_result; 19] = [
     APNS_OK,
     APNS_ERR_BAD_TOKEN,
     APNS_ERR_PAYLOAD_TOO_LARGE,
@@ -67,13 +70,14 @@ static ALL: [apns_result; 18] = [
     APNS_ERR_QUEUE_FULL,
     APNS_ERR_CLOSED,
     APNS_ERR_TIMEOUT,
+    APNS_ERR_INTERNAL,
     APNS_ERR_NULL_PARAMETER,
     APNS_ERR_BUFFER_TOO_SMALL,
     APNS_ERR_PANIC,
 ];
 
 // A new engine error kind must get its own result value here (and in `from_kind`).
-const _: () = assert!(ErrorKind::ALL.len() == 14);
+const _: () = assert!(ErrorKind::ALL.len() == 15);
 
 impl apns_result {
     /// The result for an engine error kind.
@@ -93,6 +97,7 @@ impl apns_result {
             ErrorKind::QueueFull => APNS_ERR_QUEUE_FULL,
             ErrorKind::Closed => APNS_ERR_CLOSED,
             ErrorKind::Timeout => APNS_ERR_TIMEOUT,
+            ErrorKind::Internal => APNS_ERR_INTERNAL,
             // ErrorKind is non_exhaustive; the assertion above catches a new kind at build time.
             _ => APNS_ERR_PROTOCOL,
         }

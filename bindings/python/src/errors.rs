@@ -58,6 +58,7 @@ const ROWS: &[Row] = &[
     row("ClosedError", BASE, None, Some(ErrorKind::Closed), ""),
     row("TimeoutError", BASE, Some("TimeoutError"), Some(ErrorKind::Timeout), ""),
     row("ProtocolError", BASE, None, Some(ErrorKind::Protocol), ""),
+    row("InternalError", BASE, None, Some(ErrorKind::Internal), ""),
 ];
 
 /// A created class: its name, the kind it stands for, the class.

@@ -8,6 +8,7 @@ use crate::engine::{Engine, LiveConn, Settle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
 use crate::rules::Event;
+use crate::slot::{self, Reader};
 use crate::stats::Counters;
 use crate::tls::{before_acceptance, tls_failure, Acceptance, TlsConn};
 use parking_lot::{Condvar, Mutex};
@@ -116,22 +117,26 @@ pub(crate) fn run_slot(
 ) {
     let max_window = engine.config.max_in_flight;
     let mut refused_ends = 0u32;
+    let mut reader: Option<Reader<BinaryConn>> = None;
+    let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
     loop {
         *engine.live[slot].lock() = Some(conn.clone() as Arc<dyn LiveConn>);
         engine.connected.fetch_add(1, Relaxed);
-        let reader = {
-            let (engine, conn) = (engine.clone(), conn.clone());
-            std::thread::Builder::new()
-                .name(format!("apns-read-{slot}"))
-                .spawn(move || read_loop(&engine, &conn))
-        };
-        match reader {
-            Ok(handle) => {
-                write_loop(&engine, slot, &conn);
+        if reader.is_none() {
+            reader = spawn_reader(&engine, slot).ok();
+        }
+        match &reader {
+            Some(r) => {
+                r.serve(conn.clone());
+                let wrote = slot::write_guarded(|| write_loop(&engine, slot, &conn, &mut batch));
+                if let Err(message) = wrote {
+                    requeue(&engine, std::mem::take(&mut batch));
+                    slot::fail_panicked(&engine, &*conn, "writer", &message);
+                }
                 conn.kill();
-                let _ = handle.join();
+                r.wait(None);
             }
-            Err(_) => conn.kill(),
+            None => conn.kill(),
         }
         engine.connected.fetch_sub(1, Relaxed);
         if engine.stopping() {
@@ -176,10 +181,23 @@ pub(crate) fn run_slot(
     }
 }
 
-fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
+/// The slot's reader thread: reads each connection in turn (see `crate::slot`).
+fn spawn_reader(engine: &Arc<Engine>, slot: usize) -> std::io::Result<Reader<BinaryConn>> {
+    let (e1, e2) = (engine.clone(), engine.clone());
+    Reader::spawn(
+        format!("apns-read-{slot}"),
+        move |conn: &Arc<BinaryConn>| read_loop(&e1, conn),
+        move |conn: &Arc<BinaryConn>, message: String| {
+            slot::fail_panicked(&e2, &**conn, "reader", &message)
+        },
+    )
+}
+
+/// Writes until the connection dies or the pusher stops. `batch` holds jobs taken from the
+/// queues and not yet in the history; it is the caller's, so a panic here loses none.
+fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn, batch: &mut Vec<Job>) {
     let cfg = &engine.config;
     let cap = conn.window;
-    let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
     let mut plain = Vec::with_capacity(BATCH * 200);
     let mut scratch = Vec::with_capacity(BATCH * 220);
     while !engine.stopping() && !conn.is_dead() {
@@ -195,7 +213,7 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
             write_marker(engine, conn, &mut plain, &mut scratch);
             continue;
         }
-        engine.take_batch(slot, &mut batch, room.min(BATCH), TICK);
+        engine.take_batch(slot, batch, room.min(BATCH), TICK);
         if batch.is_empty() {
             let unmarked = conn.history.lock().unmarked();
             if unmarked > 0 && engine.flush_wanted.load(Relaxed) > 0 {
@@ -204,10 +222,10 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
             continue;
         }
         plain.clear();
-        for job in &batch {
+        for job in batch.iter() {
             encode(cfg.binary_format, job, &mut plain);
         }
-        let jobs = std::mem::take(&mut batch);
+        let jobs = std::mem::take(batch);
         let n = jobs.len() as u64;
         let ids: Vec<u64> = if engine.ledger.has_written_waiters() {
             jobs.iter().map(|j| j.id).collect()
@@ -225,6 +243,7 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
         }
         Counters::add(&engine.stats.written, n);
         engine.ledger.mark_written(ids.into_iter());
+        slot::fault(engine, "writer", || true);
         if n < COALESCE_BELOW {
             // A short batch means the writer is outpacing the pushers: let a batch gather
             // instead of contending with them item by item on the queue.
@@ -271,7 +290,9 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
     let mut raw = vec![0u8; 32 * 1024];
     let mut plain = Vec::new();
     loop {
-        match conn.tls.read(&mut raw, &mut plain) {
+        let read = conn.tls.read(&mut raw, &mut plain);
+        slot::fault(engine, "reader", || conn.history.lock().notifications() > 0);
+        match read {
             Ok(open) => {
                 if plain.len() >= codec::ERROR_RESPONSE_LEN {
                     match ErrorResponse::decode(&plain[..codec::ERROR_RESPONSE_LEN]) {

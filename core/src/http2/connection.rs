@@ -6,6 +6,7 @@
 //! What happens to each notification when a stream or connection ends is decided in
 //! `crate::rules`; this file only runs the connection's life.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,12 +14,13 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use rustls::ClientConfig;
 
-use super::state::{ConnState, Drain, Phase};
+use super::state::{ConnState, Drain, Phase, Stream};
 use super::token::TokenProvider;
 use crate::engine::{Engine, LiveConn, Settle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
 use crate::rules::Event;
+use crate::slot::{self, Reader};
 use crate::stats::Counters;
 use crate::tls::{Acceptance, TlsConn};
 
@@ -139,30 +141,35 @@ pub(crate) fn run_slot(
     mut conn: Arc<H2Conn>,
 ) {
     let mut unanswered_ends = 0u32;
+    let mut reader: Option<Reader<H2Conn>> = None;
+    let mut unwritten = Unwritten::default();
     loop {
         *engine.live[slot].lock() = Some(conn.clone() as Arc<dyn LiveConn>);
         engine.connected.fetch_add(1, Relaxed);
-        let reader = {
-            let (engine, ctx, conn) = (engine.clone(), ctx.clone(), conn.clone());
-            std::thread::Builder::new()
-                .name(format!("apns-h2-read-{slot}"))
-                .spawn(move || super::reader::read_loop(&engine, &ctx, &conn, slot))
-        };
-        match reader {
-            Ok(handle) => {
-                let held = super::writer::write_loop(&engine, &ctx, &conn, slot);
-                requeue(&engine, held);
-                if conn.write_error.lock().is_some() {
-                    // The reader may still read why the server closed (a TLS alert).
-                    let end = Instant::now() + Duration::from_millis(500);
-                    while !handle.is_finished() && Instant::now() < end && !engine.stopping() {
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
+        if reader.is_none() {
+            reader = spawn_reader(&engine, &ctx, slot).ok();
+        }
+        match &reader {
+            Some(r) => {
+                r.serve(conn.clone());
+                let wrote = slot::write_guarded(|| {
+                    super::writer::write_loop(&engine, &ctx, &conn, slot, &mut unwritten)
+                });
+                requeue(&engine, unwritten.take());
+                if let Err(message) = wrote {
+                    slot::fail_panicked(&engine, &*conn, "writer", &message);
                 }
+                // After a failed write the reader may still read why the server closed (a TLS
+                // alert); give it a moment before the kill.
+                let done = conn.write_error.lock().is_some()
+                    && !engine.stopping()
+                    && r.wait(Some(Duration::from_millis(500)));
                 conn.kill();
-                let _ = handle.join();
+                if !done {
+                    r.wait(None);
+                }
             }
-            Err(_) => conn.kill(),
+            None => conn.kill(),
         }
         engine.connected.fetch_sub(1, Relaxed);
         if engine.stopping() {
@@ -217,6 +224,43 @@ pub(crate) fn run_slot(
             }
             None => return,
         }
+    }
+}
+
+/// The slot's reader thread: reads each connection in turn (see `crate::slot`).
+fn spawn_reader(
+    engine: &Arc<Engine>,
+    ctx: &Arc<Http2Context>,
+    slot: usize,
+) -> std::io::Result<Reader<H2Conn>> {
+    let (e1, e2, ctx) = (engine.clone(), engine.clone(), ctx.clone());
+    Reader::spawn(
+        format!("apns-h2-read-{slot}"),
+        move |conn: &Arc<H2Conn>| super::reader::read_loop(&e1, &ctx, conn, slot),
+        move |conn: &Arc<H2Conn>, message: String| {
+            slot::fail_panicked(&e2, &**conn, "reader", &message)
+        },
+    )
+}
+
+/// Jobs the writer took from the queues and has not written. The slot owns them, so they go
+/// back to the queue when a connection ends, even by a panic.
+#[derive(Default)]
+pub(crate) struct Unwritten {
+    /// Taken, waiting for room on the connection.
+    pub(crate) held: VecDeque<Job>,
+    /// The batch being opened.
+    pub(crate) batch: Vec<Job>,
+    /// Encoded streams not yet in the stream table (so not yet written).
+    pub(crate) streams: Vec<(u32, Stream)>,
+}
+
+impl Unwritten {
+    fn take(&mut self) -> Vec<Job> {
+        let mut jobs: Vec<Job> = self.held.drain(..).collect();
+        jobs.append(&mut self.batch);
+        jobs.extend(self.streams.drain(..).map(|(_, s)| s.job));
+        jobs
     }
 }
 

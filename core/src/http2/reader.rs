@@ -29,6 +29,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
     let mut answers = Vec::new();
     let mut last_timers = Instant::now();
     loop {
+        crate::slot::fault(engine, "reader", || conn.state.lock().open() > 0);
         let read = conn.tls.read(&mut raw, &mut plain);
         if engine.stopping() || conn.is_dead() {
             return;

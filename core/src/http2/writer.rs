@@ -8,42 +8,45 @@
 //! the reader can always find the stream a response names. Blocking: the socket write (up to
 //! `write_timeout_ms`) and waits of at most `TICK` for work or window.
 
-use std::collections::VecDeque;
 use std::time::Instant;
 
-use super::connection::{requeue, H2Conn, Http2Context, TICK};
+use super::connection::{requeue, H2Conn, Http2Context, Unwritten, TICK};
 use super::request::RequestEncoder;
 use super::session;
 use super::state::{Drain, Phase, Stream, MAX_STREAM_ID};
 use super::uuid::UuidSource;
 use crate::engine::Engine;
 use crate::job::Job;
+use crate::slot;
 use crate::stats::Counters;
 
 /// Most streams opened by one write.
 const BATCH: usize = 1024;
 
 /// Runs until the pusher stops, the connection dies, or it has drained after a GOAWAY (or
-/// ran out of stream ids). Returns the jobs it took but never wrote.
+/// ran out of stream ids). What it took but never wrote stays in `unwritten`.
 pub(crate) fn write_loop(
     engine: &Engine,
     ctx: &Http2Context,
     conn: &H2Conn,
     slot: usize,
-) -> VecDeque<Job> {
+    unwritten: &mut Unwritten,
+) {
     let cfg = &engine.config;
     let cap = cfg.max_in_flight;
     let mut enc = RequestEncoder::new(&cfg.gateway_host(), cfg.topic.clone());
     let mut uuids = UuidSource::default();
-    let mut held: VecDeque<Job> = VecDeque::new();
-    let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
-    let mut streams: Vec<(u32, Stream)> = Vec::with_capacity(BATCH);
+    let Unwritten {
+        held,
+        batch,
+        streams,
+    } = unwritten;
     let mut buf = Vec::with_capacity(BATCH * 320);
     let mut scratch = Vec::with_capacity(BATCH * 360);
     let mut next_id: u32 = 1;
     session::client_preface(&session::SessionLimits::default(), &mut buf);
     if !write(conn, &buf, &mut scratch) {
-        return held;
+        return;
     }
     while !engine.stopping() && !conn.is_dead() {
         buf.clear();
@@ -88,7 +91,7 @@ pub(crate) fn write_loop(
                 std::time::Duration::ZERO
             };
             // Also settles expired jobs, held ones included.
-            engine.take_batch(slot, &mut batch, want, idle);
+            engine.take_batch(slot, batch, want, idle);
         }
         let mut opened = (0, Vec::new());
         if !batch.is_empty() {
@@ -98,8 +101,8 @@ pub(crate) fn write_loop(
                 conn,
                 &mut enc,
                 &mut uuids,
-                &mut batch,
-                &mut streams,
+                batch,
+                streams,
                 &mut buf,
                 &mut next_id,
             ) else {
@@ -123,12 +126,12 @@ pub(crate) fn write_loop(
         if opened.0 > 0 {
             Counters::add(&engine.stats.written, opened.0 as u64);
             engine.ledger.mark_written(opened.1.into_iter());
+            slot::fault(engine, "writer", || true);
         }
         if finished {
             break;
         }
     }
-    held
 }
 
 /// Opens streams for as much of `batch` as the state allows (the jobs opened are removed from

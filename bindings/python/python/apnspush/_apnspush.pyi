@@ -62,6 +62,9 @@ class TimeoutError(ApnsError, builtins.TimeoutError):
 class ProtocolError(ApnsError):
     code: str
 
+class InternalError(ApnsError):
+    code: str
+
 class Notification:
     """An immutable, validated notification; pushing copies it."""
 
