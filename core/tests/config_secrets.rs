@@ -308,3 +308,21 @@ fn stats_and_debug_never_quote_secrets() {
     }
     p.close(Duration::ZERO);
 }
+
+/// The secret and file key lists cover every such key of the key table, so a key added later
+/// is protected without touching the message code.
+#[test]
+fn the_secret_and_file_key_lists_match_the_key_table() {
+    use apnspush::config::KEYS;
+    for (key, _) in KEYS {
+        if key.ends_with("_pem") || key.contains("password") {
+            assert!(SECRET_KEYS.contains(key), "{key} is not in SECRET_KEYS");
+        }
+        if key.ends_with("_file") {
+            assert!(FILE_KEYS.contains(key), "{key} is not in FILE_KEYS");
+        }
+    }
+    for key in SECRET_KEYS.iter().chain(FILE_KEYS) {
+        assert!(KEYS.iter().any(|(k, _)| k == key), "{key} is not a key");
+    }
+}
