@@ -190,14 +190,20 @@ static void last_error_never_quotes_secrets(void) {
   double end;
   struct timespec pause = {0, 10000000};
   struct pem password;
-  const char *extra[] = {"cert_p12_password", NULL, "reconnect_backoff_ms", "10", NULL};
+  apns_conf *conf = NULL;
+  char err[512];
   uint64_t id;
   make_pem(&password, "PRIVATE KEY", "\n");
-  extra[1] = password.text;
   CHECK_OK(apns_mock_new(&m));
   CHECK_OK(apns_mock_set_protocol(m, "http2"));
   CHECK_OK(apns_mock_start(m));
-  p = pusher_for(m, extra);
+  /* Not pusher_for: its failure report would print the values. */
+  CHECK_OK(apns_conf_new(&conf));
+  CHECK_OK(apns_mock_config_apply(m, conf));
+  CHECK_OK(apns_conf_set(conf, "cert_p12_password", password.text, err, sizeof err));
+  CHECK_OK(apns_conf_set(conf, "reconnect_backoff_ms", "10", err, sizeof err));
+  CHECK_OK(apns_pusher_new(conf, &p, err, sizeof err));
+  apns_conf_destroy(conf);
   CHECK_OK(apns_pusher_ensure_push(p, make_notification(1), WAIT_MS, &o));
   CHECK(apns_outcome_kind(o) == APNS_OUTCOME_ACCEPTED);
   apns_outcome_destroy(o);
