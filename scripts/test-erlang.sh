@@ -18,7 +18,7 @@ gcc -shared -fPIC -O2 -std=gnu11 -Wall -Wextra -Wpedantic -Werror -Wl,--strip-de
 erlc -Wall -Werror -o "$dir/ebin" "$dir"/src/*.erl "$dir"/test/*.erl
 
 (cd "$dir" && erl -noshell -pa ebin \
-    -eval 'case eunit:test(apnspush_tests, [verbose]) of ok -> halt(0); _ -> halt(1) end.')
+    -eval 'case eunit:test([apnspush_tests, apnspush_secrets_tests], [verbose]) of ok -> halt(0); _ -> halt(1) end.')
 
 demo_output=$("$dir/demo.escript")
 echo "$demo_output"

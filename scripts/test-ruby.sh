@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 cargo build --quiet --release -p apnspush-ffi
 ruby examples/ruby/test/test_apnspush.rb
+ruby examples/ruby/test/test_secrets.rb
 
 demo_output=$(ruby examples/ruby/demo.rb)
 echo "$demo_output"

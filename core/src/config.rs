@@ -66,6 +66,34 @@ pub const KEYS: &[(&str, &str)] = &[
     ("close_timeout_ms", "5000"),
 ];
 
+/// Keys whose values are secret, or PEM text that may hold a secret: no message, log line or
+/// stat ever quotes their values (`invalid` consults this list).
+pub const SECRET_KEYS: &[&str] = &[
+    "cert_pem",
+    "key_pem",
+    "ca_pem",
+    "auth_key_pem",
+    "cert_p12_password",
+];
+
+/// Keys whose values are file paths (read by `Pusher::new`). A path may be quoted in messages;
+/// a value that looks like key material is refused by `set` without being echoed.
+pub const FILE_KEYS: &[&str] = &[
+    "cert_file",
+    "key_file",
+    "ca_file",
+    "cert_p12_file",
+    "auth_key_file",
+];
+
+/// The longest value a `*_file` key accepts, in bytes (PATH_MAX).
+pub const MAX_PATH_LEN: usize = 4096;
+
+/// True for the keys of [`SECRET_KEYS`].
+pub fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.contains(&key)
+}
+
 /// Parsed, validated configuration. Credentials are held as PEM text and never printed.
 #[derive(Clone)]
 pub struct Config {
@@ -129,7 +157,7 @@ impl Pem {
             Pem::File(path) => std::fs::read(path).map_err(|e| {
                 Error::new(
                     ErrorKind::Credentials,
-                    format!("cannot read {what} file {path:?}: {e}"),
+                    format!("cannot read {what} file {}: {e}", shown_path(path)),
                 )
             }),
         }
@@ -238,15 +266,15 @@ impl Config {
             "port" => self.port = optional_port(key, v)?,
             "feedback_host" => self.feedback_host = non_empty(v),
             "feedback_port" => self.feedback_port = optional_port(key, v)?,
-            "cert_file" => self.cert = non_empty(v).map(Pem::File),
-            "key_file" => self.key = non_empty(v).map(Pem::File),
-            "ca_file" => self.ca = non_empty(v).map(Pem::File),
+            "cert_file" => self.cert = path(key, value)?.map(Pem::File),
+            "key_file" => self.key = path(key, value)?.map(Pem::File),
+            "ca_file" => self.ca = path(key, value)?.map(Pem::File),
             "cert_pem" => self.cert = pem_text(key, value)?,
             "key_pem" => self.key = pem_text(key, value)?,
             "ca_pem" => self.ca = pem_text(key, value)?,
-            "cert_p12_file" => self.p12 = non_empty(v),
+            "cert_p12_file" => self.p12 = path(key, value)?,
             "cert_p12_password" => self.p12_password = value.to_owned(),
-            "auth_key_file" => self.auth_key = non_empty(v).map(Pem::File),
+            "auth_key_file" => self.auth_key = path(key, value)?.map(Pem::File),
             "auth_key_pem" => self.auth_key = pem_text(key, value)?,
             "key_id" => self.key_id = identifier(key, v)?,
             "team_id" => self.team_id = identifier(key, v)?,
@@ -286,12 +314,7 @@ impl Config {
                 }
             }
             "close_timeout_ms" => self.close_timeout = millis(key, v, 0, 3_600_000)?,
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::UnknownConfigKey,
-                    format!("unknown configuration key {key:?}"),
-                ))
-            }
+            _ => return Err(unknown_key(key)),
         }
         Ok(())
     }
@@ -339,12 +362,71 @@ impl Config {
     }
 }
 
+/// `InvalidConfigValue` quoting at most 40 characters of the value, and none of a secret key's
+/// value or of a value that looks like key material.
 fn invalid(key: &str, value: &str, expected: &str) -> Error {
-    let shown: String = value.chars().take(40).collect();
+    let shown = if is_secret_key(key) || looks_like_key_material(value) {
+        "the value (not shown)".to_owned()
+    } else {
+        format!("{:?}", value.chars().take(40).collect::<String>())
+    };
     Error::new(
         ErrorKind::InvalidConfigValue,
-        format!("{key}: {shown:?} is not valid; expected {expected}"),
+        format!("{key}: {shown} is not valid; expected {expected}"),
     )
+}
+
+/// `UnknownConfigKey` quoting the key, unless it looks like key material (a value passed as the
+/// key).
+pub fn unknown_key(key: &str) -> Error {
+    let message = if looks_like_key_material(key) || key.len() > 64 {
+        "unknown configuration key (not shown: it looks like a value, not a key)".to_owned()
+    } else {
+        format!("unknown configuration key {key:?}")
+    };
+    Error::new(ErrorKind::UnknownConfigKey, message)
+}
+
+/// A file path as messages quote it; one that looks like key material is not shown.
+pub(crate) fn shown_path(path: &str) -> String {
+    if looks_like_key_material(path) {
+        "(path not shown: it looks like key material)".to_owned()
+    } else {
+        format!("{path:?}")
+    }
+}
+
+/// PEM text (a BEGIN line or a line break), anything longer than a path, or a run of 40 or more
+/// base64 characters (a key or a base64-encoded file; '/' splits runs, as in paths).
+fn looks_like_key_material(v: &str) -> bool {
+    v.contains("-----BEGIN")
+        || v.contains(['\n', '\r'])
+        || v.len() > MAX_PATH_LEN
+        || v.split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '='))
+            .any(|run| run.len() >= 40)
+}
+
+/// A `*_file` value: a path, or empty for none. PEM text, a line break or more than
+/// [`MAX_PATH_LEN`] bytes is refused, and the error never echoes the value.
+fn path(key: &str, value: &str) -> Result<Option<String>> {
+    let v = value.trim();
+    let pem_key = key.replace("_file", "_pem");
+    let instead = if KEYS.iter().any(|(k, _)| *k == pem_key) {
+        format!("give the PEM text with {pem_key}")
+    } else {
+        "give the path of the file".to_owned()
+    };
+    let problem = if v.contains("-----BEGIN") || v.contains(['\n', '\r']) {
+        "the value looks like PEM text, not a path".to_owned()
+    } else if v.len() > MAX_PATH_LEN {
+        format!("the value is longer than any path ({MAX_PATH_LEN} bytes)")
+    } else {
+        return Ok(non_empty(v));
+    };
+    Err(Error::new(
+        ErrorKind::InvalidConfigValue,
+        format!("{key}: {problem}; {instead}"),
+    ))
 }
 
 /// A key id, team id or topic: printable ASCII without spaces, or empty for none.

@@ -1,7 +1,7 @@
 //! TLS client set-up and a connection split for a writer thread and a reader thread.
 //! Verification is always on: webpki roots plus an optional extra CA (`ca_file`/`ca_pem`).
 
-use crate::config::Config;
+use crate::config::{shown_path, Config};
 use crate::error::{Error, ErrorKind, Result};
 use parking_lot::Mutex;
 use rustls::pki_types::pem::PemObject;
@@ -22,8 +22,12 @@ pub(crate) fn client_config(config: &Config, alpn: &[&[u8]]) -> Result<Arc<Clien
         let pem = ca.load("CA")?;
         let mut added = 0;
         for cert in CertificateDer::pem_slice_iter(&pem) {
-            let cert =
-                cert.map_err(|e| Error::new(ErrorKind::Credentials, format!("CA PEM: {e}")))?;
+            let cert = cert.map_err(|e| {
+                Error::new(
+                    ErrorKind::Credentials,
+                    format!("CA PEM: {}", pem_problem(&e)),
+                )
+            })?;
             roots
                 .add(cert)
                 .map_err(|e| Error::new(ErrorKind::Credentials, format!("CA certificate: {e}")))?;
@@ -87,7 +91,7 @@ fn load_p12(
     let bytes = std::fs::read(path).map_err(|e| {
         Error::new(
             ErrorKind::Credentials,
-            format!("cannot read cert_p12_file {path:?}: {e}"),
+            format!("cannot read cert_p12_file {}: {e}", shown_path(path)),
         )
     })?;
     let store = p12_keystore::KeyStore::from_pkcs12(
@@ -99,14 +103,18 @@ fn load_p12(
         Error::new(
             ErrorKind::Credentials,
             format!(
-                "cannot open {path:?}: not PKCS#12, or the password (cert_p12_password) is wrong"
+                "cannot open {}: not PKCS#12, or the password (cert_p12_password) is wrong",
+                shown_path(path)
             ),
         )
     })?;
     let (_, chain) = store.private_key_chain().ok_or_else(|| {
         Error::new(
             ErrorKind::Credentials,
-            format!("{path:?} holds no private key with its certificate"),
+            format!(
+                "{} holds no private key with its certificate",
+                shown_path(path)
+            ),
         )
     })?;
     let certs: Vec<CertificateDer<'static>> = chain
@@ -117,11 +125,27 @@ fn load_p12(
     if certs.is_empty() {
         return Err(Error::new(
             ErrorKind::Credentials,
-            format!("{path:?} holds a private key but no certificate"),
+            format!(
+                "{} holds a private key but no certificate",
+                shown_path(path)
+            ),
         ));
     }
     let key = PrivateKeyDer::Pkcs8(chain.key().as_der().to_vec().into());
     Ok((certs, key))
+}
+
+/// What is wrong with PEM text, in fixed words: the parser's own messages quote the offending
+/// line, which may be the whole text when its line breaks were lost.
+fn pem_problem(e: &rustls::pki_types::pem::Error) -> &'static str {
+    use rustls::pki_types::pem::Error as E;
+    match e {
+        E::MissingSectionEnd { .. } => "a section has no END line",
+        E::IllegalSectionStart { .. } => "malformed BEGIN line (PEM text needs its line breaks)",
+        E::Base64Decode(_) => "the body is not valid base64",
+        E::NoItemsFound => "no PEM section found",
+        _ => "malformed PEM text",
+    }
 }
 
 fn load_identity(
@@ -130,7 +154,12 @@ fn load_identity(
 ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
     let chain = CertificateDer::pem_slice_iter(cert_pem)
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::new(ErrorKind::Credentials, format!("certificate PEM: {e}")))?;
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Credentials,
+                format!("certificate PEM: {}", pem_problem(&e)),
+            )
+        })?;
     if chain.is_empty() {
         return Err(Error::new(
             ErrorKind::Credentials,

@@ -57,10 +57,15 @@ pub extern "C" fn apns_conf_set(
             return err.fail(&e);
         };
         let Ok(value) = value.to_str() else {
-            let e = Error::new(
-                ErrorKind::InvalidConfigValue,
-                format!("{key}: value is not UTF-8"),
-            );
+            // Only a known key is quoted: an unknown one may be a value given as the key.
+            let e = if apnspush::config::KEYS.iter().any(|(k, _)| *k == key) {
+                Error::new(
+                    ErrorKind::InvalidConfigValue,
+                    format!("{key}: value is not UTF-8"),
+                )
+            } else {
+                apnspush::config::unknown_key(key)
+            };
             return err.fail(&e);
         };
         match conf.set(key, value) {
