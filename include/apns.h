@@ -259,7 +259,8 @@ void apns_conf_destroy(apns_conf *conf);
 
 /**
  * Creates a notification from a hex device token and a JSON object payload, with default
- * options (priority 10, no expiry, no topic). Everything is validated now.
+ * options (no expiry, no topic; push type and priority as the payload implies, see
+ * apns_notification_builder_set_push_type). Everything is validated now.
  * Ownership: the strings are copied; on APNS_OK `*out` is a new handle the caller owns until a
  * push call succeeds with it (or apns_notification_destroy); on error `*out` is untouched and
  * the message is copied into `errbuf` (optional, truncated, NUL-terminated).
@@ -292,7 +293,8 @@ apns_result apns_notification_set_user_data(apns_notification *n, void *user);
 void apns_notification_destroy(apns_notification *n);
 
 /**
- * Creates an empty builder (no token, empty `aps`, priority 10, no expiry).
+ * Creates an empty builder (no token, empty `aps`, no expiry, priority and push type unset:
+ * see apns_notification_builder_set_priority and apns_notification_builder_set_push_type).
  * Ownership: on APNS_OK `*out` is a new handle the caller owns (free it with
  * apns_notification_builder_destroy). Threads: any. Blocking: never.
  * Errors: APNS_ERR_NULL_PARAMETER.
@@ -360,22 +362,31 @@ apns_result apns_notification_builder_set_mutable_content(apns_notification_buil
 apns_result apns_notification_builder_set_custom_json(apns_notification_builder *b, const char *key, const char *value_json);
 
 /**
- * Expiry in epoch seconds; 0 (the default) means one attempt, not stored.
+ * Expiry in epoch seconds; 0 means one attempt, not stored ("now or never"). Never set (the
+ * default): HTTP/2 sends no `apns-expiration`, so APNs stores the notification and retries
+ * delivery; the binary protocol writes now + 30 days, computed when the frame is encoded.
  */
 apns_result apns_notification_builder_set_expiry(apns_notification_builder *b, uint32_t epoch_seconds);
 
 /**
- * 10 (immediate, default), 5 (power-conserving) or 1 (lowest, HTTP/2 only).
+ * 10 (immediate), 5 (power-conserving) or 1 (lowest, HTTP/2 only). Unset: 5 for the
+ * `background` push type, else 10. Priority 10 with push type `background` (set or inferred)
+ * makes build fail with APNS_ERR_INVALID_ARGUMENT.
  */
 apns_result apns_notification_builder_set_priority(apns_notification_builder *b, uint8_t priority);
 
 /**
- * HTTP/2 `apns-topic` (overrides the `topic` configuration key).
+ * HTTP/2 `apns-topic`, at most 255 bytes (overrides the `topic` configuration key, which is
+ * otherwise sent with the suffix the push type requires: `.voip`, `.complication`,
+ * `.pushkit.fileprovider`, `.push-type.liveactivity`, `.location-query`, `.voip-ptt`).
  */
 apns_result apns_notification_builder_set_topic(apns_notification_builder *b, const char *topic);
 
 /**
- * HTTP/2 `apns-push-type`: alert, background, voip, ...
+ * HTTP/2 `apns-push-type`: alert, background, location, voip, complication, fileprovider, mdm,
+ * liveactivity, pushtotalk, widgets or controls. Unset, it is inferred: `alert` when `aps` has
+ * alert, sound or badge; `background` when it has content-available = 1 and none of those;
+ * otherwise no header is sent.
  */
 apns_result apns_notification_builder_set_push_type(apns_notification_builder *b, const char *push_type);
 
@@ -385,7 +396,7 @@ apns_result apns_notification_builder_set_push_type(apns_notification_builder *b
 apns_result apns_notification_builder_set_collapse_id(apns_notification_builder *b, const char *collapse_id);
 
 /**
- * HTTP/2 `apns-id`, a UUID; generated at send time when absent.
+ * HTTP/2 `apns-id`, a UUID (36 characters, 8-4-4-4-12 hex); generated at send time when absent.
  */
 apns_result apns_notification_builder_set_apns_id(apns_notification_builder *b, const char *apns_id);
 

@@ -38,6 +38,11 @@ export declare class MockServer {
   acceptedCount(): number
   /** Notifications answered with an error-response, in order (markers excluded). */
   rejected(): Array<MockRejected>
+  /**
+   * HTTP/2: the delivery headers of every request, in order (empty with
+   * `recordPayloads: false`).
+   */
+  http2Requests(): Array<MockHttp2Request>
   /** Flush markers received (answered with status 2). */
   markers(): number
   /** Gateway connections whose TLS handshake completed. */
@@ -162,6 +167,20 @@ export interface MockAccepted {
   connection: number
 }
 
+/** The delivery headers of one HTTP/2 request the mock received; absent headers are left out. */
+export interface MockHttp2Request {
+  /** Device token, lower-case hex (empty when the path held no valid token). */
+  token: string
+  /** apns-expiration */
+  expiration?: string
+  /** apns-push-type */
+  pushType?: string
+  /** apns-topic */
+  topic?: string
+  /** apns-priority */
+  priority?: string
+}
+
 /** A notification the mock answered with an error-response (markers excluded). */
 export interface MockRejected {
   identifier: number
@@ -230,17 +249,31 @@ export interface NotificationInit {
   mutableContent?: boolean
   /** Top-level custom keys (any JSON-serializable values); "aps" is reserved. */
   custom?: Record<string, unknown>
-  /** Expiry: epoch seconds or a Date; 0 (default) means one attempt, not stored by APNs. */
+  /**
+   * Expiry: epoch seconds or a Date. 0 means one attempt, not stored by APNs. Unset (the
+   * default): no apns-expiration is sent, so APNs stores it and retries delivery (binary:
+   * now + 30 days).
+   */
   expiry?: number | Date
-  /** 10 (immediate, default), 5 (power-conserving) or 1 (HTTP/2 only). */
+  /**
+   * 10 (immediate), 5 (power-conserving) or 1 (HTTP/2 only). Unset: 5 for the background
+   * push type, else 10; 10 with background is refused (INVALID_ARGUMENT).
+   */
   priority?: number
-  /** apns-topic (HTTP/2) */
+  /**
+   * apns-topic (HTTP/2), at most 255 bytes. Unset: the `topic` option, with the suffix the
+   * push type requires (voip: `.voip`, location: `.location-query`, ...).
+   */
   topic?: string
-  /** apns-push-type (HTTP/2): alert, background, voip, ... */
+  /**
+   * apns-push-type (HTTP/2): alert, background, location, voip, complication, fileprovider,
+   * mdm, liveactivity, pushtotalk, widgets or controls. Unset: `alert` when the payload's aps
+   * has alert, sound or badge; `background` for content-available alone; else none is sent.
+   */
   pushType?: string
   /** apns-collapse-id, at most 64 bytes (HTTP/2) */
   collapseId?: string
-  /** apns-id, a UUID (HTTP/2) */
+  /** apns-id, a UUID: 36 characters, 8-4-4-4-12 hex (HTTP/2) */
   apnsId?: string
   /** Any whole number from 0 to 2^53 - 1, returned unchanged in this notification's outcome. */
   userData?: number

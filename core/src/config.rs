@@ -278,7 +278,7 @@ impl Config {
             "auth_key_pem" => self.auth_key = pem_text(key, value)?,
             "key_id" => self.key_id = identifier(key, v)?,
             "team_id" => self.team_id = identifier(key, v)?,
-            "topic" => self.topic = identifier(key, v)?,
+            "topic" => self.topic = topic(key, v)?,
             "token_refresh_interval_ms" => {
                 self.token_refresh_interval = millis(key, v, 1, 3_600_000)?
             }
@@ -436,6 +436,15 @@ fn identifier(key: &str, v: &str) -> Result<Option<String>> {
     } else {
         Err(invalid(key, v, "printable ASCII without spaces"))
     }
+}
+
+/// The default topic: an identifier of at most `TOPIC_MAX` bytes (the bound on `apns-topic`).
+fn topic(key: &str, v: &str) -> Result<Option<String>> {
+    use crate::notification::TOPIC_MAX;
+    if v.len() > TOPIC_MAX {
+        return Err(invalid(key, v, &format!("at most {TOPIC_MAX} bytes")));
+    }
+    identifier(key, v)
 }
 
 fn non_empty(v: &str) -> Option<String> {

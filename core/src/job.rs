@@ -14,10 +14,12 @@ pub(crate) struct Job {
 }
 
 impl Job {
-    /// True when the notification carries an expiry that has passed.
+    /// True when the notification carries an expiry that has passed. Unset never expires;
+    /// 0 ("now or never") is for APNs to apply, not the engine.
     pub(crate) fn is_expired(&self, now_epoch: u64) -> bool {
-        let expiry = self.notification.expiry as u64;
-        expiry != 0 && expiry < now_epoch
+        self.notification
+            .expiry
+            .is_some_and(|e| e != 0 && u64::from(e) < now_epoch)
     }
 
     /// Consumes the job into its outcome.
@@ -68,4 +70,27 @@ pub(crate) fn now_epoch_secs() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(b: crate::NotificationBuilder) -> Job {
+        Job {
+            id: 1,
+            notification: b.token_bytes(&[1; 32]).payload_json("{}").build().unwrap(),
+            attempts: 0,
+            pushed_at: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn unset_expiry_never_expires_and_zero_is_not_the_engines_to_expire() {
+        let n = || Notification::builder();
+        assert!(!job(n()).is_expired(u64::from(u32::MAX) + 1));
+        assert!(!job(n().expiry(0)).is_expired(u64::from(u32::MAX)));
+        assert!(job(n().expiry(1_000)).is_expired(1_001));
+        assert!(!job(n().expiry(1_000)).is_expired(1_000));
+    }
 }

@@ -15,6 +15,7 @@ mod ledger;
 pub mod mock;
 pub mod notification;
 pub mod outcome;
+mod push_type;
 mod pusher;
 mod rules;
 mod slot;

@@ -2,6 +2,7 @@
 //! Everything is checked at construction; a `Notification` that exists is well formed.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::push_type;
 
 /// Smallest and largest device token, in bytes (the frame format allows up to 100).
 pub const TOKEN_MIN: usize = 32;
@@ -10,10 +11,17 @@ pub const TOKEN_MAX: usize = 100;
 pub const BINARY_PAYLOAD_MAX: usize = 2048;
 pub const HTTP2_PAYLOAD_MAX: usize = 4096;
 pub const VOIP_PAYLOAD_MAX: usize = 5120;
-/// Longest `apns-collapse-id`, in bytes.
+/// Longest `apns-collapse-id`, in bytes (Apple's documented limit).
 pub const COLLAPSE_ID_MAX: usize = 64;
+/// Longest `apns-topic` (and `topic` configuration key), in bytes. Apple publishes no limit:
+/// a topic is a reverse-DNS bundle id plus at most a 23-byte push-type suffix, far below
+/// this. The bound refuses at the call what a server refuses for the whole connection (a
+/// 100,000-byte topic draws GOAWAY COMPRESSION_ERROR, failing every stream in flight).
+pub const TOPIC_MAX: usize = 255;
+/// Length of an `apns-id`: a UUID in canonical 8-4-4-4-12 hex form.
+pub const APNS_ID_LEN: usize = 36;
 /// Push types the HTTP/2 API accepts in `apns-push-type`.
-pub const PUSH_TYPES: [&str; 10] = [
+pub const PUSH_TYPES: [&str; 11] = [
     "alert",
     "background",
     "location",
@@ -24,6 +32,7 @@ pub const PUSH_TYPES: [&str; 10] = [
     "liveactivity",
     "pushtotalk",
     "widgets",
+    "controls",
 ];
 
 /// An immutable, validated notification. Cheap to move; clone copies token and payload.
@@ -31,7 +40,7 @@ pub const PUSH_TYPES: [&str; 10] = [
 pub struct Notification {
     pub(crate) token: Vec<u8>,
     pub(crate) payload: Vec<u8>,
-    pub(crate) expiry: u32,
+    pub(crate) expiry: Option<u32>,
     pub(crate) priority: u8,
     pub(crate) topic: Option<String>,
     pub(crate) push_type: Option<String>,
@@ -63,8 +72,11 @@ impl Notification {
     pub fn payload(&self) -> &[u8] {
         &self.payload
     }
-    /// Expiry in epoch seconds; 0 means "do not store, one attempt".
-    pub fn expiry(&self) -> u32 {
+    /// Expiry in epoch seconds. `None` (unset): HTTP/2 sends no `apns-expiration`, so APNs
+    /// stores the notification and retries delivery for a period of its choosing; the binary
+    /// protocol, which has no "absent", writes now + 30 days. `Some(0)`: one attempt, not
+    /// stored ("now or never").
+    pub fn expiry(&self) -> Option<u32> {
         self.expiry
     }
     pub fn priority(&self) -> u8 {
@@ -73,6 +85,8 @@ impl Notification {
     pub fn topic(&self) -> Option<&str> {
         self.topic.as_deref()
     }
+    /// The `apns-push-type`: as set, or inferred from the payload when unset (`alert` for
+    /// alert/sound/badge, `background` for content-available alone), or `None`.
     pub fn push_type(&self) -> Option<&str> {
         self.push_type.as_deref()
     }
@@ -97,7 +111,7 @@ impl Notification {
         let empty = Notification {
             token: Vec::new(),
             payload: Vec::new(),
-            expiry: 0,
+            expiry: None,
             priority: 10,
             topic: None,
             push_type: None,
@@ -127,7 +141,7 @@ pub struct NotificationBuilder {
     aps: serde_json::Map<String, serde_json::Value>,
     alert: serde_json::Map<String, serde_json::Value>,
     custom: Vec<(String, std::result::Result<serde_json::Value, Error>)>,
-    expiry: u32,
+    expiry: Option<u32>,
     priority: Option<u8>,
     topic: Option<String>,
     push_type: Option<String>,
@@ -189,12 +203,14 @@ impl NotificationBuilder {
         self.custom.push((key.to_owned(), value));
         self
     }
-    /// Expiry in epoch seconds; 0 (the default) means one attempt, not stored.
+    /// Expiry in epoch seconds; 0 means one attempt, not stored. Unset (the default), APNs
+    /// stores and retries (see `Notification::expiry`).
     pub fn expiry(mut self, epoch_seconds: u32) -> Self {
-        self.expiry = epoch_seconds;
+        self.expiry = Some(epoch_seconds);
         self
     }
-    /// 10 (immediate, default), 5 (power-conserving) or 1 (lowest, HTTP/2 only).
+    /// 10 (immediate), 5 (power-conserving) or 1 (lowest, HTTP/2 only). Unset: 5 for the
+    /// `background` push type, else 10. Priority 10 with `background` is refused.
     pub fn priority(mut self, priority: u8) -> Self {
         self.priority = Some(priority);
         self
@@ -203,6 +219,7 @@ impl NotificationBuilder {
         self.topic = Some(topic.to_owned());
         self
     }
+    /// One of `PUSH_TYPES`. Unset, it is inferred from the payload (see `push_type::infer`).
     pub fn push_type(mut self, push_type: &str) -> Self {
         self.push_type = Some(push_type.to_owned());
         self
@@ -236,33 +253,53 @@ impl NotificationBuilder {
             None => return Err(Error::new(ErrorKind::BadToken, "device token is missing")),
         };
         check_token_len(token.len())?;
-        let push_type = self.push_type;
-        if let Some(t) = &push_type {
+        if let Some(t) = &self.push_type {
             if !PUSH_TYPES.contains(&t.as_str()) {
                 return Err(Error::new(
                     ErrorKind::InvalidArgument,
-                    format!("unknown push type {t:?}"),
+                    format!(
+                        "unknown push type {:?}; the push types are {PUSH_TYPES:?}",
+                        t.chars().take(40).collect::<String>()
+                    ),
                 ));
             }
         }
-        let payload = match self.payload_json {
+        let (payload, inferred) = match self.payload_json {
             Some(json) => {
-                validate_json_object(json.as_bytes())?;
-                json.into_bytes()
+                let aps = push_type::payload_aps(json.as_bytes())?;
+                let inferred = aps
+                    .as_ref()
+                    .and_then(|a| a.as_object())
+                    .and_then(push_type::infer);
+                (json.into_bytes(), inferred)
             }
             None => build_payload(self.aps, self.alert, self.custom)?,
         };
+        let push_type_set = self.push_type.is_some();
+        let push_type = self.push_type.or_else(|| inferred.map(str::to_owned));
         let limit = if push_type.as_deref() == Some("voip") {
             VOIP_PAYLOAD_MAX
         } else {
             HTTP2_PAYLOAD_MAX
         };
         check_payload_len(payload.len(), limit)?;
-        let priority = self.priority.unwrap_or(10);
+        let background = push_type.as_deref() == Some("background");
+        let priority = self.priority.unwrap_or(if background { 5 } else { 10 });
         if ![10, 5, 1].contains(&priority) {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 format!("priority must be 10, 5 or 1, not {priority}"),
+            ));
+        }
+        if background && priority == 10 {
+            let how = if push_type_set {
+                "set"
+            } else {
+                "inferred from content-available alone"
+            };
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("priority 10 is not allowed with push type \"background\" ({how}); use 5 or 1, or leave the priority unset"),
             ));
         }
         if let Some(c) = &self.collapse_id {
@@ -275,16 +312,31 @@ impl NotificationBuilder {
                     ),
                 ));
             }
+            if c.bytes().any(|b| b.is_ascii_control()) {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    "collapse id contains a control character",
+                ));
+            }
         }
         if let Some(id) = &self.apns_id {
             if !is_uuid(id) {
                 return Err(Error::new(
                     ErrorKind::InvalidArgument,
-                    format!("apns-id {id:?} is not a UUID"),
+                    format!(
+                        "apns-id {:?} is not a UUID ({APNS_ID_LEN} characters, 8-4-4-4-12 hex)",
+                        id.chars().take(40).collect::<String>()
+                    ),
                 ));
             }
         }
         if let Some(topic) = &self.topic {
+            if topic.len() > TOPIC_MAX {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("topic is {} bytes, the limit is {TOPIC_MAX}", topic.len()),
+                ));
+            }
             if topic.is_empty() || topic.bytes().any(|b| b.is_ascii_control()) {
                 return Err(Error::new(
                     ErrorKind::InvalidArgument,
@@ -306,14 +358,16 @@ impl NotificationBuilder {
     }
 }
 
+/// The payload built from fields, and the push type its `aps` implies.
 fn build_payload(
     mut aps: serde_json::Map<String, serde_json::Value>,
     alert: serde_json::Map<String, serde_json::Value>,
     custom: Vec<(String, std::result::Result<serde_json::Value, Error>)>,
-) -> Result<Vec<u8>> {
+) -> Result<(Vec<u8>, Option<&'static str>)> {
     if !alert.is_empty() {
         aps.insert("alert".into(), serde_json::Value::Object(alert));
     }
+    let inferred = push_type::infer(&aps);
     let mut root = serde_json::Map::new();
     root.insert("aps".into(), serde_json::Value::Object(aps));
     for (key, value) in custom {
@@ -326,6 +380,7 @@ fn build_payload(
         root.insert(key, value?);
     }
     serde_json::to_vec(&serde_json::Value::Object(root))
+        .map(|bytes| (bytes, inferred))
         .map_err(|e| Error::new(ErrorKind::InvalidJson, e.to_string()))
 }
 
@@ -349,25 +404,6 @@ pub(crate) fn check_payload_len(len: usize, limit: usize) -> Result<()> {
             format!("payload is {len} bytes; the limit is {limit}"),
         ))
     }
-}
-
-/// Accepts exactly one JSON object (APNs payloads are dictionaries).
-pub(crate) fn validate_json_object(json: &[u8]) -> Result<()> {
-    let first = json.iter().find(|b| !b.is_ascii_whitespace());
-    if first != Some(&b'{') {
-        return Err(Error::new(
-            ErrorKind::InvalidJson,
-            "payload must be a JSON object",
-        ));
-    }
-    serde_json::from_slice::<serde::de::IgnoredAny>(json)
-        .map(|_| ())
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidJson,
-                format!("payload is not valid JSON: {e}"),
-            )
-        })
 }
 
 /// Decodes hex (either case, no separators) into bytes.
@@ -414,7 +450,7 @@ pub fn hex_encode(bytes: &[u8]) -> String {
 
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 36
+    b.len() == APNS_ID_LEN
         && b.iter().enumerate().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => *c == b'-',
             _ => c.is_ascii_hexdigit(),

@@ -133,3 +133,18 @@ fn feedback_tuples_parse() {
     assert_eq!(decode_feedback(&buf[..40]), Err(38));
     assert_eq!(decode_feedback(&[]).unwrap(), vec![]);
 }
+
+#[test]
+fn unset_expiry_is_written_as_now_plus_30_days() {
+    use codec::{expiry_on_wire, UNSET_EXPIRY_SECS};
+    assert_eq!(UNSET_EXPIRY_SECS, 2_592_000);
+    let now = 1_800_000_000;
+    assert_eq!(expiry_on_wire(None, now), 1_802_592_000);
+    assert_eq!(expiry_on_wire(Some(0), now), 0, "0 stays \"now or never\"");
+    assert_eq!(expiry_on_wire(Some(1_900_000_000), now), 1_900_000_000);
+    assert_eq!(expiry_on_wire(None, u64::from(u32::MAX) - 5), u32::MAX);
+    let mut buf = Vec::new();
+    codec::encode_frame(&mut buf, 9, expiry_on_wire(None, now), 10, &token(), b"{}");
+    let (req, _) = decode_request(&buf).unwrap().unwrap();
+    assert_eq!(req.expiry, 1_802_592_000);
+}

@@ -2,9 +2,11 @@
 //! emulation on Node's built-in `http2` module (tests/h2-interop/server.js) behind TLS with a
 //! certificate generated here. Proves framing, HPACK (including a response header block split
 //! over CONTINUATION frames), flow control at the RFC default 65,535 windows with payloads
-//! near 4096 bytes, and GOAWAY handling. Node is required: without it the test fails.
+//! near 4096 bytes, GOAWAY handling, and the delivery headers (expiry unset vs 0, inferred
+//! push type, suffixed topic) as Node parsed them. Node is required: without it the test fails.
 
 mod common;
+mod header_cases;
 
 use apnspush::{Config, Notification, OutcomeKind, Pusher};
 use common::{count_kind, drain_outcomes, WAIT};
@@ -194,6 +196,41 @@ fn node_http2_server_default_windows_big_payloads_continuation_and_rejections() 
     assert_eq!(record["badBodies"], 0, "every body arrived whole");
     assert_eq!(record["rejected"].as_array().unwrap().len(), 12);
     assert!(record["maxConcurrent"].as_u64().unwrap() <= 100);
+    let headers = record["headers"].as_object().unwrap();
+    assert_eq!(headers.len(), 3_000);
+    for h in headers.values() {
+        assert_eq!(h["expiration"], Value::Null, "unset expiry sent: {h}");
+        assert_eq!(h["pushType"], "alert", "{h}");
+        assert_eq!(h["priority"], "10", "{h}");
+    }
+}
+
+#[test]
+fn node_http2_server_sees_expiry_push_type_and_topic_headers() {
+    let server = NodeServer::start("headers", &[]);
+    let p = server.pusher(&[("topic", header_cases::TOPIC)]);
+    let cases = header_cases::cases(0x30);
+    for (_, n, _) in &cases {
+        p.push_async(n.clone()).unwrap();
+    }
+    p.ensure_delivery(WAIT).unwrap();
+    let mut outcomes = HashMap::new();
+    drain_outcomes(&p, &mut outcomes);
+    assert_eq!(outcomes.len(), cases.len());
+    assert!(outcomes.values().all(|o| o.is_accepted()), "{outcomes:?}");
+    drop(p);
+    let record = server.finish();
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    for (token, n, want) in &cases {
+        let h = &record["headers"][hex(token)];
+        let seen = header_cases::Seen {
+            expiration: text(&h["expiration"]),
+            push_type: text(&h["pushType"]),
+            topic: text(&h["topic"]),
+            priority: text(&h["priority"]),
+        };
+        assert_eq!(&seen, want, "user_data {}: {h}", n.user_data());
+    }
 }
 
 /// Frame-level check that the node server really splits a big response header block over

@@ -194,3 +194,150 @@ fn bad_hex_names_the_position() {
         .ends_with("position 2"));
     assert_eq!(hex_decode("abc").unwrap_err().kind(), ErrorKind::BadToken);
 }
+
+#[test]
+fn expiry_unset_is_distinct_from_zero() {
+    let b = || Notification::builder().token_hex(TOKEN).payload_json("{}");
+    assert_eq!(b().build().unwrap().expiry(), None);
+    assert_eq!(b().expiry(0).build().unwrap().expiry(), Some(0));
+    assert_eq!(
+        b().expiry(2_000_000_000).build().unwrap().expiry(),
+        Some(2_000_000_000)
+    );
+    assert_eq!(Notification::new(TOKEN, "{}").unwrap().expiry(), None);
+}
+
+#[test]
+fn push_type_is_inferred_from_aps() {
+    let json = |p: &str| Notification::new(TOKEN, p).unwrap();
+    let typed = |n: Notification| (n.push_type().map(str::to_owned), n.priority());
+    let alert = (Some("alert".to_owned()), 10);
+    let background = (Some("background".to_owned()), 5);
+    let none = (None, 10);
+    assert_eq!(typed(json(r#"{"aps":{"alert":"hi"}}"#)), alert);
+    assert_eq!(typed(json(r#"{"aps":{"sound":"default"}}"#)), alert);
+    assert_eq!(typed(json(r#"{"aps":{"badge":0}}"#)), alert);
+    assert_eq!(
+        typed(json(
+            r#"{"aps":{"alert":{"body":"b"},"content-available":1}}"#
+        )),
+        alert
+    );
+    assert_eq!(
+        typed(json(r#"{"aps":{"content-available":1}}"#)),
+        background
+    );
+    assert_eq!(
+        typed(json(
+            r#"{"x":{"aps":{"alert":"nested"}},"aps":{"content-available":1},"y":[1]}"#
+        )),
+        background
+    );
+    assert_eq!(typed(json(r#"{"aps":{"content-available":0}}"#)), none);
+    assert_eq!(typed(json(r#"{"aps":{"category":"c"}}"#)), none);
+    assert_eq!(typed(json(r#"{"aps":"text"}"#)), none);
+    assert_eq!(typed(json(r#"{"data":1}"#)), none);
+    assert_eq!(typed(json("{}")), none);
+    let b = || Notification::builder().token_hex(TOKEN);
+    assert_eq!(typed(b().alert_body("hi").build().unwrap()), alert);
+    assert_eq!(typed(b().badge(1).build().unwrap()), alert);
+    assert_eq!(
+        typed(b().content_available(true).build().unwrap()),
+        background
+    );
+    assert_eq!(
+        typed(b().content_available(true).sound("s").build().unwrap()),
+        alert
+    );
+    assert_eq!(typed(b().category("c").build().unwrap()), none);
+    // A push type that is set wins over the payload.
+    let voip = b().alert_body("call").push_type("voip").build().unwrap();
+    assert_eq!(typed(voip), (Some("voip".to_owned()), 10));
+    // An explicit priority 5 or 1 stays.
+    let quiet = b().content_available(true).priority(1).build().unwrap();
+    assert_eq!(typed(quiet), (Some("background".to_owned()), 1));
+}
+
+#[test]
+fn background_with_priority_10_is_refused() {
+    let b = || Notification::builder().token_hex(TOKEN);
+    for built in [
+        b().content_available(true).priority(10).build(),
+        b().payload_json(r#"{"aps":{"content-available":1}}"#)
+            .priority(10)
+            .build(),
+        b().payload_json("{}")
+            .push_type("background")
+            .priority(10)
+            .build(),
+    ] {
+        let e = built.expect_err("background at priority 10");
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().contains("priority 10"), "{}", e.message());
+        assert!(e.message().contains("background"), "{}", e.message());
+    }
+    let set = b()
+        .payload_json("{}")
+        .push_type("background")
+        .build()
+        .unwrap();
+    assert_eq!((set.push_type(), set.priority()), (Some("background"), 5));
+}
+
+#[test]
+fn header_values_are_bounded() {
+    use apnspush::notification::{APNS_ID_LEN, COLLAPSE_ID_MAX, PUSH_TYPES, TOPIC_MAX};
+    let b = || Notification::builder().token_hex(TOKEN).payload_json("{}");
+    let refused = |n: apnspush::Result<Notification>, needle: &str| {
+        let e = n.expect_err(needle);
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+        assert!(e.message().contains(needle), "{e}");
+        assert!(e.message().len() < 300, "message echoes the value: {e}");
+    };
+    assert!(b().topic(&"t".repeat(TOPIC_MAX)).build().is_ok());
+    refused(b().topic(&"t".repeat(TOPIC_MAX + 1)).build(), "255");
+    refused(b().topic(&"t".repeat(100_000)).build(), "limit");
+    assert!(b()
+        .collapse_id(&"c".repeat(COLLAPSE_ID_MAX))
+        .build()
+        .is_ok());
+    refused(
+        b().collapse_id(&"c".repeat(COLLAPSE_ID_MAX + 1)).build(),
+        "64",
+    );
+    refused(b().collapse_id("a\r\nb").build(), "control");
+    let uuid = "123e4567-e89b-12d3-a456-426614174000";
+    assert_eq!(uuid.len(), APNS_ID_LEN);
+    assert!(b().apns_id(uuid).build().is_ok());
+    for bad in [
+        &uuid[..35],
+        "123e4567e89b12d3a456426614174000",
+        "123e4567-e89b-12d3-a456-42661417400g",
+        "123e4567-e89b-12d3-a456-4266141740000",
+        "123e456-7e89b-12d3-a456-426614174000",
+    ] {
+        refused(b().apns_id(bad).build(), "not a UUID");
+    }
+    refused(b().apns_id(&"a".repeat(100_000)).build(), "not a UUID");
+    assert_eq!(PUSH_TYPES.len(), 11);
+    for t in PUSH_TYPES {
+        let n = b().push_type(t).priority(5).build().unwrap();
+        assert_eq!(n.push_type(), Some(t));
+    }
+    assert!(b().push_type("controls").build().is_ok());
+    refused(b().push_type("Alert").build(), "unknown push type");
+    refused(b().push_type("").build(), "unknown push type");
+}
+
+#[test]
+fn config_topic_is_bounded() {
+    use apnspush::notification::TOPIC_MAX;
+    let mut c = Config::new();
+    assert!(c.set("topic", &"t".repeat(TOPIC_MAX)).is_ok());
+    let e = c.set("topic", &"t".repeat(TOPIC_MAX + 1)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConfigValue);
+    assert!(e.message().contains("255 bytes"), "{e}");
+    let e = c.set("topic", &"t".repeat(100_000)).unwrap_err();
+    assert!(e.message().len() < 200, "{e}");
+    assert!(c.set("topic", "com.example app").is_err());
+}

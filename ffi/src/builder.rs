@@ -30,7 +30,8 @@ fn update(
     apns_result::APNS_OK
 }
 
-/// Creates an empty builder (no token, empty `aps`, priority 10, no expiry).
+/// Creates an empty builder (no token, empty `aps`, no expiry, priority and push type unset:
+/// see apns_notification_builder_set_priority and apns_notification_builder_set_push_type).
 /// Ownership: on APNS_OK `*out` is a new handle the caller owns (free it with
 /// apns_notification_builder_destroy). Threads: any. Blocking: never.
 /// Errors: APNS_ERR_NULL_PARAMETER.
@@ -204,7 +205,9 @@ pub extern "C" fn apns_notification_builder_set_custom_json(
     }
 }
 
-/// Expiry in epoch seconds; 0 (the default) means one attempt, not stored.
+/// Expiry in epoch seconds; 0 means one attempt, not stored ("now or never"). Never set (the
+/// default): HTTP/2 sends no `apns-expiration`, so APNs stores the notification and retries
+/// delivery; the binary protocol writes now + 30 days, computed when the frame is encoded.
 #[no_mangle]
 pub extern "C" fn apns_notification_builder_set_expiry(
     b: *mut apns_notification_builder,
@@ -217,7 +220,9 @@ pub extern "C" fn apns_notification_builder_set_expiry(
     }
 }
 
-/// 10 (immediate, default), 5 (power-conserving) or 1 (lowest, HTTP/2 only).
+/// 10 (immediate), 5 (power-conserving) or 1 (lowest, HTTP/2 only). Unset: 5 for the
+/// `background` push type, else 10. Priority 10 with push type `background` (set or inferred)
+/// makes build fail with APNS_ERR_INVALID_ARGUMENT.
 #[no_mangle]
 pub extern "C" fn apns_notification_builder_set_priority(
     b: *mut apns_notification_builder,
@@ -230,7 +235,9 @@ pub extern "C" fn apns_notification_builder_set_priority(
     }
 }
 
-/// HTTP/2 `apns-topic` (overrides the `topic` configuration key).
+/// HTTP/2 `apns-topic`, at most 255 bytes (overrides the `topic` configuration key, which is
+/// otherwise sent with the suffix the push type requires: `.voip`, `.complication`,
+/// `.pushkit.fileprovider`, `.push-type.liveactivity`, `.location-query`, `.voip-ptt`).
 #[no_mangle]
 pub extern "C" fn apns_notification_builder_set_topic(
     b: *mut apns_notification_builder,
@@ -243,7 +250,10 @@ pub extern "C" fn apns_notification_builder_set_topic(
     }
 }
 
-/// HTTP/2 `apns-push-type`: alert, background, voip, ...
+/// HTTP/2 `apns-push-type`: alert, background, location, voip, complication, fileprovider, mdm,
+/// liveactivity, pushtotalk, widgets or controls. Unset, it is inferred: `alert` when `aps` has
+/// alert, sound or badge; `background` when it has content-available = 1 and none of those;
+/// otherwise no header is sent.
 #[no_mangle]
 pub extern "C" fn apns_notification_builder_set_push_type(
     b: *mut apns_notification_builder,
@@ -269,7 +279,7 @@ pub extern "C" fn apns_notification_builder_set_collapse_id(
     }
 }
 
-/// HTTP/2 `apns-id`, a UUID; generated at send time when absent.
+/// HTTP/2 `apns-id`, a UUID (36 characters, 8-4-4-4-12 hex); generated at send time when absent.
 #[no_mangle]
 pub extern "C" fn apns_notification_builder_set_apns_id(
     b: *mut apns_notification_builder,

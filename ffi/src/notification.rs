@@ -36,7 +36,8 @@ pub(crate) fn deliver(
 }
 
 /// Creates a notification from a hex device token and a JSON object payload, with default
-/// options (priority 10, no expiry, no topic). Everything is validated now.
+/// options (no expiry, no topic; push type and priority as the payload implies, see
+/// apns_notification_builder_set_push_type). Everything is validated now.
 /// Ownership: the strings are copied; on APNS_OK `*out` is a new handle the caller owns until a
 /// push call succeeds with it (or apns_notification_destroy); on error `*out` is untouched and
 /// the message is copied into `errbuf` (optional, truncated, NUL-terminated).

@@ -189,6 +189,23 @@ static void verbs_and_outcomes(void) {
   CHECK_OK(apns_pusher_failed_notifications(p, NULL, NULL, &count));
   CHECK(count == 1);
 
+  /* Background (inferred from content-available alone) refuses priority 10 at build. */
+  {
+    char why[256];
+    apns_notification_builder *bg = NULL;
+    CHECK_OK(apns_notification_builder_new(&bg));
+    CHECK_OK(apns_notification_builder_set_token_hex(bg, good));
+    CHECK_OK(apns_notification_builder_set_content_available(bg, true));
+    CHECK_OK(apns_notification_builder_set_priority(bg, 10));
+    n = NULL;
+    CHECK_RESULT(apns_notification_builder_build(bg, &n, why, sizeof why), APNS_ERR_INVALID_ARGUMENT);
+    CHECK(n == NULL && strstr(why, "background") != NULL);
+    CHECK_OK(apns_notification_builder_set_priority(bg, 5));
+    CHECK_OK(apns_notification_builder_build(bg, &n, why, sizeof why));
+    apns_notification_destroy(n);
+    apns_notification_builder_destroy(bg);
+  }
+
   /* An expired notification is never sent. */
   {
     apns_notification_builder *b = NULL;

@@ -37,6 +37,9 @@ const record = {
   stalled: 0,        // requests left unanswered under a GOAWAY with an error code
   sessions: 0,
   bodyBytes: 0,
+  // token hex -> the delivery headers of its last processed request, null where absent:
+  // {expiration, pushType, topic, priority}
+  headers: {},
 };
 
 const server = http2.createSecureServer({
@@ -85,6 +88,12 @@ server.on('stream', (stream, headers) => {
     const path = headers[':path'] || '';
     const hex = path.startsWith('/3/device/') ? path.slice(10) : '';
     const apnsId = headers['apns-id'];
+    record.headers[hex] = {
+      expiration: headers['apns-expiration'] ?? null,
+      pushType: headers['apns-push-type'] ?? null,
+      topic: headers['apns-topic'] ?? null,
+      priority: headers['apns-priority'] ?? null,
+    };
     const reply = { ':status': 200 };
     if (apnsId) reply['apns-id'] = apnsId;
     let error = null;

@@ -5,7 +5,7 @@ use crate::errors::{coded, range_error, type_error};
 use crate::js::{self, Kind, Raw};
 use crate::options::timeout_from_js;
 use crate::settle::{promise_or_reject, spawn_promise, Resolver, Stack, Value};
-use crate::types::{MockAccepted, MockRejected};
+use crate::types::{MockAccepted, MockHttp2Request, MockRejected};
 use apnspush::config::Protocol;
 use apnspush::mock::{MockOptions, MockServer as CoreMock};
 use apnspush::notification::{hex_decode, hex_encode};
@@ -108,6 +108,24 @@ impl MockServer {
                 token: hex_encode(&r.token),
                 status: r.status as u32,
                 connection: r.connection as i64,
+            })
+            .collect())
+    }
+
+    /// HTTP/2: the delivery headers of every request, in order (empty with
+    /// `recordPayloads: false`).
+    #[napi]
+    pub fn http2_requests(&self, env: Env) -> Result<Vec<MockHttp2Request>> {
+        Ok(self
+            .server(&env)?
+            .http2_requests()
+            .into_iter()
+            .map(|r| MockHttp2Request {
+                token: hex_encode(&r.token),
+                expiration: r.expiration,
+                push_type: r.push_type,
+                topic: r.topic,
+                priority: r.priority,
             })
             .collect())
     }

@@ -119,6 +119,21 @@ pub struct MockAccepted {
     pub connection: i64,
 }
 
+/// The delivery headers of one HTTP/2 request the mock received; absent headers are left out.
+#[napi(object)]
+pub struct MockHttp2Request {
+    /// Device token, lower-case hex (empty when the path held no valid token).
+    pub token: String,
+    /// apns-expiration
+    pub expiration: Option<String>,
+    /// apns-push-type
+    pub push_type: Option<String>,
+    /// apns-topic
+    pub topic: Option<String>,
+    /// apns-priority
+    pub priority: Option<String>,
+}
+
 /// A notification the mock answered with an error-response (markers excluded).
 #[napi(object)]
 pub struct MockRejected {
@@ -162,18 +177,24 @@ pub struct NotificationInit {
     /// Top-level custom keys (any JSON-serializable values); "aps" is reserved.
     #[napi(ts_type = "Record<string, unknown>")]
     pub custom: Option<HashMap<String, String>>,
-    /// Expiry: epoch seconds or a Date; 0 (default) means one attempt, not stored by APNs.
+    /// Expiry: epoch seconds or a Date. 0 means one attempt, not stored by APNs. Unset (the
+    /// default): no apns-expiration is sent, so APNs stores it and retries delivery (binary:
+    /// now + 30 days).
     #[napi(ts_type = "number | Date")]
     pub expiry: Option<u32>,
-    /// 10 (immediate, default), 5 (power-conserving) or 1 (HTTP/2 only).
+    /// 10 (immediate), 5 (power-conserving) or 1 (HTTP/2 only). Unset: 5 for the background
+    /// push type, else 10; 10 with background is refused (INVALID_ARGUMENT).
     pub priority: Option<u32>,
-    /// apns-topic (HTTP/2)
+    /// apns-topic (HTTP/2), at most 255 bytes. Unset: the `topic` option, with the suffix the
+    /// push type requires (voip: `.voip`, location: `.location-query`, ...).
     pub topic: Option<String>,
-    /// apns-push-type (HTTP/2): alert, background, voip, ...
+    /// apns-push-type (HTTP/2): alert, background, location, voip, complication, fileprovider,
+    /// mdm, liveactivity, pushtotalk, widgets or controls. Unset: `alert` when the payload's aps
+    /// has alert, sound or badge; `background` for content-available alone; else none is sent.
     pub push_type: Option<String>,
     /// apns-collapse-id, at most 64 bytes (HTTP/2)
     pub collapse_id: Option<String>,
-    /// apns-id, a UUID (HTTP/2)
+    /// apns-id, a UUID: 36 characters, 8-4-4-4-12 hex (HTTP/2)
     pub apns_id: Option<String>,
     /// Any whole number from 0 to 2^53 - 1, returned unchanged in this notification's outcome.
     pub user_data: Option<f64>,

@@ -93,6 +93,12 @@ test('notification objects: every bad field', async () => {
     [{ token: t, pushType: 'bogus' }, coded('INVALID_ARGUMENT')],
     [{ token: t, collapseId: 'x'.repeat(65) }, coded('INVALID_ARGUMENT')],
     [{ token: t, apnsId: 'not-a-uuid' }, coded('INVALID_ARGUMENT')],
+    [{ token: t, apnsId: '1'.repeat(36) }, coded('INVALID_ARGUMENT')],
+    [{ token: t, topic: 't'.repeat(256) }, { ...coded('INVALID_ARGUMENT'), message: /limit is 255/ }],
+    [{ token: t, collapseId: 'a\nb' }, coded('INVALID_ARGUMENT')],
+    [{ token: t, contentAvailable: true, priority: 10 }, { ...coded('INVALID_ARGUMENT'), message: /priority 10.*background/ }],
+    [{ token: t, payload: '{"aps":{"content-available":1}}', priority: 10 }, coded('INVALID_ARGUMENT')],
+    [{ token: t, payload: '{}', pushType: 'background', priority: 10 }, coded('INVALID_ARGUMENT')],
     [{ token: t, userData: '1' }, typeError],
     [{ token: t, userData: -1 }, coded('INVALID_ARGUMENT')],
     [{ token: t, userData: 2 ** 53 }, coded('INVALID_ARGUMENT')],
@@ -111,6 +117,37 @@ test('notification objects: every bad field', async () => {
   await pusher.ensureDelivery();
   assert.equal(pusher.stats().pushed, 0, 'nothing bad was queued');
   assert.equal(mock.acceptedCount(), 0);
+  await pusher.close();
+  await mock.stop();
+});
+
+test('expiry unset vs 0, inferred push type and suffixed topic, as the HTTP/2 mock saw them', async () => {
+  const mock = new MockServer({ protocol: 'http2' });
+  const pusher = new Pusher({ ...mock.config, topic: 'com.example.app' });
+  assert.throws(() => new Pusher({ ...mock.config, topic: 't'.repeat(256) }), coded('INVALID_CONFIG_VALUE'));
+  const sent = [
+    { token: token(1), alertBody: 'unset' },
+    { token: token(2), alertBody: 'zero', expiry: 0 },
+    { token: token(3), alertBody: 'date', expiry: new Date(Date.UTC(2030, 0, 1)) },
+    { token: token(4), contentAvailable: true },
+    { token: token(5), payload: { aps: { alert: 'call' } }, pushType: 'voip' },
+    { token: token(6), payload: '{}' },
+  ];
+  for (const n of sent) {
+    assert.equal((await pusher.ensurePush(n)).kind, 'accepted');
+  }
+  const seen = new Map(mock.http2Requests().map((r) => [r.token, r]));
+  const headers = (i) => {
+    const { expiration, pushType, topic, priority } = seen.get(token(i));
+    return { expiration, pushType, topic, priority };
+  };
+  const app = 'com.example.app';
+  assert.deepEqual(headers(1), { expiration: undefined, pushType: 'alert', topic: app, priority: '10' });
+  assert.deepEqual(headers(2), { expiration: '0', pushType: 'alert', topic: app, priority: '10' });
+  assert.deepEqual(headers(3), { expiration: '1893456000', pushType: 'alert', topic: app, priority: '10' });
+  assert.deepEqual(headers(4), { expiration: undefined, pushType: 'background', topic: app, priority: '5' });
+  assert.deepEqual(headers(5), { expiration: undefined, pushType: 'voip', topic: `${app}.voip`, priority: '10' });
+  assert.deepEqual(headers(6), { expiration: undefined, pushType: undefined, topic: app, priority: '10' });
   await pusher.close();
   await mock.stop();
 });

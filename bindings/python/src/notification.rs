@@ -162,8 +162,9 @@ impl PyNotification {
         String::from_utf8_lossy(self.inner.payload()).into_owned()
     }
 
+    /// Epoch seconds, or None when unset (APNs stores and retries); 0 is one attempt only.
     #[getter]
-    fn expiry(&self) -> u32 {
+    fn expiry(&self) -> Option<u32> {
         self.inner.expiry()
     }
 
@@ -177,6 +178,7 @@ impl PyNotification {
         self.inner.topic()
     }
 
+    /// As given, or inferred from `aps` when not given ("alert" or "background"), or None.
     #[getter]
     fn push_type(&self) -> Option<&str> {
         self.inner.push_type()

@@ -115,6 +115,33 @@ def test_options_round_trip():
     assert n.user_data == 2**64 - 1
 
 
+def test_expiry_unset_is_none_and_zero_stays_zero():
+    assert apnspush.Notification(GOOD, "{}").expiry is None
+    assert apnspush.Notification(GOOD, "{}", expiry=0).expiry == 0
+    assert apnspush.Notification(GOOD, alert_body="b").expiry is None
+
+
+def test_push_type_and_priority_are_inferred():
+    def typed(*args, **kwargs):
+        n = apnspush.Notification(GOOD, *args, **kwargs)
+        return n.push_type, n.priority
+
+    assert typed(alert_body="hi") == ("alert", 10)
+    assert typed(sound="default") == ("alert", 10)
+    assert typed('{"aps":{"badge":2}}') == ("alert", 10)
+    assert typed(content_available=True) == ("background", 5)
+    assert typed({"aps": {"content-available": 1}}) == ("background", 5)
+    assert typed(content_available=True, priority=1) == ("background", 1)
+    assert typed(content_available=True, badge=1) == ("alert", 10)
+    assert typed("{}") == (None, 10)
+    assert typed(alert_body="call", push_type="voip") == ("voip", 10)
+
+
+def test_config_topic_is_bounded():
+    with pytest.raises(apnspush.InvalidConfigValueError, match="at most 255 bytes"):
+        apnspush.Pusher(topic="t" * 256)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, fragment",
     [
@@ -123,6 +150,11 @@ def test_options_round_trip():
         ({"apns_id": "not-a-uuid"}, apnspush.InvalidArgumentError, "UUID"),
         ({"collapse_id": "c" * 65}, apnspush.InvalidArgumentError, "collapse id"),
         ({"topic": ""}, apnspush.InvalidArgumentError, "topic"),
+        ({"topic": "t" * 256}, apnspush.InvalidArgumentError, "limit is 255"),
+        ({"collapse_id": "a\nb"}, apnspush.InvalidArgumentError, "control"),
+        ({"apns_id": "1" * 36}, apnspush.InvalidArgumentError, "UUID"),
+        ({"content_available": True, "priority": 10}, apnspush.InvalidArgumentError, "background"),
+        ({"push_type": "background", "priority": 10}, apnspush.InvalidArgumentError, "priority 10"),
         ({"custom": {"aps": 1}}, apnspush.InvalidArgumentError, "reserved"),
         ({"badge": -1}, ValueError, "badge must be from 0"),
         ({"expiry": 2**40}, ValueError, "expiry must be from 0"),

@@ -60,6 +60,19 @@ pub enum Format {
     Frame,
 }
 
+/// How long APNs keeps a notification whose expiry is unset, in seconds: the binary format
+/// has no "absent" expiry (0 means one attempt, not stored), so unset is written as the
+/// encoding time plus 30 days.
+pub const UNSET_EXPIRY_SECS: u32 = 30 * 24 * 3600;
+
+/// The expiry field written for a notification's `expiry` at `now_epoch` seconds: as set, or
+/// `now_epoch + UNSET_EXPIRY_SECS` when unset (saturating at `u32::MAX`).
+pub fn expiry_on_wire(expiry: Option<u32>, now_epoch: u64) -> u32 {
+    expiry.unwrap_or_else(|| {
+        u32::try_from(now_epoch.saturating_add(u64::from(UNSET_EXPIRY_SECS))).unwrap_or(u32::MAX)
+    })
+}
+
 /// Appends a command 1 (enhanced) notification: 45 + payload bytes with a 32-byte token.
 pub fn encode_enhanced(
     buf: &mut Vec<u8>,

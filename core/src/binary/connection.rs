@@ -259,12 +259,14 @@ fn requeue(engine: &Engine, jobs: Vec<Job>) {
     }
 }
 
+/// An unset expiry becomes now + 30 days here, when the frame is encoded.
 fn encode(format: Format, job: &Job, buf: &mut Vec<u8>) {
     let n = &job.notification;
     let id = job.id as u32;
+    let expiry = codec::expiry_on_wire(n.expiry, crate::job::now_epoch_secs());
     match format {
-        Format::Enhanced => codec::encode_enhanced(buf, id, n.expiry, &n.token, &n.payload),
-        Format::Frame => codec::encode_frame(buf, id, n.expiry, n.priority, &n.token, &n.payload),
+        Format::Enhanced => codec::encode_enhanced(buf, id, expiry, &n.token, &n.payload),
+        Format::Frame => codec::encode_frame(buf, id, expiry, n.priority, &n.token, &n.payload),
     }
 }
 
@@ -448,4 +450,44 @@ pub(crate) fn check_notification(engine: &Engine, n: &crate::Notification) -> Re
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    use super::*;
+    use crate::job::now_epoch_secs;
+    use crate::notification::Notification;
+
+    fn written_expiry(format: Format, n: Notification) -> u32 {
+        let job = Job {
+            id: 7,
+            notification: n,
+            attempts: 0,
+            pushed_at: Instant::now(),
+        };
+        let mut buf = Vec::new();
+        encode(format, &job, &mut buf);
+        let (req, used) = codec::decode_request(&buf).unwrap().unwrap();
+        assert_eq!((req.identifier, used), (7, buf.len()));
+        req.expiry
+    }
+
+    /// The binary format has no absent expiry: unset is now + 30 days at encoding time.
+    #[test]
+    fn unset_expiry_is_encoded_as_now_plus_30_days() {
+        let b = || {
+            Notification::builder()
+                .token_bytes(&[1; 32])
+                .payload_json(r#"{"aps":{"alert":"x"}}"#)
+        };
+        for format in [Format::Enhanced, Format::Frame] {
+            let before = now_epoch_secs() as u32 + codec::UNSET_EXPIRY_SECS;
+            let written = written_expiry(format, b().build().unwrap());
+            let after = now_epoch_secs() as u32 + codec::UNSET_EXPIRY_SECS;
+            assert!((before..=after).contains(&written), "{format:?}: {written}");
+            assert_eq!(written_expiry(format, b().expiry(0).build().unwrap()), 0);
+            let later = b().expiry(2_000_000_000).build().unwrap();
+            assert_eq!(written_expiry(format, later), 2_000_000_000);
+        }
+    }
 }

@@ -3,13 +3,16 @@
 
 use super::frame;
 use super::hpack::HeaderEncoder;
-use crate::notification::Notification;
+use crate::notification::{Notification, PUSH_TYPES};
+use crate::push_type;
 
 pub(crate) struct RequestEncoder {
     hpack: HeaderEncoder,
     authority: Vec<u8>,
     /// The configured `topic`, used when a notification has none.
     default_topic: Option<String>,
+    /// `default_topic` with the suffix each push type requires, by push type.
+    suffixed_topics: Vec<(&'static str, String)>,
     table_size: u32,
     pub(crate) max_frame_size: u32,
     block: Vec<u8>,
@@ -18,10 +21,19 @@ pub(crate) struct RequestEncoder {
 
 impl RequestEncoder {
     pub(crate) fn new(authority: &str, default_topic: Option<String>) -> Self {
+        let suffixed_topics = match &default_topic {
+            Some(topic) => PUSH_TYPES
+                .iter()
+                .filter(|t| push_type::topic_suffix(t).is_some())
+                .map(|t| (*t, push_type::suffixed_topic(topic, t)))
+                .collect(),
+            None => Vec::new(),
+        };
         RequestEncoder {
             hpack: HeaderEncoder::new(),
             authority: authority.as_bytes().to_vec(),
             default_topic,
+            suffixed_topics,
             table_size: 4096,
             max_frame_size: frame::DEFAULT_MAX_FRAME_SIZE,
             block: Vec::with_capacity(512),
@@ -39,6 +51,8 @@ impl RequestEncoder {
     }
 
     /// Appends the request HEADERS (with CONTINUATIONs if needed) for `n` on `stream_id`.
+    /// No `apns-expiration` when the expiry is unset; without a topic of its own, `n` gets the
+    /// configured one, suffixed as its push type requires (`.voip`, `.location-query`, ...).
     /// `apns_id` is the notification's or a generated one; `authorization` the bearer value.
     pub(crate) fn headers(
         &mut self,
@@ -52,10 +66,16 @@ impl RequestEncoder {
         self.path.extend_from_slice(b"/3/device/");
         push_hex(&mut self.path, &n.token);
         let mut expiration = [0u8; 10];
-        let expiration = ascii_u32(n.expiry, &mut expiration);
+        let expiration = n.expiry.map(|e| ascii_u32(e, &mut expiration));
         let mut priority = [0u8; 10];
         let priority = ascii_u32(u32::from(n.priority), &mut priority);
-        let topic = n.topic.as_deref().or(self.default_topic.as_deref());
+        let topic = n.topic.as_deref().or_else(|| {
+            default_topic_for(
+                self.default_topic.as_deref(),
+                &self.suffixed_topics,
+                n.push_type.as_deref(),
+            )
+        });
         let mut fields: [(&[u8], &[u8]); 11] = [(b"", b""); 11];
         let mut k = 0;
         macro_rules! add {
@@ -72,7 +92,9 @@ impl RequestEncoder {
             add!(b"authorization", auth.as_bytes());
         }
         add!(b"apns-id", apns_id.as_bytes());
-        add!(b"apns-expiration", expiration);
+        if let Some(e) = expiration {
+            add!(b"apns-expiration", e);
+        }
         add!(b"apns-priority", priority);
         if let Some(t) = topic {
             add!(b"apns-topic", t.as_bytes());
@@ -93,6 +115,18 @@ impl RequestEncoder {
     pub(crate) fn data(&self, out: &mut Vec<u8>, stream_id: u32, chunk: &[u8], last: bool) {
         frame::encode_data(out, stream_id, chunk, last, self.max_frame_size);
     }
+}
+
+/// The configured topic, with the suffix `push_type` requires.
+fn default_topic_for<'a>(
+    default_topic: Option<&'a str>,
+    suffixed: &'a [(&'static str, String)],
+    push_type: Option<&str>,
+) -> Option<&'a str> {
+    push_type
+        .and_then(|t| suffixed.iter().find(|(p, _)| *p == t))
+        .map(|(_, topic)| topic.as_str())
+        .or(default_topic)
 }
 
 fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {

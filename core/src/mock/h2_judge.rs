@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{Http2Rules, Shared, TokenUse};
+use super::{Http2Request, Http2Rules, Shared, TokenUse};
 use crate::http2::hpack::HeaderList;
 use crate::http2::jwt::{self, JwtVerifyError};
 use crate::http2::response::default_reason;
@@ -80,6 +80,16 @@ pub(crate) fn judge(
         v.reason = reason;
     };
     let push_type = find(b"apns-push-type");
+    if shared.record_payloads {
+        let text = |name: &[u8]| find(name).map(|v| String::from_utf8_lossy(v).into_owned());
+        shared.record.add_http2_request(Http2Request {
+            token: v.token.clone(),
+            expiration: text(b"apns-expiration"),
+            push_type: text(b"apns-push-type"),
+            topic: text(b"apns-topic"),
+            priority: text(b"apns-priority"),
+        });
+    }
     if find(b":method") != Some(b"POST") {
         reject(&mut v, 405, "MethodNotAllowed");
     } else if !path.starts_with(b"/3/device/") {

@@ -32,8 +32,8 @@ use crate::config::Protocol;
 use crate::error::{Error, ErrorKind, Result};
 use listener::{Listener, Live};
 pub use options::{MockJwt, MockOptions};
-pub use record::Http2Counts;
 use record::Record;
+pub use record::{Http2Counts, Http2Request};
 
 const HOST: &str = "127.0.0.1";
 
@@ -322,6 +322,12 @@ impl MockServer {
     /// HTTP/2 requests answered with a status other than 200, in order.
     pub fn http2_rejected(&self) -> Vec<Http2Rejected> {
         self.shared.record.http2_rejected()
+    }
+
+    /// HTTP/2: the delivery headers of every request judged, in order (empty without
+    /// `record_payloads`).
+    pub fn http2_requests(&self) -> Vec<Http2Request> {
+        self.shared.record.http2_requests()
     }
 
     /// HTTP/2 protocol observations: peak concurrency, limit and flow-control violations.

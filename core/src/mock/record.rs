@@ -19,6 +19,18 @@ struct Inner {
     h2: Http2Counts,
     /// HTTP/2: connection id → request streams opened.
     requests: BTreeMap<u64, u64>,
+    http2_requests: Vec<Http2Request>,
+}
+
+/// The delivery headers of one judged HTTP/2 request, as received (`None`: header absent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Http2Request {
+    /// From the path; empty when it held no valid token.
+    pub token: Vec<u8>,
+    pub expiration: Option<String>,
+    pub push_type: Option<String>,
+    pub topic: Option<String>,
+    pub priority: Option<String>,
 }
 
 /// HTTP/2 protocol observations, for tests to assert the client behaved.
@@ -99,6 +111,14 @@ impl Record {
 
     pub fn h2(&self) -> Http2Counts {
         self.inner.lock().h2
+    }
+
+    pub fn add_http2_request(&self, request: Http2Request) {
+        self.inner.lock().http2_requests.push(request);
+    }
+
+    pub fn http2_requests(&self) -> Vec<Http2Request> {
+        self.inner.lock().http2_requests.clone()
     }
 
     pub fn http2_rejected(&self) -> Vec<Http2Rejected> {

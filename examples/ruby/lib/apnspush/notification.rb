@@ -12,8 +12,8 @@ module Apnspush
   # custom: top-level payload keys next to "aps"; each value is converted with JSON.generate.
   # payload: the complete payload (a Hash or JSON text); it overrides alert, badge, sound,
   #   category, thread_id, content_available, mutable_content and custom.
-  # expiry: a Time or epoch seconds; nil means one attempt, not stored by APNs.
-  # priority: 10 (default), 5 or 1 (HTTP/2 only).
+  # expiry: a Time or epoch seconds; nil (unset) lets APNs store and retry, 0 means one attempt.
+  # priority: 10, 5 or 1 (HTTP/2 only); nil: 5 for the background push type, else 10.
   # user_data: an Integer that comes back in the outcome (Outcome#user_data).
   class Notification
     FIELDS = %i[device_token alert badge sound category thread_id content_available mutable_content
