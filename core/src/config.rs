@@ -49,7 +49,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("connections", "1"),
     ("queue_capacity", "65536"),
     ("block_when_full", "true"),
-    ("max_in_flight", "100000"),
+    ("max_in_flight", "10000"),
     ("binary_format", "frame"),
     ("error_timeout_ms", "1000"),
     ("connect_timeout_ms", "10000"),
