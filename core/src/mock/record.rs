@@ -19,6 +19,7 @@ struct Inner {
     h2: Http2Counts,
     /// HTTP/2: connection id → request streams opened.
     requests: BTreeMap<u64, u64>,
+    key_updates: u64,
 }
 
 /// HTTP/2 protocol observations, for tests to assert the client behaved.
@@ -146,6 +147,14 @@ impl Record {
             }
         }
         true
+    }
+
+    pub fn add_key_update(&self) {
+        self.inner.lock().key_updates += 1;
+    }
+
+    pub fn key_updates(&self) -> u64 {
+        self.inner.lock().key_updates
     }
 
     /// Forgets accepted, rejected, markers, the connection count and HTTP/2 observations.
