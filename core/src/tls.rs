@@ -328,6 +328,18 @@ impl TlsConn {
         self.send_queued(out, tls, scratch)
     }
 
+    /// Encrypts and writes `plain` unless the socket is in use (then `Ok(false)`, nothing
+    /// written): for a last word from the reader, which must not wait for a blocked writer.
+    pub(crate) fn write_if_idle(&self, plain: &[u8]) -> std::io::Result<bool> {
+        let Some(out) = self.out.try_lock() else {
+            return Ok(false);
+        };
+        let mut tls = self.tls.lock();
+        tls.writer().write_all(plain)?;
+        self.send_queued(out, tls, &mut Vec::new())?;
+        Ok(true)
+    }
+
     /// With `out` and the rustls lock held: takes every queued record out of rustls, releases
     /// the rustls lock, writes them, and repeats until rustls has nothing queued; then releases
     /// `out` while still holding the rustls lock, so a record queued by the reader after that
