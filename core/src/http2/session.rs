@@ -420,7 +420,7 @@ impl ClientSession {
 
     /// A server-initiated (even) id, or an odd one above every stream the client opened.
     fn never_opened(&self, stream_id: u32) -> bool {
-        stream_id % 2 == 0 || stream_id > self.last_opened
+        stream_id.is_multiple_of(2) || stream_id > self.last_opened
     }
 
     fn finish(&mut self, stream_id: u32, events: &mut Vec<Event>) {
