@@ -328,10 +328,11 @@ impl TlsConn {
         self.send_queued(out, tls, scratch)
     }
 
-    /// Encrypts and writes `plain` unless the socket is in use (then `Ok(false)`, nothing
-    /// written): for a last word from the reader, which must not wait for a blocked writer.
-    pub(crate) fn write_if_idle(&self, plain: &[u8]) -> std::io::Result<bool> {
-        let Some(out) = self.out.try_lock() else {
+    /// Encrypts and writes `plain` unless the writer keeps the socket for longer than
+    /// `patience` (then `Ok(false)`, nothing written): for a last word from the reader, which
+    /// must not wait long for a writer that may be blocked on a peer that does not read.
+    pub(crate) fn write_if_idle(&self, plain: &[u8], patience: Duration) -> std::io::Result<bool> {
+        let Some(out) = self.out.try_lock_for(patience) else {
             return Ok(false);
         };
         let mut tls = self.tls.lock();

@@ -253,12 +253,13 @@ fn ping_data() -> [u8; 8] {
     nanos.to_be_bytes()
 }
 
-/// Tells the server why we end the connection (RFC 9113 §5.4.1), if the writer is not using
-/// the socket: a writer blocked on a server that does not read is not waited for.
+/// Tells the server why we end the connection (RFC 9113 §5.4.1), if the writer lets go of
+/// the socket within 100 ms: a writer blocked on a server that does not read is not waited
+/// for.
 fn send_goaway(conn: &H2Conn, e: &FrameError) {
     let mut buf = Vec::new();
     frame::encode_goaway(&mut buf, 0, e.code, e.reason.as_bytes());
-    let _ = conn.tls.write_if_idle(&buf);
+    let _ = conn.tls.write_if_idle(&buf, Duration::from_millis(100));
 }
 
 /// The connection died (or broke the protocol): everything it held may have been processed.
