@@ -421,3 +421,37 @@ fn feedback_reads_are_capped() {
     let sent = server.join().unwrap();
     assert!(sent < 64 * 1024 * 1024, "the client read all {sent} bytes");
 }
+
+/// HEADERS starting responses on streams already closed: responses in progress never
+/// outnumber the streams open, each extra one is reset (RST_STREAM PROTOCOL_ERROR), and a
+/// stream above the last one opened is a connection PROTOCOL_ERROR.
+#[test]
+fn session_buffers_responses_only_for_open_streams() {
+    use apnspush::http2::session::{ClientSession, Event};
+    let mut session = ClientSession::default();
+    session.streams_opened(199, 1);
+    let mut input = Vec::new();
+    for id in (1..=199).step_by(2) {
+        frame::encode_headers(&mut input, id, &[0x88], false, 16_384);
+    }
+    let (mut events, mut out) = (Vec::new(), Vec::new());
+    session.receive(&input, &mut events, &mut out).unwrap();
+    assert_eq!(session.partial_count(), 1);
+    let resets = events
+        .iter()
+        .filter(|e| matches!(e, Event::Reset { error_code: 1, .. }))
+        .count();
+    assert_eq!(resets, 99);
+    let mut sent = FrameDecoder::new();
+    sent.feed(&out);
+    let mut rst = 0;
+    while let Some(f) = sent.next_frame().unwrap() {
+        assert!(matches!(f, Frame::RstStream { error_code: 1, .. }), "{f:?}");
+        rst += 1;
+    }
+    assert_eq!(rst, 99);
+    let mut above = Vec::new();
+    frame::encode_headers(&mut above, 201, &[0x88], true, 16_384);
+    let err = session.receive(&above, &mut events, &mut out).unwrap_err();
+    assert_eq!(err.code, error_code::PROTOCOL_ERROR);
+}
