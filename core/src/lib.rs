@@ -25,7 +25,7 @@ mod tls;
 pub use binary::codec::FeedbackTuple;
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
-pub use feedback::fetch_feedback;
+pub use feedback::{fetch_feedback, MAX_FEEDBACK_BYTES};
 pub use notification::{Notification, NotificationBuilder};
 pub use outcome::{Outcome, OutcomeKind};
 pub use pusher::{CloseSummary, Pusher};

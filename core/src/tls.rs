@@ -3,7 +3,7 @@
 
 use crate::config::{shown_path, Config};
 use crate::error::{Error, ErrorKind, Result};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{AlertDescription, ClientConfig, ClientConnection, RootCertStore};
@@ -176,7 +176,12 @@ fn load_identity(
 }
 
 /// An established TLS connection shared by one writer and one reader thread.
-/// Contract: the rustls state lock is never held across a blocking socket call.
+/// Contracts: the rustls state lock is never held across a blocking socket call, and records
+/// reach the socket in the order rustls encrypted them. Records are taken out of rustls only
+/// by the holder of `out`, who writes them before releasing it; whoever holds `out` looks
+/// again, under the rustls lock, for records queued meanwhile (by the reader: an alert, a
+/// TLS 1.2 renegotiation refusal) and sends them before letting `out` go. Lock order: `out`,
+/// then `tls`; the reader, holding `tls`, only ever tries `out` without waiting.
 pub(crate) struct TlsConn {
     tls: Mutex<ClientConnection>,
     /// The writer's socket handle, also the lock that keeps encrypted records in order.
@@ -317,16 +322,46 @@ impl TlsConn {
 
     /// Encrypts `plain` and writes it. Blocks up to the write timeout per socket write.
     pub(crate) fn write_all(&self, plain: &[u8], scratch: &mut Vec<u8>) -> std::io::Result<()> {
-        let mut out = self.out.lock();
-        scratch.clear();
-        {
-            let mut tls = self.tls.lock();
-            tls.writer().write_all(plain)?;
+        let out = self.out.lock();
+        let mut tls = self.tls.lock();
+        tls.writer().write_all(plain)?;
+        self.send_queued(out, tls, scratch)
+    }
+
+    /// Encrypts and writes `plain` unless the writer keeps the socket for longer than
+    /// `patience` (then `Ok(false)`, nothing written): for a last word from the reader, which
+    /// must not wait long for a writer that may be blocked on a peer that does not read.
+    pub(crate) fn write_if_idle(&self, plain: &[u8], patience: Duration) -> std::io::Result<bool> {
+        let Some(out) = self.out.try_lock_for(patience) else {
+            return Ok(false);
+        };
+        let mut tls = self.tls.lock();
+        tls.writer().write_all(plain)?;
+        self.send_queued(out, tls, &mut Vec::new())?;
+        Ok(true)
+    }
+
+    /// With `out` and the rustls lock held: takes every queued record out of rustls, releases
+    /// the rustls lock, writes them, and repeats until rustls has nothing queued; then releases
+    /// `out` while still holding the rustls lock, so a record queued by the reader after that
+    /// look finds `out` free (see [`TlsConn`]).
+    fn send_queued<'a>(
+        &'a self,
+        mut out: MutexGuard<'a, TcpStream>,
+        mut tls: MutexGuard<'a, ClientConnection>,
+        scratch: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        while tls.wants_write() {
+            scratch.clear();
             while tls.wants_write() {
                 tls.write_tls(scratch)?;
             }
+            drop(tls);
+            out.write_all(scratch)?;
+            tls = self.tls.lock();
         }
-        out.write_all(scratch)
+        drop(out);
+        Ok(())
     }
 
     /// Blocks until ciphertext arrives (or the read timeout passes), then decrypts it and
@@ -343,13 +378,13 @@ impl TlsConn {
             let start = plain.len();
             plain.resize(start + avail, 0);
             tls.reader().read_exact(&mut plain[start..])?;
+            self.send_reader_records(tls)?;
             return Ok(!state.peer_has_closed());
         }
         let n = (&self.input).read(raw)?;
         if n == 0 {
             return Ok(false);
         }
-        let mut pending = Vec::new();
         let mut closed = false;
         {
             let mut tls = self.tls.lock();
@@ -370,14 +405,25 @@ impl TlsConn {
                     break;
                 }
             }
-            while tls.wants_write() {
-                tls.write_tls(&mut pending)?;
-            }
-        }
-        if !pending.is_empty() {
-            self.out.lock().write_all(&pending)?;
+            self.send_reader_records(tls)?;
         }
         Ok(!closed)
+    }
+
+    /// Sends what processing input made rustls queue. If `out` is busy its holder sends it
+    /// (after its own earlier records, before any later one): the reader never waits for a
+    /// writer that may be blocked on a peer that is waiting for us to read.
+    fn send_reader_records<'a>(
+        &'a self,
+        tls: MutexGuard<'a, ClientConnection>,
+    ) -> std::io::Result<()> {
+        if !tls.wants_write() {
+            return Ok(());
+        }
+        match self.out.try_lock() {
+            Some(out) => self.send_queued(out, tls, &mut Vec::new()),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn set_read_timeout(&self, timeout: Duration) -> std::io::Result<()> {

@@ -58,6 +58,10 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
             }
         }
         if !plain.is_empty() {
+            {
+                let st = conn.state.lock();
+                session.streams_opened(st.last_opened, st.open());
+            }
             let result = session.receive(&plain, &mut events, &mut out);
             plain.clear();
             let applied = result.and_then(|()| {
@@ -72,6 +76,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
             });
             settle(engine, ctx, &mut answers);
             if let Err(e) = applied {
+                send_goaway(conn, &e);
                 lose(
                     engine,
                     conn,
@@ -128,7 +133,8 @@ fn apply(
         st.last_received = Instant::now();
         let result = st.apply_events(events, answers, &mut unprocessed, &mut goaways);
         events.clear();
-        st.outbox.append(out);
+        let result = result.and(st.queue_answers(out));
+        out.clear();
         check_health(engine, &mut st, session, answers);
         result
     };
@@ -245,6 +251,15 @@ fn ping_data() -> [u8; 8] {
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
     nanos.to_be_bytes()
+}
+
+/// Tells the server why we end the connection (RFC 9113 §5.4.1), if the writer lets go of
+/// the socket within 100 ms: a writer blocked on a server that does not read is not waited
+/// for.
+fn send_goaway(conn: &H2Conn, e: &FrameError) {
+    let mut buf = Vec::new();
+    frame::encode_goaway(&mut buf, 0, e.code, e.reason.as_bytes());
+    let _ = conn.tls.write_if_idle(&buf, Duration::from_millis(100));
 }
 
 /// The connection died (or broke the protocol): everything it held may have been processed.

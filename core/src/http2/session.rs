@@ -64,6 +64,9 @@ pub enum Event {
     WindowUpdate { stream_id: u32, increment: u32 },
     /// The answer to one of our PINGs.
     PingAck([u8; 8]),
+    /// The server sent a PING: acknowledge it with this payload. Only the latest unanswered
+    /// one is kept (see `ConnState::pong`), so a PING flood queues one acknowledgement.
+    Ping([u8; 8]),
     /// The server is going away; streams above `last_stream_id` were not processed.
     GoAway {
         last_stream_id: u32,
@@ -117,6 +120,13 @@ pub struct ClientSession {
     conn_window: i64,
     conn_unacked: u32,
     failed: Option<FrameError>,
+    /// Highest stream id the client has opened: HEADERS or DATA above it is a connection
+    /// PROTOCOL_ERROR (RFC 9113 §5.1, idle stream).
+    last_opened: u32,
+    /// Streams open on the client's side: a response starting while this many are in
+    /// progress is on a stream already closed (reset as malformed), so in-progress responses
+    /// never outnumber the requests that can still be answered.
+    open_streams: usize,
 }
 
 impl Default for ClientSession {
@@ -137,7 +147,19 @@ impl ClientSession {
                 .max(i64::from(limits.connection_window)),
             conn_unacked: 0,
             failed: None,
+            last_opened: super::state::MAX_STREAM_ID,
+            open_streams: usize::MAX,
         }
+    }
+
+    /// Tells the session which streams the server may answer: every odd id up to
+    /// `last_opened`, at most `open` of them still unanswered. Call it before each
+    /// [`receive`](Self::receive) with what the sending side has opened by then (a response
+    /// is read only after its request was written, so nothing legitimate is refused). Until
+    /// the first call every odd stream counts as opened.
+    pub fn streams_opened(&mut self, last_opened: u32, open: usize) {
+        self.last_opened = last_opened;
+        self.open_streams = open;
     }
 
     /// Appends what a client with these limits sends first; see [`client_preface`].
@@ -156,7 +178,8 @@ impl ClientSession {
     }
 
     /// Processes received bytes: appends events to `events` and frames to send to `out`
-    /// (SETTINGS and PING acknowledgements, WINDOW_UPDATEs, RST_STREAMs). An `Err` is a
+    /// (SETTINGS acknowledgements, WINDOW_UPDATEs, RST_STREAMs; PINGs come out as
+    /// [`Event::Ping`]). An `Err` is a
     /// connection error; it is returned again by every later call.
     pub fn receive(
         &mut self,
@@ -222,7 +245,7 @@ impl ClientSession {
                 frame::encode_settings_ack(out);
                 events.push(Event::Settings(params));
             }
-            Frame::Ping { ack: false, data } => frame::encode_ping(out, data, true),
+            Frame::Ping { ack: false, data } => events.push(Event::Ping(data)),
             Frame::Ping { ack: true, data } => events.push(Event::PingAck(data)),
             Frame::GoAway {
                 last_stream_id,
@@ -259,6 +282,11 @@ impl ClientSession {
         events: &mut Vec<Event>,
         out: &mut Vec<u8>,
     ) -> Result<(), FrameError> {
+        if self.never_opened(stream_id) {
+            return Err(FrameError::protocol(
+                "DATA on a stream the client never opened",
+            ));
+        }
         let flow = i64::from(flow_len);
         if flow > self.conn_window {
             return Err(FrameError::new(
@@ -309,6 +337,11 @@ impl ClientSession {
             return Err(FrameError::new(
                 error_code::PROTOCOL_ERROR,
                 "HEADERS on a server-initiated stream (push is disabled)",
+            ));
+        }
+        if self.never_opened(stream_id) {
+            return Err(FrameError::protocol(
+                "HEADERS on a stream the client never opened",
             ));
         }
         let list = match self.hpack.decode(&block) {
@@ -363,6 +396,12 @@ impl ClientSession {
                 "too many unfinished responses",
             ));
         }
+        if self.partial.len() >= self.open_streams {
+            // More responses in progress than requests open: this one answers a stream
+            // already closed.
+            self.malformed(stream_id, events, out);
+            return Ok(());
+        }
         self.partial.insert(
             stream_id,
             Partial {
@@ -377,6 +416,11 @@ impl ClientSession {
             self.finish(stream_id, events);
         }
         Ok(())
+    }
+
+    /// A server-initiated (even) id, or an odd one above every stream the client opened.
+    fn never_opened(&self, stream_id: u32) -> bool {
+        stream_id.is_multiple_of(2) || stream_id > self.last_opened
     }
 
     fn finish(&mut self, stream_id: u32, events: &mut Vec<Event>) {

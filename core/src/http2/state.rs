@@ -18,6 +18,11 @@ use crate::job::Job;
 /// Highest client stream id (2^31 - 1).
 pub(crate) const MAX_STREAM_ID: u32 = 0x7fff_ffff;
 
+/// Most bytes of control frames the server's frames may queue (SETTINGS ACKs, WINDOW_UPDATEs,
+/// RST_STREAMs) before the writer takes them; past it the server is flooding a connection
+/// that is not reading (or not writing) fast enough, and it ends with ENHANCE_YOUR_CALM.
+pub(crate) const MAX_PEER_QUEUED: usize = 256 * 1024;
+
 /// A written, unanswered notification.
 pub(crate) struct Stream {
     pub(crate) job: Job,
@@ -138,6 +143,12 @@ pub(crate) struct ConnState {
     conn_window: i64,
     /// Control frames for the writer to send before anything else.
     pub(crate) outbox: Vec<u8>,
+    /// Bytes of `outbox` queued in answer to the server since the writer last took it.
+    peer_queued: usize,
+    /// The PING acknowledgement to send: the latest PING's payload (h2 keeps one too).
+    pong: Option<[u8; 8]>,
+    /// Highest stream id inserted.
+    pub(crate) last_opened: u32,
     /// The PING in flight (keepalive or health probe); at most one.
     pub(crate) ping: Option<Ping>,
     pub(crate) last_received: Instant,
@@ -163,6 +174,9 @@ impl ConnState {
             started: false,
             conn_window: i64::from(frame::DEFAULT_INITIAL_WINDOW_SIZE),
             outbox: Vec::new(),
+            peer_queued: 0,
+            pong: None,
+            last_opened: 0,
             ping: None,
             last_received: now,
             timeouts_in_row: 0,
@@ -252,6 +266,7 @@ impl ConnState {
         if self.streams.is_empty() {
             self.base = id;
         }
+        self.last_opened = self.last_opened.max(id);
         let slot = ((id - self.base) / 2) as usize;
         while self.streams.len() < slot {
             self.streams.push_back(None);
@@ -331,33 +346,87 @@ impl ConnState {
     }
 
     /// Applies a peer SETTINGS frame (its ACK is queued by the caller).
+    #[cfg(test)]
     pub(crate) fn apply_settings(&mut self, params: &[(u16, u32)]) -> Result<(), FrameError> {
+        let shift = self.take_settings(params);
+        self.shift_windows(shift)
+    }
+
+    /// Records a SETTINGS frame's values, each kind once (the last value of a kind wins), and
+    /// returns how much SETTINGS_INITIAL_WINDOW_SIZE moved: the change still to apply to the
+    /// open streams' windows (see [`shift_windows`](Self::shift_windows)).
+    fn take_settings(&mut self, params: &[(u16, u32)]) -> i64 {
+        let old_window = self.peer_initial_window;
         for &(id, value) in params {
             match id {
                 setting::MAX_CONCURRENT_STREAMS => self.peer_max_concurrent = value,
-                setting::INITIAL_WINDOW_SIZE => {
-                    let delta = i64::from(value) - self.peer_initial_window;
-                    self.peer_initial_window = i64::from(value);
-                    for s in self.streams.iter_mut().flatten() {
-                        s.window += delta;
-                        if s.window > i64::from(frame::MAX_WINDOW_SIZE) {
-                            return Err(flow_error("stream window above 2^31-1"));
-                        }
-                    }
-                }
+                setting::INITIAL_WINDOW_SIZE => self.peer_initial_window = i64::from(value),
                 setting::MAX_FRAME_SIZE => self.peer_max_frame_size = value,
                 setting::HEADER_TABLE_SIZE => self.peer_header_table_size = value,
                 _ => {}
             }
         }
+        self.peer_initial_window - old_window
+    }
+
+    /// Moves every open stream's send window by `shift` in one walk (windows are additive,
+    /// so however many SETTINGS a chunk held, the open streams are walked once).
+    fn shift_windows(&mut self, shift: i64) -> Result<(), FrameError> {
+        if shift == 0 {
+            return Ok(());
+        }
+        let mut too_large = false;
+        for s in self.streams.iter_mut().flatten() {
+            s.window += shift;
+            too_large |= s.window > i64::from(frame::MAX_WINDOW_SIZE);
+        }
+        if too_large {
+            return Err(flow_error("stream window above 2^31-1"));
+        }
         Ok(())
     }
 
+    /// Queues the control frames the session produced in answer to the server. `Err`
+    /// (ENHANCE_YOUR_CALM) once more than [`MAX_PEER_QUEUED`] bytes of them wait for the
+    /// writer.
+    pub(crate) fn queue_answers(&mut self, out: &mut Vec<u8>) -> Result<(), FrameError> {
+        self.peer_queued += out.len();
+        self.outbox.append(out);
+        if self.peer_queued > MAX_PEER_QUEUED {
+            return Err(FrameError::new(
+                error_code::ENHANCE_YOUR_CALM,
+                "the server queued too many control frames for us to answer",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The writer's take: every queued control frame, and the pending PING acknowledgement.
+    pub(crate) fn take_outbox(&mut self, buf: &mut Vec<u8>) {
+        buf.append(&mut self.outbox);
+        if let Some(data) = self.pong.take() {
+            frame::encode_ping(buf, data, true);
+        }
+        self.peer_queued = 0;
+    }
+
     /// Applies a WINDOW_UPDATE. Unknown (answered) streams are ignored.
+    #[cfg(test)]
     pub(crate) fn window_update(
         &mut self,
         stream_id: u32,
         increment: u32,
+    ) -> Result<(), FrameError> {
+        self.window_update_shifted(stream_id, increment, 0)
+    }
+
+    /// [`window_update`](Self::window_update) while `shift` is still to be applied to every
+    /// open stream's window.
+    fn window_update_shifted(
+        &mut self,
+        stream_id: u32,
+        increment: u32,
+        shift: i64,
     ) -> Result<(), FrameError> {
         let max = i64::from(frame::MAX_WINDOW_SIZE);
         if stream_id == 0 {
@@ -367,7 +436,7 @@ impl ConnState {
             }
         } else if let Some(Some(s)) = self.slot(stream_id) {
             s.window += i64::from(increment);
-            if s.window > max {
+            if s.window + shift > max {
                 return Err(flow_error("stream window above 2^31-1"));
             }
         }
@@ -434,6 +503,8 @@ impl ConnState {
         unprocessed: &mut Vec<Job>,
         goaways: &mut Vec<GoAway>,
     ) -> Result<(), FrameError> {
+        // SETTINGS_INITIAL_WINDOW_SIZE changes not yet applied to the open streams' windows.
+        let mut shift = 0i64;
         for event in events.drain(..) {
             match event {
                 Event::Response(r) => {
@@ -451,12 +522,13 @@ impl ConnState {
                         answers.push((s, Answer::Reset(error_code)));
                     }
                 }
-                Event::Settings(params) => self.apply_settings(&params)?,
+                Event::Settings(params) => shift += self.take_settings(&params),
                 Event::SettingsAck => {}
                 Event::WindowUpdate {
                     stream_id,
                     increment,
-                } => self.window_update(stream_id, increment)?,
+                } => self.window_update_shifted(stream_id, increment, shift)?,
+                Event::Ping(data) => self.pong = Some(data),
                 Event::PingAck(data) => {
                     if self.ping.is_some_and(|p| p.data == data) {
                         self.ping = None;
@@ -485,7 +557,7 @@ impl ConnState {
                 }
             }
         }
-        Ok(())
+        self.shift_windows(shift)
     }
 
     /// Finishes the connection: returns what was in flight. Idempotent.

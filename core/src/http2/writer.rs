@@ -52,7 +52,7 @@ pub(crate) fn write_loop(
         buf.clear();
         let (room, finished) = {
             let mut st = conn.state.lock();
-            buf.append(&mut st.outbox);
+            st.take_outbox(&mut buf);
             enc.sync(st.peer_header_table_size, st.peer_max_frame_size);
             st.pump(|id, chunk, last| enc.data(&mut buf, id, chunk, last));
             let ids_left = if next_id > MAX_STREAM_ID {
@@ -109,7 +109,8 @@ pub(crate) fn write_loop(
                 // The connection finished under us: nothing of this batch was written, but
                 // control frames queued meanwhile (a GOAWAY) still go out.
                 requeue(engine, batch.drain(..));
-                let rest = std::mem::take(&mut conn.state.lock().outbox);
+                let mut rest = Vec::new();
+                conn.state.lock().take_outbox(&mut rest);
                 if !rest.is_empty() {
                     let _ = conn.tls.write_all(&rest, &mut scratch);
                 }

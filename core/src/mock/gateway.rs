@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use rustls::ServerConnection;
 
-use super::tls_io::{accept_tls, close_gracefully, decrypt, flush, pause, send_all};
+use super::tls_io::{
+    accept_tls, close_gracefully, decrypt, flush, pause, send_all, update_keys_if_due,
+};
 use super::{Accepted, Rejected, Shared};
 use crate::binary::codec::{decode_request, status, ErrorResponse, Request};
 
@@ -80,6 +82,7 @@ impl Gateway<'_> {
         let mut plain: Vec<u8> = Vec::with_capacity(2 * READ_CHUNK);
         // Application data may have arrived with the client's last handshake flight.
         let mut fresh = 0;
+        let mut since_key_update = 0;
         loop {
             let peer_closed = match decrypt(&mut self.tls, &net[..fresh], &mut plain) {
                 Ok(closed) => closed,
@@ -91,6 +94,7 @@ impl Gateway<'_> {
             if let Some(end) = self.process(&mut plain) {
                 return end;
             }
+            update_keys_if_due(self.shared, &mut self.tls, &mut since_key_update, fresh);
             if peer_closed || flush(&mut self.tls, sock).is_err() {
                 return End::Gone;
             }

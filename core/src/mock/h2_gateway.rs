@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rustls::ServerConnection;
 
 use super::h2_judge::TokenCache;
-use super::tls_io::{accept_tls, close_gracefully, decrypt, send_all};
+use super::tls_io::{accept_tls, close_gracefully, decrypt, send_all, update_keys_if_due};
 use super::{Accepted, Http2Rejected, Shared};
 use crate::http2::frame::{
     self, error_code, setting, Assembled, Frame, FrameDecoder, FrameError, HeaderAssembler,
@@ -176,11 +176,13 @@ impl<'a> H2Server<'a> {
         let mut net = vec![0u8; READ_CHUNK];
         let mut plain: Vec<u8> = Vec::with_capacity(2 * READ_CHUNK);
         let mut fresh = 0;
+        let mut since_key_update = 0;
         loop {
             let peer_closed = match decrypt(&mut self.tls, &net[..fresh], &mut plain) {
                 Ok(closed) => closed,
                 Err(()) => return End::Gone,
             };
+            update_keys_if_due(self.shared, &mut self.tls, &mut since_key_update, fresh);
             if !plain.is_empty() {
                 self.frames.feed(&plain);
                 plain.clear();

@@ -94,6 +94,7 @@ pub(crate) struct Shared {
     record_payloads: bool,
     stopping: AtomicBool,
     live: Mutex<Live>,
+    key_update_every: Option<usize>,
 }
 
 /// One authentic provider token: its order of first appearance, and the requests that carried
@@ -179,6 +180,7 @@ impl MockServer {
             record_payloads: options.record_payloads,
             stopping: AtomicBool::new(false),
             live: Mutex::new(Live::default()),
+            key_update_every: options.key_update_every,
         });
         let io_error = |what: &str, e: std::io::Error| {
             Error::new(
@@ -383,6 +385,11 @@ impl MockServer {
     /// (counts, requests per connection); keeps rules and feedback.
     pub fn clear(&self) {
         self.shared.record.clear();
+    }
+
+    /// TLS 1.3 key updates the gateway asked for (`key_update_every`), over all connections.
+    pub fn key_updates(&self) -> u64 {
+        self.shared.record.key_updates()
     }
 
     /// Closes the listeners and every live connection and joins all threads.

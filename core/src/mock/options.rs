@@ -71,6 +71,13 @@ pub struct MockOptions {
     /// over all connections; from the next one on, every request carrying it is answered 403
     /// ExpiredProviderToken, for good. A new token gets a fresh allowance.
     pub expire_token_after: Option<u64>,
+    /// Both gateways: after every N bytes of ciphertext read on a connection, ask the client
+    /// for a TLS 1.3 key update (rustls `refresh_traffic_keys`: a KeyUpdate with
+    /// update_requested, which the client answers with its own before its next record).
+    /// A client built on rustls or BoringSSL ends the connection after 32 key updates with no
+    /// application data in between, which the binary gateway never sends: keep a binary
+    /// connection's count under that.
+    pub key_update_every: Option<usize>,
 }
 
 impl Default for MockOptions {
@@ -97,6 +104,7 @@ impl Default for MockOptions {
             answer_pings: true,
             stall_after: None,
             expire_token_after: None,
+            key_update_every: None,
         }
     }
 }

@@ -20,6 +20,7 @@ struct Inner {
     /// HTTP/2: connection id → request streams opened.
     requests: BTreeMap<u64, u64>,
     http2_requests: Vec<Http2Request>,
+    key_updates: u64,
 }
 
 /// The delivery headers of one judged HTTP/2 request, as received (`None`: header absent).
@@ -166,6 +167,14 @@ impl Record {
             }
         }
         true
+    }
+
+    pub fn add_key_update(&self) {
+        self.inner.lock().key_updates += 1;
+    }
+
+    pub fn key_updates(&self) -> u64 {
+        self.inner.lock().key_updates
     }
 
     /// Forgets accepted, rejected, markers, the connection count and HTTP/2 observations.

@@ -137,3 +137,21 @@ pub(crate) fn decrypt(
         }
     }
 }
+
+/// `key_update_every`: counts `fresh` ciphertext bytes read into `since` and, once they reach
+/// the knob, asks the client for a TLS 1.3 key update (sent with the next flush) and records it.
+pub(crate) fn update_keys_if_due(
+    shared: &Shared,
+    tls: &mut ServerConnection,
+    since: &mut usize,
+    fresh: usize,
+) {
+    let Some(every) = shared.key_update_every else {
+        return;
+    };
+    *since += fresh;
+    if *since >= every && tls.refresh_traffic_keys().is_ok() {
+        *since = 0;
+        shared.record.add_key_update();
+    }
+}
