@@ -80,6 +80,11 @@ fn binary_key_update_flood_is_a_connection_loss_and_nothing_is_lost() {
     let outcomes = push_all(&p, 50_000);
     let s = p.stats();
     assert!(s.connection_losses >= 1, "{} key updates", m.key_updates());
+    assert!(
+        s.last_error.contains("connection lost"),
+        "a loss says why: {:?}",
+        s.last_error
+    );
     assert!(m.key_updates() > 32);
     assert_eq!(count_kind(&outcomes, OutcomeKind::Accepted), 50_000);
     let counts = mock_counts(&m);

@@ -420,9 +420,16 @@ fn on_lost(engine: &Engine, conn: &BinaryConn, kind: ErrorKind, why: &str) {
     if engine.stopping() {
         return; // close() settles the history: our own shutdown is not a loss.
     }
+    let (settled_elsewhere, jobs) = {
+        let mut h = conn.history.lock();
+        (h.is_closed(), h.close_and_take())
+    };
+    if settled_elsewhere {
+        return; // an error-response or a panic already settled this connection
+    }
     Counters::add(&engine.stats.connection_losses, 1);
+    engine.stats.set_last_error(why);
     conn.lost.store(true, Relaxed);
-    let jobs = conn.history.lock().close_and_take();
     conn.kill();
     let lost = Event::Lost {
         kind,

@@ -33,6 +33,11 @@ pub(crate) struct Split {
 }
 
 impl History {
+    /// Closed: someone already settled or took what it held.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
