@@ -496,3 +496,99 @@ fn expire_token_after_n_uses_expires_each_token_for_good_over_all_connections() 
         .iter()
         .all(|r| (r.status, r.reason.as_str()) == (403, "ExpiredProviderToken")));
 }
+
+/// The MAX_CONCURRENT_STREAMS values of the SETTINGS frames (not ACKs) among `frames`.
+fn limits_advertised(frames: &[Frame]) -> Vec<u32> {
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Settings { ack: false, params } => params
+                .iter()
+                .find(|(id, _)| *id == setting::MAX_CONCURRENT_STREAMS)
+                .map(|(_, v)| *v),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn token_auth_allows_one_stream_until_a_request_carries_a_valid_token() {
+    use apnspush::http2::jwt::ProviderKey;
+    let options = MockOptions {
+        max_concurrent_streams: 50,
+        ..MockOptions::http2().with_token_auth()
+    };
+    let jwt = options.jwt.clone().unwrap();
+    let m = open_mock(options);
+    let mut c = Client::connect(&m);
+    let first = c.read_until(|f| matches!(f, Frame::Settings { ack: false, .. }));
+    assert_eq!(limits_advertised(&first), [1]);
+    c.send(&{
+        let mut ack = Vec::new();
+        frame::encode_settings_ack(&mut ack);
+        ack
+    });
+    // A token that does not verify: 403, and the limit stays at 1.
+    let forged = "eyJhbGciOiJFUzI1NiIsImtpZCI6Ik1PQ0tLRVkxMjMifQ.eyJpc3MiOiJNT0NLVEVBTTEyIiwiaWF0IjoxfQ.c2ln";
+    let mut out = Vec::new();
+    c.request_with(
+        &mut out,
+        1,
+        &token(1),
+        b"{}",
+        true,
+        &[(b"authorization", format!("bearer {forged}").as_bytes())],
+    );
+    frame::encode_ping(&mut out, *b"afterbad", false);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert_eq!(answered_streams(&frames), [1]);
+    assert_eq!(limits_advertised(&frames), [0u32; 0]);
+    assert_eq!(m.http2_rejected()[0].reason, "InvalidProviderToken");
+    // A valid token: a new SETTINGS raises the limit to the configured 50.
+    let key = ProviderKey::from_pem(
+        jwt.private_key_pem.as_deref().unwrap(),
+        &jwt.key_id,
+        &jwt.team_id,
+    )
+    .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let valid = key.sign(now).unwrap();
+    let mut out = Vec::new();
+    c.request_with(
+        &mut out,
+        3,
+        &token(3),
+        b"{}",
+        true,
+        &[
+            (b"authorization", format!("bearer {valid}").as_bytes()),
+            (b"apns-topic", b"com.example.mock"),
+        ],
+    );
+    frame::encode_ping(&mut out, *b"aftergud", false);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert_eq!(answered_streams(&frames), [3]);
+    assert_eq!(limits_advertised(&frames), [50]);
+    assert_eq!(m.accepted_count(), 1);
+    let counts = m.http2_counts();
+    assert_eq!(
+        (counts.limit_changes, counts.concurrency_violations),
+        (1, 0)
+    );
+    // Each connection starts at 1 again; without token auth the first SETTINGS has the limit.
+    let mut c2 = Client::connect(&m);
+    let first = c2.read_until(|f| matches!(f, Frame::Settings { ack: false, .. }));
+    assert_eq!(limits_advertised(&first), [1]);
+    let plain = open_mock(MockOptions {
+        max_concurrent_streams: 50,
+        ..MockOptions::http2()
+    });
+    let mut c3 = Client::connect(&plain);
+    let first = c3.read_until(|f| matches!(f, Frame::Settings { ack: false, .. }));
+    assert_eq!(limits_advertised(&first), [50]);
+}

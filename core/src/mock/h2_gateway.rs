@@ -91,6 +91,8 @@ pub(super) struct H2Server<'a> {
     pub(super) advertised: u32,
     pub(super) in_force: u32,
     pub(super) unacked_limits: VecDeque<u32>,
+    /// A request carried a valid provider token (always true without token auth).
+    pub(super) token_validated: bool,
     pub(super) recv_window: i64,
     pub(super) recv_consumed: u32,
     /// Receive window of a new stream: our advertised initial window once the client
@@ -117,11 +119,18 @@ pub(super) struct H2Server<'a> {
 impl<'a> H2Server<'a> {
     fn new(shared: &'a Shared, tls: ServerConnection, id: u64) -> Self {
         let h2 = &shared.h2;
+        // Token auth: one stream until a request carries a valid provider token, as Apple.
+        let token_validated = h2.jwt.is_none();
+        let first_limit = if token_validated {
+            h2.max_concurrent_streams
+        } else {
+            h2.max_concurrent_streams.min(1)
+        };
         let mut out = Vec::new();
         frame::encode_settings(
             &mut out,
             &[
-                (setting::MAX_CONCURRENT_STREAMS, h2.max_concurrent_streams),
+                (setting::MAX_CONCURRENT_STREAMS, first_limit),
                 (setting::INITIAL_WINDOW_SIZE, h2.initial_window_size),
             ],
         );
@@ -144,9 +153,11 @@ impl<'a> H2Server<'a> {
             open: StreamMap::default(),
             last_stream: 0,
             processed: 0,
-            advertised: h2.max_concurrent_streams,
+            advertised: first_limit,
+            // Until the client acknowledges our first SETTINGS it may not have seen it.
             in_force: h2.max_concurrent_streams,
-            unacked_limits: VecDeque::from([h2.max_concurrent_streams]),
+            unacked_limits: VecDeque::from([first_limit]),
+            token_validated,
             recv_window: i64::from(
                 h2.connection_window_size
                     .max(frame::DEFAULT_INITIAL_WINDOW_SIZE),
@@ -299,7 +310,8 @@ impl<'a> H2Server<'a> {
             } => return self.on_data(stream_id, data, end_stream, flow_len),
             Frame::Settings { ack: true, .. } => {
                 if let Some(limit) = self.unacked_limits.pop_front() {
-                    self.in_force = limit;
+                    // A raise still unacknowledged may already be applied by the client.
+                    self.in_force = self.unacked_limits.iter().copied().fold(limit, u32::max);
                 }
                 if !self.initial_settings_acked {
                     // From now on the client applies our initial window, and it adjusted the

@@ -42,7 +42,9 @@ pub struct MockOptions {
     /// HTTP/2 token auth: verify every request's ES256 JWT (403 MissingProviderToken,
     /// InvalidProviderToken, ExpiredProviderToken) and require `apns-topic`.
     pub jwt: Option<MockJwt>,
-    /// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS advertised (default 1000).
+    /// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS advertised (default 1000). With token auth the
+    /// first SETTINGS says 1 and a new one raises it after the first request carrying a valid
+    /// provider token, as Apple does.
     pub max_concurrent_streams: u32,
     /// HTTP/2: drop MAX_CONCURRENT_STREAMS to 1 after a rejection and raise it again after the
     /// next success, as Apple does (default true).
