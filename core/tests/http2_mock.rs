@@ -206,13 +206,28 @@ fn a_stream_beyond_the_concurrency_limit_is_refused_and_counted() {
             error_code: error_code::REFUSED_STREAM
         })
     ));
+    // Before the client acknowledged the limit: refused, but not a violation.
+    assert_eq!(m.http2_counts().concurrency_violations, 0);
+    let mut out = Vec::new();
+    frame::encode_settings_ack(&mut out);
+    c.request(&mut out, 5, &token(5), b"{}", true);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::RstStream { .. }));
+    assert!(matches!(
+        frames.last(),
+        Some(Frame::RstStream {
+            stream_id: 5,
+            error_code: error_code::REFUSED_STREAM
+        })
+    ));
     let counts = m.http2_counts();
     assert_eq!(
         (
             counts.concurrency_violations,
-            counts.peak_concurrent_streams
+            counts.peak_concurrent_streams,
+            counts.streams_ignored
         ),
-        (1, 1)
+        (1, 1, 2)
     );
 }
 
@@ -591,4 +606,44 @@ fn token_auth_allows_one_stream_until_a_request_carries_a_valid_token() {
     let mut c3 = Client::connect(&plain);
     let first = c3.read_until(|f| matches!(f, Frame::Settings { ack: false, .. }));
     assert_eq!(limits_advertised(&first), [50]);
+}
+
+#[test]
+fn after_goaways_either_way_the_mock_keeps_answering_up_to_the_last_stream_and_reading() {
+    let m = open_mock(MockOptions {
+        goaway_after: Some(1),
+        goaway_grace: Duration::from_secs(60),
+        ..MockOptions::http2()
+    });
+    let mut c = Client::connect(&m);
+    let mut out = Vec::new();
+    frame::encode_settings_ack(&mut out);
+    c.request(&mut out, 1, &token(1), b"", false); // body to follow
+    c.request(&mut out, 3, &token(3), b"{}", true);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::GoAway { .. }));
+    assert!(matches!(
+        frames.last(),
+        Some(Frame::GoAway {
+            last_stream_id: 3,
+            ..
+        })
+    ));
+    // The client's own GOAWAY, then the body of stream 1 (below the last-stream-id), a new
+    // stream above it, and a PING.
+    let mut out = Vec::new();
+    frame::encode_goaway(&mut out, 0, error_code::NO_ERROR, b"");
+    frame::encode_data(&mut out, 1, b"{}", true, 16_384);
+    c.request(&mut out, 5, &token(5), b"{}", true);
+    frame::encode_ping(&mut out, *b"draining", false);
+    c.send(&out);
+    let more = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert_eq!(answered_streams(&frames), [3]);
+    assert_eq!(answered_streams(&more), [1], "5 is ignored silently");
+    assert!(!more
+        .iter()
+        .any(|f| matches!(f, Frame::RstStream { .. } | Frame::GoAway { .. })));
+    assert_eq!(m.accepted_count(), 2);
+    assert_eq!(m.http2_counts().streams_ignored, 1);
+    assert_eq!(m.requests_per_connection(), [(1, 3)]);
 }

@@ -74,6 +74,7 @@ impl H2Server<'_> {
                 br#"{"reason":"Shutdown"}"#,
             );
             shared.record.update_h2(|c| c.goaways_sent += 1);
+            self.start_draining();
         }
         None
     }

@@ -53,8 +53,15 @@ pub struct MockOptions {
     /// (429 TooManyRequests, 500 InternalServerError, 503 ServiceUnavailable, or any other).
     pub fail_every: Option<(u64, u16)>,
     /// HTTP/2, per connection: after N requests processed, send GOAWAY naming the last one,
-    /// answer what is still open up to it, ignore later streams, and close.
+    /// answer what is still open up to it, ignore later streams, and close as `goaway_grace`
+    /// says.
     pub goaway_after: Option<u64>,
+    /// HTTP/2: after a GOAWAY (the mock's own, from `goaway_after` or a protocol error, or the
+    /// client's), the mock keeps reading until the client closes or this long has passed (and
+    /// no delayed answer is still due): it answers streams up to the last-stream-id, ignores
+    /// later ones, answers PINGs. Only then it sends close_notify and closes, so a TCP reset
+    /// never destroys answers the client has not read yet. Default 1 s.
+    pub goaway_grace: Duration,
     /// HTTP/2: hold every answer this long (streams stay open meanwhile).
     pub response_delay: Duration,
     /// HTTP/2 SETTINGS_INITIAL_WINDOW_SIZE advertised: the client's send window per stream
@@ -93,6 +100,7 @@ impl Default for MockOptions {
             drop_concurrency_on_reject: true,
             fail_every: None,
             goaway_after: None,
+            goaway_grace: Duration::from_secs(1),
             response_delay: Duration::ZERO,
             initial_window_size: 65_535,
             connection_window_size: 65_535,
