@@ -25,9 +25,14 @@ const ID: &str = "11111111-2222-4333-8444-555555555555";
 
 impl Client {
     fn connect(server: &MockServer) -> Client {
+        Client::connect_to(server.port(), server.ca_pem())
+    }
+
+    /// Connects to 127.0.0.1:`port`, trusting `ca_pem`, and sends the preface and SETTINGS.
+    fn connect_to(port: u16, ca_pem: &str) -> Client {
         let mut roots = RootCertStore::empty();
         roots
-            .add(CertificateDer::from_pem_slice(server.ca_pem().as_bytes()).unwrap())
+            .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
             .unwrap();
         let mut config =
             ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -36,7 +41,7 @@ impl Client {
                 .with_root_certificates(roots)
                 .with_no_client_auth();
         config.alpn_protocols = vec![b"h2".to_vec()];
-        let sock = TcpStream::connect((server.host(), server.port())).unwrap();
+        let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let name = ServerName::try_from("localhost").unwrap();
@@ -646,4 +651,70 @@ fn after_goaways_either_way_the_mock_keeps_answering_up_to_the_last_stream_and_r
     assert_eq!(m.accepted_count(), 2);
     assert_eq!(m.http2_counts().streams_ignored, 1);
     assert_eq!(m.requests_per_connection(), [(1, 3)]);
+}
+
+#[test]
+fn command_line_mock_stalls_and_expires_tokens_and_summarises_both() {
+    use apnspush::http2::jwt::ProviderKey;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apnspush-mock"))
+        .args(["--http2", "--token-auth", "--expire-token-after", "1"])
+        .args(["--stall-after", "3", "--goaway-grace-ms", "100"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let config: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let text = |key: &str| config[key].as_str().unwrap().to_string();
+    let key =
+        ProviderKey::from_pem(&text("auth_key_pem"), &text("key_id"), &text("team_id")).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (a, b) = (key.sign(now).unwrap(), key.sign(now).unwrap());
+    let mut c = Client::connect_to(text("port").parse().unwrap(), &text("ca_pem"));
+    let statuses = exchange_with_tokens(&mut c, &[(1, &a)]);
+    assert_eq!(statuses, [(1, "200".into())]);
+    let statuses = exchange_with_tokens(&mut c, &[(3, &a), (5, &b)]);
+    assert_eq!(statuses, [(3, "403".into()), (5, "200".into())]);
+    // The fourth request on the connection is never answered; PINGs still are.
+    let mut more = Vec::new();
+    let auth = format!("bearer {b}");
+    c.request_with(
+        &mut more,
+        7,
+        &token(7),
+        b"{}",
+        true,
+        &[
+            (b"authorization", auth.as_bytes()),
+            (b"apns-topic", b"com.example.mock"),
+        ],
+    );
+    frame::encode_ping(&mut more, *b"cli-ping", false);
+    c.send(&more);
+    let frames = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert_eq!(answered_streams(&frames), [0u32; 0]);
+    drop(c);
+    drop(child.stdin.take());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    let summary: serde_json::Value = serde_json::from_str(rest.trim()).unwrap();
+    assert_eq!(summary["accepted"], 2);
+    assert_eq!(summary["tokens_seen"], 2);
+    assert_eq!(summary["streams_stalled"], 1);
+    assert_eq!(
+        summary["requests_per_connection"],
+        serde_json::json!([[1, 4]])
+    );
+    assert_eq!(
+        summary["http2_rejected"][0]["reason"],
+        "ExpiredProviderToken"
+    );
 }
