@@ -687,6 +687,28 @@ apns_result apns_mock_set_record_payloads(const apns_mock *m, bool on);
 apns_result apns_mock_set_require_client_cert(const apns_mock *m, bool on);
 
 /**
+ * Before start (HTTP/2): token auth on (a fresh provider key whose private half
+ * apns_mock_config_apply hands out; every request's JWT is verified; no client certificate
+ * required) or off (default; apns_mock_set_require_client_cert is not restored).
+ * Errors: as apns_mock_set_drop_after.
+ */
+apns_result apns_mock_set_token_auth(const apns_mock *m, bool on);
+
+/**
+ * Before start (HTTP/2): per connection, after `k` requests processed the connection goes
+ * silent: it still reads and answers PINGs and SETTINGS but answers no later request (those
+ * streams stay open); 0 (default) never. Errors: as apns_mock_set_drop_after.
+ */
+apns_result apns_mock_set_stall_after(const apns_mock *m, uint64_t k);
+
+/**
+ * Before start (HTTP/2 token auth): each distinct provider token may be used for `n` requests
+ * over all connections; every later request carrying it is answered 403
+ * ExpiredProviderToken; 0 (default) never. Errors: as apns_mock_set_drop_after.
+ */
+apns_result apns_mock_set_expire_token_after(const apns_mock *m, uint64_t n);
+
+/**
  * Before start: adds a tuple (epoch seconds, token hex) that the feedback service serves once.
  * Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (running), APNS_ERR_CLOSED
  * (stopped), APNS_ERR_NULL_PARAMETER.
@@ -736,6 +758,17 @@ uint64_t apns_mock_markers(const apns_mock *m);
  * Gateway connections whose TLS handshake completed; 0 before start and for NULL.
  */
 uint64_t apns_mock_connections(const apns_mock *m);
+
+/**
+ * HTTP/2 token auth: distinct authentic provider tokens seen; 0 before start and for NULL.
+ */
+uint64_t apns_mock_tokens_seen(const apns_mock *m);
+
+/**
+ * As apns_mock_accepted_json for the HTTP/2 request streams each gateway connection received
+ * (whatever their fate): [{"connection": id from 1, "requests": count}], by connection id.
+ */
+apns_result apns_mock_requests_json(const apns_mock *m, char *buf, size_t len, size_t *needed);
 
 /**
  * Writes the accepted notifications, in processing order, as a JSON array of objects

@@ -47,6 +47,13 @@ export declare class MockServer {
   markers(): number
   /** Gateway connections whose TLS handshake completed. */
   connections(): number
+  /** HTTP/2 token auth: distinct authentic provider tokens seen. */
+  tokensSeen(): number
+  /**
+   * HTTP/2: [connection id, request streams opened on it] for every gateway connection,
+   * by connection id, whatever became of the requests.
+   */
+  requestsPerConnection(): Array<[number, number]>
   /** Answers later notifications to `tokenHex` with `status` (8 = invalid token). */
   rejectToken(tokenHex: string, status: number): void
   /** Replaces the tuples the next feedback connection receives: [epoch seconds, token hex]. */
@@ -219,6 +226,16 @@ export interface MockServerOptions {
   requireClientCert?: boolean
   /** Tuples the feedback service serves once: [epoch seconds, token hex]. */
   feedback?: Array<[number, string]>
+  /**
+   * HTTP/2, per connection: after K requests processed, answer no later request (PINGs
+   * and SETTINGS still answered; the streams stay open).
+   */
+  stallAfter?: number
+  /**
+   * HTTP/2 token auth: each provider token may be used for N requests over all
+   * connections; later requests carrying it are answered 403 ExpiredProviderToken.
+   */
+  expireTokenAfter?: number
 }
 
 /**

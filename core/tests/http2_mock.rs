@@ -25,9 +25,14 @@ const ID: &str = "11111111-2222-4333-8444-555555555555";
 
 impl Client {
     fn connect(server: &MockServer) -> Client {
+        Client::connect_to(server.port(), server.ca_pem())
+    }
+
+    /// Connects to 127.0.0.1:`port`, trusting `ca_pem`, and sends the preface and SETTINGS.
+    fn connect_to(port: u16, ca_pem: &str) -> Client {
         let mut roots = RootCertStore::empty();
         roots
-            .add(CertificateDer::from_pem_slice(server.ca_pem().as_bytes()).unwrap())
+            .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
             .unwrap();
         let mut config =
             ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -36,7 +41,7 @@ impl Client {
                 .with_root_certificates(roots)
                 .with_no_client_auth();
         config.alpn_protocols = vec![b"h2".to_vec()];
-        let sock = TcpStream::connect((server.host(), server.port())).unwrap();
+        let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let name = ServerName::try_from("localhost").unwrap();
@@ -206,13 +211,28 @@ fn a_stream_beyond_the_concurrency_limit_is_refused_and_counted() {
             error_code: error_code::REFUSED_STREAM
         })
     ));
+    // Before the client acknowledged the limit: refused, but not a violation.
+    assert_eq!(m.http2_counts().concurrency_violations, 0);
+    let mut out = Vec::new();
+    frame::encode_settings_ack(&mut out);
+    c.request(&mut out, 5, &token(5), b"{}", true);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::RstStream { .. }));
+    assert!(matches!(
+        frames.last(),
+        Some(Frame::RstStream {
+            stream_id: 5,
+            error_code: error_code::REFUSED_STREAM
+        })
+    ));
     let counts = m.http2_counts();
     assert_eq!(
         (
             counts.concurrency_violations,
-            counts.peak_concurrent_streams
+            counts.peak_concurrent_streams,
+            counts.streams_ignored
         ),
-        (1, 1)
+        (1, 1, 2)
     );
 }
 
@@ -495,4 +515,206 @@ fn expire_token_after_n_uses_expires_each_token_for_good_over_all_connections() 
     assert!(rejected
         .iter()
         .all(|r| (r.status, r.reason.as_str()) == (403, "ExpiredProviderToken")));
+}
+
+/// The MAX_CONCURRENT_STREAMS values of the SETTINGS frames (not ACKs) among `frames`.
+fn limits_advertised(frames: &[Frame]) -> Vec<u32> {
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Settings { ack: false, params } => params
+                .iter()
+                .find(|(id, _)| *id == setting::MAX_CONCURRENT_STREAMS)
+                .map(|(_, v)| *v),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn token_auth_allows_one_stream_until_a_request_carries_a_valid_token() {
+    use apnspush::http2::jwt::ProviderKey;
+    let options = MockOptions {
+        max_concurrent_streams: 50,
+        ..MockOptions::http2().with_token_auth()
+    };
+    let jwt = options.jwt.clone().unwrap();
+    let m = open_mock(options);
+    let mut c = Client::connect(&m);
+    let first = c.read_until(|f| matches!(f, Frame::Settings { ack: false, .. }));
+    assert_eq!(limits_advertised(&first), [1]);
+    c.send(&{
+        let mut ack = Vec::new();
+        frame::encode_settings_ack(&mut ack);
+        ack
+    });
+    // A token that does not verify: 403, and the limit stays at 1.
+    let forged = "eyJhbGciOiJFUzI1NiIsImtpZCI6Ik1PQ0tLRVkxMjMifQ.eyJpc3MiOiJNT0NLVEVBTTEyIiwiaWF0IjoxfQ.c2ln";
+    let mut out = Vec::new();
+    c.request_with(
+        &mut out,
+        1,
+        &token(1),
+        b"{}",
+        true,
+        &[(b"authorization", format!("bearer {forged}").as_bytes())],
+    );
+    frame::encode_ping(&mut out, *b"afterbad", false);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert_eq!(answered_streams(&frames), [1]);
+    assert_eq!(limits_advertised(&frames), [0u32; 0]);
+    assert_eq!(m.http2_rejected()[0].reason, "InvalidProviderToken");
+    // A valid token: a new SETTINGS raises the limit to the configured 50.
+    let key = ProviderKey::from_pem(
+        jwt.private_key_pem.as_deref().unwrap(),
+        &jwt.key_id,
+        &jwt.team_id,
+    )
+    .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let valid = key.sign(now).unwrap();
+    let mut out = Vec::new();
+    c.request_with(
+        &mut out,
+        3,
+        &token(3),
+        b"{}",
+        true,
+        &[
+            (b"authorization", format!("bearer {valid}").as_bytes()),
+            (b"apns-topic", b"com.example.mock"),
+        ],
+    );
+    frame::encode_ping(&mut out, *b"aftergud", false);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert_eq!(answered_streams(&frames), [3]);
+    assert_eq!(limits_advertised(&frames), [50]);
+    assert_eq!(m.accepted_count(), 1);
+    let counts = m.http2_counts();
+    assert_eq!(
+        (counts.limit_changes, counts.concurrency_violations),
+        (1, 0)
+    );
+    // Each connection starts at 1 again; without token auth the first SETTINGS has the limit.
+    let mut c2 = Client::connect(&m);
+    let first = c2.read_until(|f| matches!(f, Frame::Settings { ack: false, .. }));
+    assert_eq!(limits_advertised(&first), [1]);
+    let plain = open_mock(MockOptions {
+        max_concurrent_streams: 50,
+        ..MockOptions::http2()
+    });
+    let mut c3 = Client::connect(&plain);
+    let first = c3.read_until(|f| matches!(f, Frame::Settings { ack: false, .. }));
+    assert_eq!(limits_advertised(&first), [50]);
+}
+
+#[test]
+fn after_goaways_either_way_the_mock_keeps_answering_up_to_the_last_stream_and_reading() {
+    let m = open_mock(MockOptions {
+        goaway_after: Some(1),
+        goaway_grace: Duration::from_secs(60),
+        ..MockOptions::http2()
+    });
+    let mut c = Client::connect(&m);
+    let mut out = Vec::new();
+    frame::encode_settings_ack(&mut out);
+    c.request(&mut out, 1, &token(1), b"", false); // body to follow
+    c.request(&mut out, 3, &token(3), b"{}", true);
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::GoAway { .. }));
+    assert!(matches!(
+        frames.last(),
+        Some(Frame::GoAway {
+            last_stream_id: 3,
+            ..
+        })
+    ));
+    // The client's own GOAWAY, then the body of stream 1 (below the last-stream-id), a new
+    // stream above it, and a PING.
+    let mut out = Vec::new();
+    frame::encode_goaway(&mut out, 0, error_code::NO_ERROR, b"");
+    frame::encode_data(&mut out, 1, b"{}", true, 16_384);
+    c.request(&mut out, 5, &token(5), b"{}", true);
+    frame::encode_ping(&mut out, *b"draining", false);
+    c.send(&out);
+    let more = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert_eq!(answered_streams(&frames), [3]);
+    assert_eq!(answered_streams(&more), [1], "5 is ignored silently");
+    assert!(!more
+        .iter()
+        .any(|f| matches!(f, Frame::RstStream { .. } | Frame::GoAway { .. })));
+    assert_eq!(m.accepted_count(), 2);
+    assert_eq!(m.http2_counts().streams_ignored, 1);
+    assert_eq!(m.requests_per_connection(), [(1, 3)]);
+}
+
+#[test]
+fn command_line_mock_stalls_and_expires_tokens_and_summarises_both() {
+    use apnspush::http2::jwt::ProviderKey;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apnspush-mock"))
+        .args(["--http2", "--token-auth", "--expire-token-after", "1"])
+        .args(["--stall-after", "3", "--goaway-grace-ms", "100"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let config: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let text = |key: &str| config[key].as_str().unwrap().to_string();
+    let key =
+        ProviderKey::from_pem(&text("auth_key_pem"), &text("key_id"), &text("team_id")).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (a, b) = (key.sign(now).unwrap(), key.sign(now).unwrap());
+    let mut c = Client::connect_to(text("port").parse().unwrap(), &text("ca_pem"));
+    let statuses = exchange_with_tokens(&mut c, &[(1, &a)]);
+    assert_eq!(statuses, [(1, "200".into())]);
+    let statuses = exchange_with_tokens(&mut c, &[(3, &a), (5, &b)]);
+    assert_eq!(statuses, [(3, "403".into()), (5, "200".into())]);
+    // The fourth request on the connection is never answered; PINGs still are.
+    let mut more = Vec::new();
+    let auth = format!("bearer {b}");
+    c.request_with(
+        &mut more,
+        7,
+        &token(7),
+        b"{}",
+        true,
+        &[
+            (b"authorization", auth.as_bytes()),
+            (b"apns-topic", b"com.example.mock"),
+        ],
+    );
+    frame::encode_ping(&mut more, *b"cli-ping", false);
+    c.send(&more);
+    let frames = c.read_until(|f| matches!(f, Frame::Ping { ack: true, .. }));
+    assert_eq!(answered_streams(&frames), [0u32; 0]);
+    drop(c);
+    drop(child.stdin.take());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    let summary: serde_json::Value = serde_json::from_str(rest.trim()).unwrap();
+    assert_eq!(summary["accepted"], 2);
+    assert_eq!(summary["tokens_seen"], 2);
+    assert_eq!(summary["streams_stalled"], 1);
+    assert_eq!(
+        summary["requests_per_connection"],
+        serde_json::json!([[1, 4]])
+    );
+    assert_eq!(
+        summary["http2_rejected"][0]["reason"],
+        "ExpiredProviderToken"
+    );
 }

@@ -13,7 +13,7 @@ use crate::cast::{free_box, to_boxed_ptr, Castable, OwnershipBox};
 use crate::conf::apns_conf;
 use crate::result::apns_result;
 use apnspush::config::Protocol;
-use apnspush::mock::{Accepted, Http2Rejected, MockOptions, MockServer, Rejected};
+use apnspush::mock::{Accepted, Http2Rejected, MockJwt, MockOptions, MockServer, Rejected};
 use apnspush::notification::{hex_decode, hex_encode};
 use apnspush::{Config, FeedbackTuple};
 use serde_json::{json, Value};
@@ -50,6 +50,8 @@ struct Record {
     http2_rejected: Vec<Http2Rejected>,
     markers: u64,
     connections: u64,
+    tokens_seen: u64,
+    requests: Vec<(u64, u64)>,
 }
 
 impl Record {
@@ -65,7 +67,18 @@ impl Record {
             http2_rejected: server.http2_rejected(),
             markers: server.markers(),
             connections: server.connections(),
+            tokens_seen: server.tokens_seen(),
+            requests: server.requests_per_connection(),
         }
+    }
+
+    fn requests_json(&self) -> String {
+        let items: Vec<Value> = self
+            .requests
+            .iter()
+            .map(|&(connection, requests)| json!({"connection": connection, "requests": requests}))
+            .collect();
+        Value::Array(items).to_string()
     }
 
     fn accepted_json(&self) -> String {
@@ -260,6 +273,40 @@ pub extern "C" fn apns_mock_set_require_client_cert(m: *const apns_mock, on: boo
     ffi_boundary! { try_ref!(m).configure(|o| o.require_client_cert = on) }
 }
 
+/// Before start (HTTP/2): token auth on (a fresh provider key whose private half
+/// apns_mock_config_apply hands out; every request's JWT is verified; no client certificate
+/// required) or off (default; apns_mock_set_require_client_cert is not restored).
+/// Errors: as apns_mock_set_drop_after.
+#[no_mangle]
+pub extern "C" fn apns_mock_set_token_auth(m: *const apns_mock, on: bool) -> apns_result {
+    ffi_boundary! {
+        try_ref!(m).configure(|o| {
+            if on {
+                o.jwt = Some(MockJwt::generate());
+                o.require_client_cert = false;
+            } else {
+                o.jwt = None;
+            }
+        })
+    }
+}
+
+/// Before start (HTTP/2): per connection, after `k` requests processed the connection goes
+/// silent: it still reads and answers PINGs and SETTINGS but answers no later request (those
+/// streams stay open); 0 (default) never. Errors: as apns_mock_set_drop_after.
+#[no_mangle]
+pub extern "C" fn apns_mock_set_stall_after(m: *const apns_mock, k: u64) -> apns_result {
+    ffi_boundary! { try_ref!(m).configure(|o| o.stall_after = after(k)) }
+}
+
+/// Before start (HTTP/2 token auth): each distinct provider token may be used for `n` requests
+/// over all connections; every later request carrying it is answered 403
+/// ExpiredProviderToken; 0 (default) never. Errors: as apns_mock_set_drop_after.
+#[no_mangle]
+pub extern "C" fn apns_mock_set_expire_token_after(m: *const apns_mock, n: u64) -> apns_result {
+    ffi_boundary! { try_ref!(m).configure(|o| o.expire_token_after = after(n)) }
+}
+
 /// Before start: adds a tuple (epoch seconds, token hex) that the feedback service serves once.
 /// Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (running), APNS_ERR_CLOSED
 /// (stopped), APNS_ERR_NULL_PARAMETER.
@@ -368,6 +415,30 @@ pub extern "C" fn apns_mock_markers(m: *const apns_mock) -> u64 {
 #[no_mangle]
 pub extern "C" fn apns_mock_connections(m: *const apns_mock) -> u64 {
     ffi_boundary! { try_ref!(m).count(MockServer::connections, |r| r.connections) }
+}
+
+/// HTTP/2 token auth: distinct authentic provider tokens seen; 0 before start and for NULL.
+#[no_mangle]
+pub extern "C" fn apns_mock_tokens_seen(m: *const apns_mock) -> u64 {
+    ffi_boundary! { try_ref!(m).count(MockServer::tokens_seen, |r| r.tokens_seen) }
+}
+
+/// As apns_mock_accepted_json for the HTTP/2 request streams each gateway connection received
+/// (whatever their fate): [{"connection": id from 1, "requests": count}], by connection id.
+#[no_mangle]
+pub extern "C" fn apns_mock_requests_json(
+    m: *const apns_mock,
+    buf: *mut c_char,
+    len: usize,
+    needed: *mut usize,
+) -> apns_result {
+    ffi_boundary! {
+        let m: &MockHandle = try_ref!(m);
+        match m.record(Record::requests_json) {
+            Some(json) => write_text(buf, len, needed, &json),
+            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
+        }
+    }
 }
 
 /// Writes the accepted notifications, in processing order, as a JSON array of objects

@@ -368,6 +368,52 @@ static void http2_mock(void) {
   apns_mock_destroy(m);
 }
 
+/* HTTP/2 knobs: token auth, each token expired after 2 uses, the connection silent after 4
+ * requests. */
+static void http2_mock_knobs(void) {
+  apns_mock *m = NULL;
+  apns_pusher *p;
+  apns_outcome *o = NULL;
+  uint64_t i, id = 0;
+  char *json = NULL;
+  const char *const refresh_at_once[] = {"token_min_interval_ms", "0", NULL};
+  CHECK_OK(apns_mock_new(&m));
+  CHECK_OK(apns_mock_set_protocol(m, "http2"));
+  CHECK_OK(apns_mock_set_token_auth(m, true));
+  CHECK_OK(apns_mock_set_expire_token_after(m, 2));
+  CHECK_OK(apns_mock_set_stall_after(m, 4));
+  CHECK_OK(apns_mock_start(m));
+  CHECK_RESULT(apns_mock_set_stall_after(m, 1), APNS_ERR_INVALID_ARGUMENT);
+  CHECK_RESULT(apns_mock_set_expire_token_after(m, 1), APNS_ERR_INVALID_ARGUMENT);
+  CHECK_RESULT(apns_mock_set_token_auth(m, false), APNS_ERR_INVALID_ARGUMENT);
+  p = pusher_for(m, refresh_at_once);
+  /* Requests: 1 and 2 with the first token, 3 with it (expired), 3 again with a new one. */
+  for (i = 1; i <= 3; i++) {
+    CHECK_OK(apns_pusher_ensure_push(p, make_notification(i), WAIT_MS, &o));
+    CHECK(apns_outcome_kind(o) == APNS_OUTCOME_ACCEPTED);
+    apns_outcome_destroy(o);
+  }
+  CHECK(apns_mock_tokens_seen(m) == 2);
+  json = read_json(m, apns_mock_rejected_json);
+  CHECK(strstr(json, "\"reason\":\"ExpiredProviderToken\"") != NULL);
+  free(json);
+  json = NULL;
+  /* The fifth request on the connection is received but never answered. */
+  CHECK_OK(apns_pusher_push(p, make_notification(4), WAIT_MS, &id));
+  for (i = 0; i < WAIT_MS / 10; i++) {
+    CHECK_RESULT(apns_mock_wait_accepted(m, 4, 10), APNS_ERR_TIMEOUT);
+    free(json);
+    json = read_json(m, apns_mock_requests_json);
+    if (strcmp(json, "[{\"connection\":1,\"requests\":5}]") == 0) break;
+  }
+  CHECK(strcmp(json, "[{\"connection\":1,\"requests\":5}]") == 0);
+  free(json);
+  CHECK_OK(apns_pusher_close(p, 100, NULL, NULL));
+  apns_pusher_destroy(p);
+  CHECK(apns_mock_accepted_count(m) == 3);
+  apns_mock_destroy(m);
+}
+
 int main(void) {
   main_thread = pthread_self();
   results();
@@ -379,7 +425,8 @@ int main(void) {
   feedback_and_mock_life_cycle();
   connect_failure_is_reported();
   http2_mock();
+  http2_mock_knobs();
   printf("api: results, conf, notifications, builder, verbs, outcomes, queue full, feedback, "
-         "mock life cycle, connect failure, HTTP/2: ok\n");
+         "mock life cycle, connect failure, HTTP/2, HTTP/2 mock knobs: ok\n");
   return 0;
 }

@@ -162,6 +162,9 @@ static void mock(void) {
   NULL_PARAM(apns_mock_set_error_delay_ms(NULL, 1));
   NULL_PARAM(apns_mock_set_record_payloads(NULL, false));
   NULL_PARAM(apns_mock_set_require_client_cert(NULL, false));
+  NULL_PARAM(apns_mock_set_token_auth(NULL, true));
+  NULL_PARAM(apns_mock_set_stall_after(NULL, 1));
+  NULL_PARAM(apns_mock_set_expire_token_after(NULL, 1));
   NULL_PARAM(apns_mock_add_feedback(NULL, 1, "00"));
   NULL_PARAM(apns_mock_start(NULL));
   NULL_PARAM(apns_mock_config_apply(NULL, NULL));
@@ -170,8 +173,10 @@ static void mock(void) {
   CHECK(apns_mock_accepted_count(NULL) == 0);
   CHECK(apns_mock_markers(NULL) == 0);
   CHECK(apns_mock_connections(NULL) == 0);
+  CHECK(apns_mock_tokens_seen(NULL) == 0);
   NULL_PARAM(apns_mock_accepted_json(NULL, buf, sizeof buf, &needed));
   NULL_PARAM(apns_mock_rejected_json(NULL, buf, sizeof buf, &needed));
+  NULL_PARAM(apns_mock_requests_json(NULL, buf, sizeof buf, &needed));
   CHECK(needed == 7);
   NULL_PARAM(apns_mock_wait_accepted(NULL, 1, 0));
   NULL_PARAM(apns_mock_clear(NULL));

@@ -142,6 +142,24 @@ impl MockServer {
         Ok(self.server(&env)?.connections() as f64)
     }
 
+    /// HTTP/2 token auth: distinct authentic provider tokens seen.
+    #[napi]
+    pub fn tokens_seen(&self, env: Env) -> Result<f64> {
+        Ok(self.server(&env)?.tokens_seen() as f64)
+    }
+
+    /// HTTP/2: [connection id, request streams opened on it] for every gateway connection,
+    /// by connection id, whatever became of the requests.
+    #[napi(ts_return_type = "Array<[number, number]>")]
+    pub fn requests_per_connection(&self, env: Env) -> Result<Vec<Vec<f64>>> {
+        Ok(self
+            .server(&env)?
+            .requests_per_connection()
+            .into_iter()
+            .map(|(connection, requests)| vec![connection as f64, requests as f64])
+            .collect())
+    }
+
     /// Answers later notifications to `tokenHex` with `status` (8 = invalid token).
     #[napi(ts_args_type = "tokenHex: string, status: number")]
     pub fn reject_token(&self, env: Env, token_hex: Unknown, status: Unknown) -> Result<()> {
@@ -272,11 +290,13 @@ fn mock_options(env: &Env, v: Raw) -> Result<MockOptions> {
             "recordPayloads" => o.record_payloads = js::boolean(env, value, &what)?,
             "requireClientCert" => client_cert = Some(js::boolean(env, value, &what)?),
             "feedback" => o.feedback = feedback_from_js(env, value, &what)?,
+            "stallAfter" => o.stall_after = Some(count(env, value, &what)?),
+            "expireTokenAfter" => o.expire_token_after = Some(count(env, value, &what)?),
             other => {
                 return Err(coded(
                     env,
                     ErrorKind::InvalidArgument,
-                    format!("unknown MockServer option {other:?}; the options are protocol, reject, dropAfter, shutdownAfter, closeSilentlyAfter, errorDelayMs, recordPayloads, requireClientCert, tokenAuth, feedback"),
+                    format!("unknown MockServer option {other:?}; the options are protocol, reject, dropAfter, shutdownAfter, closeSilentlyAfter, errorDelayMs, recordPayloads, requireClientCert, tokenAuth, feedback, stallAfter, expireTokenAfter"),
                 ))
             }
         }

@@ -229,4 +229,10 @@ pub struct MockServerOptions {
     /// Tuples the feedback service serves once: [epoch seconds, token hex].
     #[napi(ts_type = "Array<[number, string]>")]
     pub feedback: Option<Vec<String>>,
+    /// HTTP/2, per connection: after K requests processed, answer no later request (PINGs
+    /// and SETTINGS still answered; the streams stay open).
+    pub stall_after: Option<i64>,
+    /// HTTP/2 token auth: each provider token may be used for N requests over all
+    /// connections; later requests carrying it are answered 403 ExpiredProviderToken.
+    pub expire_token_after: Option<i64>,
 }

@@ -26,6 +26,8 @@ struct Final {
     http2_rejected: Vec<Http2Rejected>,
     markers: u64,
     connections: u64,
+    tokens_seen: u64,
+    requests: Vec<(u64, u64)>,
 }
 
 enum State {
@@ -65,7 +67,8 @@ impl PyMockServer {
     #[pyo3(signature = (*, protocol="binary", reject=None, drop_after=None, shutdown_after=None,
         close_silently_after=None, error_delay=0.0, record_payloads=true,
         require_client_cert=None, feedback=None, token_auth=false, http2_reject=None,
-        goaway_after=None, fail_every=None, max_concurrent_streams=None, response_delay=0.0))]
+        goaway_after=None, fail_every=None, max_concurrent_streams=None, response_delay=0.0,
+        stall_after=None, expire_token_after=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -84,6 +87,8 @@ impl PyMockServer {
         fail_every: Option<&Bound<'_, PyAny>>,
         max_concurrent_streams: Option<u32>,
         response_delay: f64,
+        stall_after: Option<u64>,
+        expire_token_after: Option<u64>,
     ) -> PyResult<Self> {
         let mut options = match protocol {
             "binary" => {
@@ -97,6 +102,8 @@ impl PyMockServer {
                     max_concurrent_streams.is_some(),
                 )?;
                 args::only_for("http2", "response_delay", response_delay != 0.0)?;
+                args::only_for("http2", "stall_after", stall_after.is_some())?;
+                args::only_for("http2", "expire_token_after", expire_token_after.is_some())?;
                 MockOptions::default()
             }
             "http2" => {
@@ -107,6 +114,7 @@ impl PyMockServer {
                     close_silently_after.is_some(),
                 )?;
                 args::only_for("binary", "error_delay", error_delay != 0.0)?;
+                args::needs_token_auth("expire_token_after", expire_token_after, token_auth)?;
                 let options = MockOptions::http2();
                 if token_auth {
                     options.with_token_auth()
@@ -127,6 +135,8 @@ impl PyMockServer {
         options.response_delay = convert::seconds("response_delay", response_delay)?;
         options.record_payloads = record_payloads;
         options.goaway_after = goaway_after;
+        options.stall_after = stall_after;
+        options.expire_token_after = expire_token_after;
         if let Some(require) = require_client_cert {
             options.require_client_cert = require;
         }
@@ -223,6 +233,17 @@ impl PyMockServer {
         self.read(|s| s.connections(), |f| f.connections)
     }
 
+    /// HTTP/2 token auth: distinct authentic provider tokens seen.
+    fn tokens_seen(&self) -> u64 {
+        self.read(|s| s.tokens_seen(), |f| f.tokens_seen)
+    }
+
+    /// HTTP/2: (connection, request streams opened on it) for every gateway connection, by
+    /// connection number (from 1), whatever became of the requests.
+    fn requests_per_connection(&self) -> Vec<(u64, u64)> {
+        self.read(|s| s.requests_per_connection(), |f| f.requests.clone())
+    }
+
     /// Answers later notifications to `token` (hex str or bytes) with `status`: binary, an
     /// error-response status (0-255, no reason); HTTP/2, an HTTP status (400-599) and `reason`
     /// (required).
@@ -291,6 +312,8 @@ impl PyMockServer {
                 http2_rejected: server.http2_rejected(),
                 markers: server.markers(),
                 connections: server.connections(),
+                tokens_seen: server.tokens_seen(),
+                requests: server.requests_per_connection(),
             };
             std::mem::replace(&mut *state, State::Stopped(last))
         };

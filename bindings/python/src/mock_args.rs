@@ -55,6 +55,16 @@ pub fn only_for(protocol: &str, name: &str, given: bool) -> PyResult<()> {
     Ok(())
 }
 
+/// ValueError when `name` is given without token_auth=True, where the core would ignore it.
+pub fn needs_token_auth(name: &str, value: Option<u64>, token_auth: bool) -> PyResult<()> {
+    if value.is_some() && !token_auth {
+        return Err(PyValueError::new_err(format!(
+            "{name} applies only with token_auth=True"
+        )));
+    }
+    Ok(())
+}
+
 /// `value` as a dict, or TypeError naming `name` and what it should map (`shape`).
 fn dict<'a, 'py>(
     name: &str,

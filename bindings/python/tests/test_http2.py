@@ -133,6 +133,8 @@ def test_mock_rules_apply_to_a_live_http2_mock():
     ("binary", {"fail_every": (10, 429)}),
     ("binary", {"max_concurrent_streams": 5}),
     ("binary", {"response_delay": 0.5}),
+    ("binary", {"stall_after": 5}),
+    ("binary", {"expire_token_after": 5}),
 ])
 def test_knobs_the_protocol_would_ignore_are_refused(protocol, knob):
     [name] = knob
@@ -156,3 +158,26 @@ def test_mock_arguments_are_checked():
     with apnspush.MockServer() as binary:
         with pytest.raises(ValueError, match="reason applies only to"):
             binary.reject_token(token(1), 8, "BadDeviceToken")
+
+
+def test_expire_token_after_and_stall_after_take_effect():
+    with pytest.raises(ValueError, match="expire_token_after applies only with token_auth=True"):
+        apnspush.MockServer(protocol="http2", expire_token_after=2)
+    with apnspush.MockServer(
+        protocol="http2", token_auth=True, expire_token_after=2, stall_after=4
+    ) as mock:
+        with apnspush.Pusher(**mock.config, token_min_interval_ms=0) as pusher:
+            # Requests: 0 and 1 with the first token, 2 with it (expired), 2 with a new one.
+            for i in range(3):
+                assert pusher.ensure_push(note(i), timeout=60).kind == "accepted"
+            assert mock.tokens_seen() == 2
+            assert [r[2] for r in mock.http2_rejected()] == ["ExpiredProviderToken"]
+            # The fifth request on the connection is received and never answered.
+            pusher.push_async(note(3))
+            deadline = time.monotonic() + 60
+            while mock.requests_per_connection() != [(1, 5)] and time.monotonic() < deadline:
+                assert not mock.wait_accepted(4, timeout=0.01)
+            assert mock.requests_per_connection() == [(1, 5)]
+            pusher.close(timeout=0.1)
+        assert mock.accepted_count() == 3
+    assert mock.requests_per_connection() == [(1, 5)], "kept after stop"

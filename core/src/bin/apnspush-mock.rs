@@ -20,13 +20,18 @@ const USAGE: &str = "usage: apnspush-mock [--reject TOKENHEX:STATUS]... [--drop-
        apnspush-mock --http2 [--token-auth] [--reject-http2 TOKENHEX:STATUS:REASON]... \
 [--reject TOKENHEX:STATUS]... [--drop-after K] [--goaway-after N] [--fail-every N:STATUS] \
 [--max-concurrent-streams N] [--response-delay-ms N] [--initial-window-size N] \
-[--connection-window-size N] [--no-client-cert]
+[--connection-window-size N] [--stall-after K] [--expire-token-after N] [--goaway-grace-ms N] \
+[--no-client-cert]
 
 Starts the mock APNs gateway (binary, or the HTTP/2 provider API with --http2; --token-auth
 generates a provider key, verifies JWTs and hands the key out in the configuration) and the
 feedback service on 127.0.0.1, prints the client configuration as one line of JSON, serves
 until stdin is closed, then prints the record summary (accepted count, rejected list, markers,
-connections; HTTP/2 rejections and protocol counts) as one line of JSON.";
+connections; HTTP/2 rejections, protocol counts, requests per connection and provider tokens
+seen) as one line of JSON.
+--stall-after K: per connection, answer nothing after K requests (PINGs still answered).
+--expire-token-after N: each provider token is answered ExpiredProviderToken after N uses.
+--goaway-grace-ms N: after a GOAWAY, read and answer up to N ms before closing (default 1000).";
 
 fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1)) {
@@ -99,6 +104,9 @@ fn main() -> ExitCode {
         "flow_control_violations": h2.flow_control_violations,
         "protocol_errors": h2.protocol_errors,
         "goaways_sent": h2.goaways_sent,
+        "streams_stalled": h2.streams_stalled,
+        "requests_per_connection": server.requests_per_connection(),
+        "tokens_seen": server.tokens_seen(),
     });
     server.stop();
     if print_line(&summary) {
@@ -158,6 +166,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<MockOptions>, 
                 options.fail_every = Some((count(&flag, n)?, status));
             }
             "--goaway-after" => options.goaway_after = Some(count(&flag, &value()?)?),
+            "--goaway-grace-ms" => {
+                options.goaway_grace = Duration::from_millis(count(&flag, &value()?)?)
+            }
+            "--stall-after" => options.stall_after = Some(count(&flag, &value()?)?),
+            "--expire-token-after" => options.expire_token_after = Some(count(&flag, &value()?)?),
             "--max-concurrent-streams" => {
                 options.max_concurrent_streams = window(&flag, &value()?)?
             }

@@ -35,6 +35,7 @@ impl H2Server<'_> {
         );
         self.processed += 1;
         self.record(stream_id, &v, body);
+        self.token_validated |= v.token_valid;
         self.adjust_limit(v.status == 200);
         let json = match v.status {
             200 => Vec::new(),
@@ -73,6 +74,7 @@ impl H2Server<'_> {
                 br#"{"reason":"Shutdown"}"#,
             );
             shared.record.update_h2(|c| c.goaways_sent += 1);
+            self.start_draining();
         }
         None
     }
@@ -101,16 +103,16 @@ impl H2Server<'_> {
         }
     }
 
-    /// Apple's behaviour: one stream at a time after a rejection, back up after a success.
+    /// Apple's behaviour: one stream at a time until a request carried a valid provider token
+    /// (token auth), and after a rejection until the next success (`drop_concurrency_on_reject`);
+    /// the configured limit otherwise.
     fn adjust_limit(&mut self, success: bool) {
         let h2 = &self.shared.h2;
-        if !h2.drop_concurrency_on_reject || h2.max_concurrent_streams <= 1 {
-            return;
-        }
-        let want = if success {
-            h2.max_concurrent_streams
+        let one = !self.token_validated || (h2.drop_concurrency_on_reject && !success);
+        let want = if one {
+            h2.max_concurrent_streams.min(1)
         } else {
-            1
+            h2.max_concurrent_streams
         };
         if want != self.advertised {
             self.advertised = want;

@@ -31,7 +31,7 @@ pub(super) enum End {
     Gone,
     /// `drop_after`: close the TCP socket at once, unsent answers lost.
     Drop,
-    /// Answer what is pending, then close_notify (after GOAWAY or a protocol error).
+    /// The grace after a GOAWAY is over: close_notify, then close.
     Close,
 }
 
@@ -91,6 +91,8 @@ pub(super) struct H2Server<'a> {
     pub(super) advertised: u32,
     pub(super) in_force: u32,
     pub(super) unacked_limits: VecDeque<u32>,
+    /// A request carried a valid provider token (always true without token auth).
+    pub(super) token_validated: bool,
     pub(super) recv_window: i64,
     pub(super) recv_consumed: u32,
     /// Receive window of a new stream: our advertised initial window once the client
@@ -102,7 +104,12 @@ pub(super) struct H2Server<'a> {
     pub(super) client_max_frame: u32,
     /// Bodies waiting for send window (their stream closes when they are written).
     pub(super) stalled: VecDeque<(u32, Vec<u8>, i64)>,
+    /// Last-stream-id of the GOAWAY we sent (`goaway_after`).
     pub(super) goaway_last: Option<u32>,
+    /// After a GOAWAY either way: when the connection ends unless the client closes first.
+    pub(super) drain_until: Option<Instant>,
+    /// After a connection error: what the client sends is read and discarded, not decoded.
+    pub(super) frames_broken: bool,
     pub(super) answers: VecDeque<Answer>,
     /// When the connection started: the due time of undelayed answers (no clock read).
     pub(super) epoch: Instant,
@@ -117,11 +124,18 @@ pub(super) struct H2Server<'a> {
 impl<'a> H2Server<'a> {
     fn new(shared: &'a Shared, tls: ServerConnection, id: u64) -> Self {
         let h2 = &shared.h2;
+        // Token auth: one stream until a request carries a valid provider token, as Apple.
+        let token_validated = h2.jwt.is_none();
+        let first_limit = if token_validated {
+            h2.max_concurrent_streams
+        } else {
+            h2.max_concurrent_streams.min(1)
+        };
         let mut out = Vec::new();
         frame::encode_settings(
             &mut out,
             &[
-                (setting::MAX_CONCURRENT_STREAMS, h2.max_concurrent_streams),
+                (setting::MAX_CONCURRENT_STREAMS, first_limit),
                 (setting::INITIAL_WINDOW_SIZE, h2.initial_window_size),
             ],
         );
@@ -144,9 +158,11 @@ impl<'a> H2Server<'a> {
             open: StreamMap::default(),
             last_stream: 0,
             processed: 0,
-            advertised: h2.max_concurrent_streams,
+            advertised: first_limit,
+            // Until the client acknowledges our first SETTINGS it may not have seen it.
             in_force: h2.max_concurrent_streams,
-            unacked_limits: VecDeque::from([h2.max_concurrent_streams]),
+            unacked_limits: VecDeque::from([first_limit]),
+            token_validated,
             recv_window: i64::from(
                 h2.connection_window_size
                     .max(frame::DEFAULT_INITIAL_WINDOW_SIZE),
@@ -162,6 +178,8 @@ impl<'a> H2Server<'a> {
             client_max_frame: frame::DEFAULT_MAX_FRAME_SIZE,
             stalled: VecDeque::new(),
             goaway_last: None,
+            drain_until: None,
+            frames_broken: false,
             answers: VecDeque::new(),
             epoch: Instant::now(),
             out,
@@ -183,27 +201,29 @@ impl<'a> H2Server<'a> {
                 Err(()) => return End::Gone,
             };
             update_keys_if_due(self.shared, &mut self.tls, &mut since_key_update, fresh);
-            if !plain.is_empty() {
+            if !plain.is_empty() && !self.frames_broken {
                 self.frames.feed(&plain);
-                plain.clear();
                 if let Some(end) = self.process() {
-                    if matches!(end, End::Close) && self.flush(sock).is_err() {
-                        return End::Gone;
-                    }
                     return end;
                 }
             }
-            self.release_due(Instant::now());
+            plain.clear();
+            let now = Instant::now();
+            self.release_due(now);
             self.replenish();
             if self.flush(sock).is_err() || peer_closed {
                 return End::Gone;
             }
-            if self.goaway_last.is_some() && self.open.is_empty() && self.stalled.is_empty() {
+            // Bodies still waiting for the client's window are abandoned with the grace.
+            if self.drain_until.is_some_and(|t| now >= t) && self.answers.is_empty() {
                 return End::Close;
             }
-            let timeout = self.answers.front().map(|a| {
-                a.due
-                    .saturating_duration_since(Instant::now())
+            let wake = [self.answers.front().map(|a| a.due), self.drain_until]
+                .into_iter()
+                .flatten()
+                .min();
+            let timeout = wake.map(|t| {
+                t.saturating_duration_since(Instant::now())
                     .max(Duration::from_millis(1))
             });
             let _ = sock.set_read_timeout(timeout);
@@ -257,13 +277,17 @@ impl<'a> H2Server<'a> {
         }
     }
 
-    /// Handles every complete frame fed so far. `Some` when the connection must end now.
+    /// Handles every complete frame fed so far. `Some` when the connection must end now
+    /// (`drop_after`).
     fn process(&mut self) -> Option<End> {
         loop {
             let frame = match self.frames.next_frame() {
                 Ok(Some(f)) => f,
                 Ok(None) => return None,
-                Err(e) => return Some(self.connection_error(e)),
+                Err(e) => {
+                    self.connection_error(e);
+                    return None;
+                }
             };
             let result = match self.assembler.push(frame) {
                 Ok(Assembled::Pending) => Ok(None),
@@ -274,12 +298,24 @@ impl<'a> H2Server<'a> {
             match result {
                 Ok(Some(end)) => return Some(end),
                 Ok(None) => {}
-                Err(e) => return Some(self.connection_error(e)),
+                Err(e) => {
+                    self.connection_error(e);
+                    return None;
+                }
             }
         }
     }
 
-    fn connection_error(&mut self, e: FrameError) -> End {
+    /// After a GOAWAY either way: the grace starts (once).
+    pub(super) fn start_draining(&mut self) {
+        if self.drain_until.is_none() {
+            self.drain_until = Some(Instant::now() + self.shared.h2.goaway_grace);
+        }
+    }
+
+    /// GOAWAY with the error; from now on the client's bytes are discarded (answers already
+    /// judged are still written) until the grace ends or the client closes.
+    fn connection_error(&mut self, e: FrameError) {
         self.shared.record.update_h2(|c| {
             if e.code == error_code::FLOW_CONTROL_ERROR {
                 c.flow_control_violations += 1;
@@ -288,7 +324,8 @@ impl<'a> H2Server<'a> {
             }
         });
         frame::encode_goaway(&mut self.out, self.last_stream, e.code, e.reason.as_bytes());
-        End::Close
+        self.frames_broken = true;
+        self.start_draining();
     }
 
     fn on_frame(&mut self, f: Frame) -> Result<Option<End>, FrameError> {
@@ -301,7 +338,8 @@ impl<'a> H2Server<'a> {
             } => return self.on_data(stream_id, data, end_stream, flow_len),
             Frame::Settings { ack: true, .. } => {
                 if let Some(limit) = self.unacked_limits.pop_front() {
-                    self.in_force = limit;
+                    // A raise still unacknowledged may already be applied by the client.
+                    self.in_force = self.unacked_limits.iter().copied().fold(limit, u32::max);
                 }
                 if !self.initial_settings_acked {
                     // From now on the client applies our initial window, and it adjusted the
@@ -347,7 +385,8 @@ impl<'a> H2Server<'a> {
                 self.open.remove(&stream_id);
                 self.stalled.retain(|s| s.0 != stream_id);
             }
-            Frame::GoAway { .. } => return Ok(Some(End::Close)),
+            // The client's own requests still get their answers.
+            Frame::GoAway { .. } => self.start_draining(),
             _ => {}
         }
         Ok(None)
@@ -383,8 +422,11 @@ impl<'a> H2Server<'a> {
             return Ok(None);
         }
         if self.open.len() as u64 >= u64::from(self.in_force) {
+            // Before it acknowledged our first SETTINGS the client may not have seen any limit:
+            // refused all the same, but no violation.
+            let violation = u64::from(self.initial_settings_acked);
             self.shared.record.update_h2(|c| {
-                c.concurrency_violations += 1;
+                c.concurrency_violations += violation;
                 c.streams_ignored += 1;
             });
             frame::encode_rst_stream(&mut self.out, stream_id, error_code::REFUSED_STREAM);

@@ -22,6 +22,8 @@ pub(crate) struct Verdict {
     /// A rule's own reason text (overrides `reason`).
     pub custom_reason: Option<String>,
     pub timestamp: Option<u64>,
+    /// Token auth: the request carried a provider token that passed.
+    pub token_valid: bool,
 }
 
 impl Verdict {
@@ -74,6 +76,7 @@ pub(crate) fn judge(
         reason: "",
         custom_reason: None,
         timestamp: None,
+        token_valid: false,
     };
     let reject = |v: &mut Verdict, status: u16, reason: &'static str| {
         v.status = status;
@@ -100,7 +103,13 @@ pub(crate) fn judge(
         reject(&mut v, 400, "BadMessageId");
     } else if let Some(reason) = check_token(shared, cache, find(b"authorization")) {
         reject(&mut v, 403, reason);
-    } else if shared.h2.jwt.is_some() && find(b"apns-topic").is_none() {
+    } else {
+        v.token_valid = shared.h2.jwt.is_some();
+    }
+    if v.status != 200 {
+        return v;
+    }
+    if shared.h2.jwt.is_some() && find(b"apns-topic").is_none() {
         reject(&mut v, 400, "MissingTopic");
     } else if find(b"apns-priority").is_some_and(|p| !matches!(p, b"10" | b"5" | b"1")) {
         reject(&mut v, 400, "BadPriority");

@@ -42,7 +42,9 @@ pub struct MockOptions {
     /// HTTP/2 token auth: verify every request's ES256 JWT (403 MissingProviderToken,
     /// InvalidProviderToken, ExpiredProviderToken) and require `apns-topic`.
     pub jwt: Option<MockJwt>,
-    /// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS advertised (default 1000).
+    /// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS advertised (default 1000). With token auth the
+    /// first SETTINGS says 1 and a new one raises it after the first request carrying a valid
+    /// provider token, as Apple does.
     pub max_concurrent_streams: u32,
     /// HTTP/2: drop MAX_CONCURRENT_STREAMS to 1 after a rejection and raise it again after the
     /// next success, as Apple does (default true).
@@ -51,8 +53,15 @@ pub struct MockOptions {
     /// (429 TooManyRequests, 500 InternalServerError, 503 ServiceUnavailable, or any other).
     pub fail_every: Option<(u64, u16)>,
     /// HTTP/2, per connection: after N requests processed, send GOAWAY naming the last one,
-    /// answer what is still open up to it, ignore later streams, and close.
+    /// answer what is still open up to it, ignore later streams, and close as `goaway_grace`
+    /// says.
     pub goaway_after: Option<u64>,
+    /// HTTP/2: after a GOAWAY (the mock's own, from `goaway_after` or a protocol error, or the
+    /// client's), the mock keeps reading until the client closes or this long has passed (and
+    /// no delayed answer is still due): it answers streams up to the last-stream-id, ignores
+    /// later ones, answers PINGs. Only then it sends close_notify and closes, so a TCP reset
+    /// never destroys answers the client has not read yet. Default 1 s.
+    pub goaway_grace: Duration,
     /// HTTP/2: hold every answer this long (streams stay open meanwhile).
     pub response_delay: Duration,
     /// HTTP/2 SETTINGS_INITIAL_WINDOW_SIZE advertised: the client's send window per stream
@@ -98,6 +107,7 @@ impl Default for MockOptions {
             drop_concurrency_on_reject: true,
             fail_every: None,
             goaway_after: None,
+            goaway_grace: Duration::from_secs(1),
             response_delay: Duration::ZERO,
             initial_window_size: 65_535,
             connection_window_size: 65_535,

@@ -39,7 +39,8 @@ pub struct Http2Request {
 pub struct Http2Counts {
     /// Most streams open at once on one connection.
     pub peak_concurrent_streams: u64,
-    /// Streams opened beyond the MAX_CONCURRENT_STREAMS in force (refused with REFUSED_STREAM).
+    /// Streams opened beyond the MAX_CONCURRENT_STREAMS in force after the client acknowledged
+    /// our first SETTINGS (refused with REFUSED_STREAM, as are those before it).
     pub concurrency_violations: u64,
     /// DATA beyond a receive window (the connection is closed with FLOW_CONTROL_ERROR).
     pub flow_control_violations: u64,

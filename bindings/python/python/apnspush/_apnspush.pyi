@@ -214,6 +214,8 @@ class MockServer:
         fail_every: Optional[tuple[int, int]] = None,
         max_concurrent_streams: Optional[int] = None,
         response_delay: float = 0.0,
+        stall_after: Optional[int] = None,
+        expire_token_after: Optional[int] = None,
     ) -> None: ...
     @property
     def config(self) -> dict[str, Any]:
@@ -242,6 +244,10 @@ class MockServer:
         """HTTP/2 answers other than 200: (token_hex, status, reason)."""
     def markers(self) -> int: ...
     def connections(self) -> int: ...
+    def tokens_seen(self) -> int:
+        """HTTP/2 token auth: distinct authentic provider tokens seen."""
+    def requests_per_connection(self) -> list[tuple[int, int]]:
+        """HTTP/2: (connection, request streams opened on it), by connection number."""
     def reject_token(
         self, token: _Token, status: int, reason: Optional[str] = None
     ) -> None:
