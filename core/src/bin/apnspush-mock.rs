@@ -16,12 +16,12 @@ use serde_json::{json, Map, Value};
 
 const USAGE: &str = "usage: apnspush-mock [--reject TOKENHEX:STATUS]... [--drop-after K] \
 [--shutdown-after K] [--close-silently-after K] [--error-delay-ms N] \
-[--feedback TIMESTAMP:TOKENHEX]... [--no-client-cert]
+[--feedback TIMESTAMP:TOKENHEX]... [--key-update-every BYTES] [--no-client-cert]
        apnspush-mock --http2 [--token-auth] [--reject-http2 TOKENHEX:STATUS:REASON]... \
 [--reject TOKENHEX:STATUS]... [--drop-after K] [--goaway-after N] [--fail-every N:STATUS] \
 [--max-concurrent-streams N] [--response-delay-ms N] [--initial-window-size N] \
 [--connection-window-size N] [--stall-after K] [--expire-token-after N] [--goaway-grace-ms N] \
-[--no-client-cert]
+[--chaos SEED] [--key-update-every BYTES] [--no-client-cert]
 
 Starts the mock APNs gateway (binary, or the HTTP/2 provider API with --http2; --token-auth
 generates a provider key, verifies JWTs and hands the key out in the configuration) and the
@@ -31,7 +31,10 @@ connections; HTTP/2 rejections, protocol counts, requests per connection and pro
 seen) as one line of JSON.
 --stall-after K: per connection, answer nothing after K requests (PINGs still answered).
 --expire-token-after N: each provider token is answered ExpiredProviderToken after N uses.
---goaway-grace-ms N: after a GOAWAY, read and answer up to N ms before closing (default 1000).";
+--goaway-grace-ms N: after a GOAWAY, read and answer up to N ms before closing (default 1000).
+--chaos SEED: seeded random faults per connection (GOAWAY, drop or silence after 2,000-40,000
+  requests; one request in 2,000 answered 429, one in 5,000 100 ms late), for soaks.
+--key-update-every BYTES: ask for a TLS 1.3 key update every BYTES of ciphertext read.";
 
 fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1)) {
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
         "streams_stalled": h2.streams_stalled,
         "requests_per_connection": server.requests_per_connection(),
         "tokens_seen": server.tokens_seen(),
+        "key_updates": server.key_updates(),
     });
     server.stop();
     if print_line(&summary) {
@@ -170,6 +174,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<MockOptions>, 
                 options.goaway_grace = Duration::from_millis(count(&flag, &value()?)?)
             }
             "--stall-after" => options.stall_after = Some(count(&flag, &value()?)?),
+            "--chaos" => options.chaos = Some(count(&flag, &value()?)?),
+            "--key-update-every" => {
+                options.key_update_every = Some(count(&flag, &value()?)? as usize)
+            }
             "--expire-token-after" => options.expire_token_after = Some(count(&flag, &value()?)?),
             "--max-concurrent-streams" => {
                 options.max_concurrent_streams = window(&flag, &value()?)?

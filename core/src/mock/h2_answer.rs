@@ -17,14 +17,22 @@ impl H2Server<'_> {
         open.answered = true;
         let headers = open.headers.take().unwrap_or_default();
         let body = std::mem::take(&mut open.body);
-        if shared.h2.stall_after.is_some_and(|k| self.processed >= k) {
+        let (goaway_after, drop_after, stall_after) = match &self.chaos {
+            Some(c) => (c.goaway_after, c.drop_after, c.stall_after),
+            None => (
+                shared.h2.goaway_after,
+                shared.drop_after,
+                shared.h2.stall_after,
+            ),
+        };
+        if stall_after.is_some_and(|k| self.processed >= k) {
             // A silent connection: the stream stays open (holding nothing) and unanswered.
             shared.record.update_h2(|c| c.streams_stalled += 1);
             return None;
         }
         let rules = shared.h2_rules.read().clone();
         let binary_rules = shared.rules.read().clone();
-        let v = judge(
+        let mut v = judge(
             shared,
             &mut self.tokens,
             &mut self.uuids,
@@ -33,6 +41,16 @@ impl H2Server<'_> {
             &headers,
             &body,
         );
+        let mut delay = shared.h2.response_delay;
+        if let Some(chaos) = &mut self.chaos {
+            if v.status == 200 && chaos.too_many() {
+                v.status = 429;
+                v.reason = "TooManyRequests";
+            }
+            if chaos.slow() {
+                delay = delay.max(super::chaos::SLOW_ANSWER);
+            }
+        }
         self.processed += 1;
         self.record(stream_id, &v, body);
         self.token_validated |= v.token_valid;
@@ -41,27 +59,32 @@ impl H2Server<'_> {
             200 => Vec::new(),
             _ => error_body(&v),
         };
-        let delay = shared.h2.response_delay;
         let now = if delay.is_zero() {
             self.epoch
         } else {
             Instant::now()
         };
-        self.answers.push_back(Answer {
+        let answer = Answer {
             due: now + delay,
             stream_id,
             status: v.status,
             apns_id: v.apns_id,
             body: json,
-        });
+        };
+        // In due order, so a late answer holds up no other.
+        let at = self
+            .answers
+            .iter()
+            .rposition(|a| a.due <= answer.due)
+            .map_or(0, |i| i + 1);
+        self.answers.insert(at, answer);
         if delay.is_zero() {
             self.release_due(now);
         }
-        if shared.drop_after.is_some_and(|k| self.processed >= k) {
+        if drop_after.is_some_and(|k| self.processed >= k) {
             return Some(End::Drop);
         }
-        if self.goaway_last.is_none() && shared.h2.goaway_after.is_some_and(|k| self.processed >= k)
-        {
+        if self.goaway_last.is_none() && goaway_after.is_some_and(|k| self.processed >= k) {
             self.goaway_last = Some(stream_id);
             let before = self.open.len();
             self.open.retain(|&id, _| id <= stream_id);

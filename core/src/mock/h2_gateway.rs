@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use rustls::ServerConnection;
 
+use super::chaos::Chaos;
 use super::h2_judge::TokenCache;
 use super::tls_io::{accept_tls, close_gracefully, decrypt, send_all, update_keys_if_due};
 use super::{Accepted, Http2Rejected, Shared};
@@ -117,6 +118,8 @@ pub(super) struct H2Server<'a> {
     pub(super) accepted: Vec<Accepted>,
     pub(super) accepted_count: u64,
     pub(super) rejected: Vec<Http2Rejected>,
+    /// `MockOptions::chaos`: this connection's random faults.
+    pub(super) chaos: Option<Chaos>,
     /// Request streams opened since the last `publish`.
     pub(super) received: u64,
 }
@@ -124,6 +127,7 @@ pub(super) struct H2Server<'a> {
 impl<'a> H2Server<'a> {
     fn new(shared: &'a Shared, tls: ServerConnection, id: u64) -> Self {
         let h2 = &shared.h2;
+        let chaos = h2.chaos.map(|seed| Chaos::new(seed, id));
         // Token auth: one stream until a request carries a valid provider token, as Apple.
         let token_validated = h2.jwt.is_none();
         let first_limit = if token_validated {
@@ -186,6 +190,7 @@ impl<'a> H2Server<'a> {
             accepted: Vec::new(),
             accepted_count: 0,
             rejected: Vec::new(),
+            chaos,
             received: 0,
         }
     }

@@ -7,6 +7,7 @@
 //! listeners and every live connection and joins all threads; it never hangs.
 
 mod ca;
+mod chaos;
 mod feedback;
 mod gateway;
 mod h2_answer;
@@ -121,6 +122,7 @@ pub(crate) struct H2Options {
     answer_pings: bool,
     stall_after: Option<u64>,
     expire_token_after: Option<u64>,
+    chaos: Option<u64>,
 }
 
 /// A running mock server. Dropping it stops it.
@@ -169,6 +171,7 @@ impl MockServer {
                 answer_pings: options.answer_pings,
                 stall_after: options.stall_after,
                 expire_token_after: options.expire_token_after,
+                chaos: options.chaos,
             },
             requests: AtomicU64::new(0),
             tokens: Mutex::new(HashMap::new()),

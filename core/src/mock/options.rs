@@ -87,6 +87,11 @@ pub struct MockOptions {
     /// application data in between, which the binary gateway never sends: keep a binary
     /// connection's count under that.
     pub key_update_every: Option<usize>,
+    /// HTTP/2, for soaks: seeded random faults. Each connection, after a random 2,000-40,000
+    /// requests, is sent a GOAWAY (40%), dropped (30%), goes silent while answering PINGs (10%)
+    /// or lives on (20%), in place of `goaway_after`/`drop_after`/`stall_after`; one request in
+    /// 2,000 is answered 429 and one in 5,000 100 ms late. The same seed repeats the faults.
+    pub chaos: Option<u64>,
 }
 
 impl Default for MockOptions {
@@ -115,6 +120,7 @@ impl Default for MockOptions {
             stall_after: None,
             expire_token_after: None,
             key_update_every: None,
+            chaos: None,
         }
     }
 }
