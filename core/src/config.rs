@@ -63,6 +63,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("ping_interval_ms", "60000"),
     ("ping_timeout_ms", "10000"),
     ("outcome_reports", "all"),
+    ("max_reports", "100000"),
     ("close_timeout_ms", "5000"),
 ];
 
@@ -108,6 +109,8 @@ pub struct Config {
     pub(crate) ping_interval: Duration,
     pub(crate) ping_timeout: Duration,
     pub(crate) reports: Reports,
+    /// Bound of the poll queue and of the failed list, each (oldest dropped past it).
+    pub(crate) max_reports: usize,
     pub(crate) close_timeout: Duration,
 }
 
@@ -188,6 +191,7 @@ impl Config {
             ping_interval: Duration::ZERO,
             ping_timeout: Duration::ZERO,
             reports: Reports::All,
+            max_reports: 0,
             close_timeout: Duration::ZERO,
         };
         for (key, default) in KEYS {
@@ -280,6 +284,7 @@ impl Config {
                     _ => return Err(invalid(key, value, "all, failures or none")),
                 }
             }
+            "max_reports" => self.max_reports = number(key, v, 1, 1 << 26)? as usize,
             "close_timeout_ms" => self.close_timeout = millis(key, v, 0, 3_600_000)?,
             _ => {
                 return Err(Error::new(
