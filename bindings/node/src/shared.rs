@@ -91,10 +91,12 @@ impl Shared {
             .weak::<true>()
             .callee_handled::<false>()
             .build_callback(move |ctx| {
-                if let Some(shared) = weak.upgrade() {
-                    shared.deliver(&ctx.env, Some(EVENTS_PER_TURN));
-                }
-                Ok(())
+                crate::settle::catch_panic(|| {
+                    if let Some(shared) = weak.upgrade() {
+                        shared.deliver(&ctx.env, Some(EVENTS_PER_TURN));
+                    }
+                    Ok(())
+                })
             })?;
         *shared.wake.lock() = Some(wake);
         let reporter = shared.clone();
