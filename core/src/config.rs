@@ -300,6 +300,12 @@ impl Config {
         self.protocol
     }
 
+    /// The bound of each outcome buffer (`max_reports`); a face that keeps outcomes of its
+    /// own (Node's events for the JS thread) bounds them by it too.
+    pub fn max_reports(&self) -> usize {
+        self.max_reports
+    }
+
     /// True when HTTP/2 token authentication is configured (`auth_key_file`/`auth_key_pem`).
     pub fn uses_token_auth(&self) -> bool {
         self.auth_key.is_some()

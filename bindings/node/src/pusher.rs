@@ -41,9 +41,10 @@ impl Pusher {
     )]
     pub fn new(env: Env, options: Unknown) -> Result<Self> {
         let o = options_from_js(&env, options.raw(), "options")?;
+        let max_pending = o.config.max_reports();
         let core = apnspush::Pusher::new(o.config).map_err(|e| engine_error(&env, &e))?;
         Ok(Pusher {
-            shared: Shared::start(&env, core, o.close_timeout)?,
+            shared: Shared::start(&env, core, o.close_timeout, max_pending)?,
         })
     }
 
@@ -57,13 +58,13 @@ impl Pusher {
     pub fn connect(env: Env, options: Unknown) -> Result<Value> {
         promise_or_reject(&env, || {
             let o = options_from_js(&env, options.raw(), "options")?;
-            let close_timeout = o.close_timeout;
+            let (close_timeout, max_pending) = (o.close_timeout, o.config.max_reports());
             spawn_promise(&env, Stack::Tls, None, move || -> Resolver {
                 let core = apnspush::Pusher::new(o.config);
                 Box::new(move |env: &Env| {
                     let core = core.map_err(|e| engine_error(env, &e))?;
                     let pusher = Pusher {
-                        shared: Shared::start(env, core, close_timeout)?,
+                        shared: Shared::start(env, core, close_timeout, max_pending)?,
                     };
                     to_js(env, pusher)
                 })
