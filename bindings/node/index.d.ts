@@ -330,7 +330,7 @@ export interface Outcome {
 
 /** A snapshot of a pusher's counters. */
 export interface Stats {
-  /** Notifications accepted by pushAsync (ids handed out). */
+  /** Notifications accepted by push_async (ids handed out). */
   pushed: number
   /** Notification writes to a socket, replays included. */
   written: number
@@ -346,11 +346,15 @@ export interface Stats {
   expired: number
   /** Final outcome cancelled. */
   cancelled: number
+  /** Outcome reports dropped unpolled, the oldest first, because the poll queue held max_reports. */
+  reportsDropped: number
+  /** Outcomes dropped from the failed_notifications list, the oldest first, because it held max_reports. */
+  failedDropped: number
   /** Notifications put back on the retry queue to be written again. */
   replayed: number
-  /** Replays of notifications the server may already have processed. */
+  /** Replays of notifications the server may already have processed (connection lost with no verdict). */
   duplicatesPossible: number
-  /** Retries that counted as an attempt. */
+  /** Retries that counted as an attempt (status 1/255, 429/5xx, connection loss). */
   retries: number
   /** Connections established. */
   connects: number
@@ -358,28 +362,40 @@ export interface Stats {
   reconnects: number
   /** Connection attempts that failed (TCP or TLS). */
   connectFailures: number
-  /** Connections lost without an error-response. */
+  /** Connections lost without an error-response or GOAWAY. */
   connectionLosses: number
   /** Binary error-responses received (markers included). */
   errorResponses: number
-  /** Error-responses naming an identifier not in the history. */
+  /** Error-responses naming an identifier not in the history (the tail was replayed). */
   historyMisses: number
   /** Binary flush markers written. */
   markersSent: number
   /** HTTP/2 GOAWAY frames received. */
   goaways: number
+  /** HTTP/2 provider tokens signed after the first (age or ExpiredProviderToken). */
+  tokenRefreshes: number
+  /** HTTP/2 streams reset for lack of an answer within response_timeout_ms. */
+  responseTimeouts: number
+  /** HTTP/2 PINGs sent (keepalive and health probes). */
+  pingsSent: number
+  /** HTTP/2 connections replaced because requests went unanswered (health_timeouts in a row) while PINGs were acknowledged. */
+  unhealthyReplaced: number
   /** Notifications waiting in the send and retry queues. */
   queued: number
   /** Notifications written and not yet settled, over all connections. */
   inFlight: number
-  /** Push-to-outcome latency, 50th percentile, microseconds. */
+  /** Push-to-outcome latency, 50th percentile, microseconds (within 1%). */
   latencyP50Us: number
-  /** Push-to-outcome latency, 90th percentile, microseconds. */
+  /** Push-to-outcome latency, 90th percentile, microseconds (within 1%). */
   latencyP90Us: number
-  /** Push-to-outcome latency, 99th percentile, microseconds. */
+  /** Push-to-outcome latency, 99th percentile, microseconds (within 1%). */
   latencyP99Us: number
-  /** Push-to-outcome latency, maximum, microseconds. */
+  /** Push-to-outcome latency, 99.9th percentile, microseconds (within 1%). */
+  latencyP999Us: number
+  /** Push-to-outcome latency, maximum, microseconds (within 1%). */
   latencyMaxUs: number
+  /** The most recent connection-level problem, empty if none. */
+  lastError: string
 }
 
 /**

@@ -63,6 +63,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("ping_interval_ms", "60000"),
     ("ping_timeout_ms", "10000"),
     ("outcome_reports", "all"),
+    ("max_reports", "100000"),
     ("close_timeout_ms", "5000"),
 ];
 
@@ -136,6 +137,8 @@ pub struct Config {
     pub(crate) ping_interval: Duration,
     pub(crate) ping_timeout: Duration,
     pub(crate) reports: Reports,
+    /// Bound of the poll queue and of the failed list, each (oldest dropped past it).
+    pub(crate) max_reports: usize,
     pub(crate) close_timeout: Duration,
     /// Test-only fault injection: panic in the "reader" or "writer" once this many were written.
     #[cfg(test)]
@@ -219,6 +222,7 @@ impl Config {
             ping_interval: Duration::ZERO,
             ping_timeout: Duration::ZERO,
             reports: Reports::All,
+            max_reports: 0,
             close_timeout: Duration::ZERO,
             #[cfg(test)]
             test_panic: None,
@@ -313,6 +317,7 @@ impl Config {
                     _ => return Err(invalid(key, value, "all, failures or none")),
                 }
             }
+            "max_reports" => self.max_reports = number(key, v, 1, 1 << 26)? as usize,
             "close_timeout_ms" => self.close_timeout = millis(key, v, 0, 3_600_000)?,
             _ => return Err(unknown_key(key)),
         }
@@ -321,6 +326,12 @@ impl Config {
 
     pub fn protocol(&self) -> Protocol {
         self.protocol
+    }
+
+    /// The bound of each outcome buffer (`max_reports`); a face that keeps outcomes of its
+    /// own (Node's events for the JS thread) bounds them by it too.
+    pub fn max_reports(&self) -> usize {
+        self.max_reports
     }
 
     /// True when HTTP/2 token authentication is configured (`auth_key_file`/`auth_key_pem`).

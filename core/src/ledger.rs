@@ -1,14 +1,18 @@
 //! The ledger: hands out ids, records each notification's single final outcome, wakes the
 //! threads waiting in ensure_push / ensure_delivery / push / poll, and keeps the report queue
 //! and the failed list. Outcomes are only ever handed to callers on their own threads.
+//!
+//! Memory: per-id state lives only while an id is open (handed out, not settled) or while a
+//! caller waits for it; the report queue and the failed list each hold at most `max_reports`
+//! outcomes, dropping (and counting) their oldest past it, so settling never blocks.
 
 use crate::config::Reports;
 use crate::error::{Error, ErrorKind, Result};
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::stats::Counters;
 use parking_lot::{Condvar, Mutex};
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,6 +20,8 @@ pub(crate) struct Ledger {
     state: Mutex<State>,
     changed: Condvar,
     reports_mode: Reports,
+    /// Bound of `reports` and of `failed`, each.
+    max_reports: usize,
     stats: Arc<Counters>,
     /// Number of `push` callers waiting for a write; writers skip bookkeeping when 0.
     written_waiters: AtomicUsize,
@@ -23,33 +29,35 @@ pub(crate) struct Ledger {
 
 struct State {
     next_id: u64,
-    /// Every id below `base` is settled; `settled[i]` is the state of id `base + i`.
+    /// Every id below `base` is settled; `base` itself is open unless `base == next_id`.
     base: u64,
-    settled: VecDeque<bool>,
+    /// Ids handed out and not settled yet (withdrawn ids leave too).
+    open: HashSet<u64>,
     /// ensure_push waiters: id -> its outcome once known.
     waiters: HashMap<u64, Option<Outcome>>,
     /// push waiters: id -> written yet.
     written: HashMap<u64, bool>,
     reports: VecDeque<Outcome>,
-    failed: Vec<Outcome>,
+    failed: VecDeque<Outcome>,
     closed: bool,
 }
 
 impl Ledger {
-    pub(crate) fn new(reports_mode: Reports, stats: Arc<Counters>) -> Ledger {
+    pub(crate) fn new(reports_mode: Reports, max_reports: usize, stats: Arc<Counters>) -> Ledger {
         Ledger {
             state: Mutex::new(State {
                 next_id: 1,
                 base: 1,
-                settled: VecDeque::new(),
+                open: HashSet::new(),
                 waiters: HashMap::new(),
                 written: HashMap::new(),
                 reports: VecDeque::new(),
-                failed: Vec::new(),
+                failed: VecDeque::new(),
                 closed: false,
             }),
             changed: Condvar::new(),
             reports_mode,
+            max_reports: max_reports.max(1),
             stats,
             written_waiters: AtomicUsize::new(0),
         }
@@ -64,15 +72,9 @@ impl Ledger {
         }
         let id = s.next_id;
         // Identifier 0 on the wire is reserved for flush markers.
+        // The skipped id is never open, so it counts as settled.
         s.next_id += if (id + 1) as u32 == 0 { 2 } else { 1 };
-        for _ in id..s.next_id {
-            s.settled.push_back(false);
-        }
-        if id + 1 != s.next_id {
-            // The skipped id never carries a notification.
-            let last = s.settled.len() - 1;
-            s.settled[last] = true;
-        }
+        s.open.insert(id);
         if wait_outcome {
             s.waiters.insert(id, None);
         }
@@ -114,21 +116,22 @@ impl Ledger {
         let now = Instant::now();
         let mut fresh = 0;
         let mut s = self.state.lock();
+        let mut latency = self.stats.latency_recorder();
         for (pushed_at, outcome) in outcomes {
             if !mark(&mut s, outcome.id) {
                 continue;
             }
             fresh += 1;
             self.count(&outcome);
-            self.stats
-                .record_latency(now.saturating_duration_since(pushed_at));
+            latency.record(now.saturating_duration_since(pushed_at));
             if !s.waiters.is_empty() {
                 if let Some(slot) = s.waiters.get_mut(&outcome.id) {
                     *slot = Some(outcome.clone());
                 }
             }
             if outcome.kind != OutcomeKind::Accepted {
-                s.failed.push(outcome.clone());
+                let dropped = &self.stats.failed_dropped;
+                push_bounded(&mut s.failed, outcome.clone(), self.max_reports, dropped);
             }
             let report = match self.reports_mode {
                 Reports::All => true,
@@ -136,9 +139,11 @@ impl Ledger {
                 Reports::None => false,
             };
             if report {
-                s.reports.push_back(outcome);
+                let dropped = &self.stats.reports_dropped;
+                push_bounded(&mut s.reports, outcome, self.max_reports, dropped);
             }
         }
+        drop(latency);
         drop(s);
         self.changed.notify_all();
         fresh
@@ -239,7 +244,7 @@ impl Ledger {
     }
 
     pub(crate) fn take_failed(&self) -> Vec<Outcome> {
-        std::mem::take(&mut self.state.lock().failed)
+        std::mem::take(&mut self.state.lock().failed).into()
     }
 
     /// Waits on the condvar; true when the deadline has passed.
@@ -262,27 +267,146 @@ impl Ledger {
     }
 }
 
-fn is_settled(s: &State, id: u64) -> bool {
-    id < s.base
-        || s.settled
-            .get((id - s.base) as usize)
-            .copied()
-            .unwrap_or(false)
+/// Appends to a buffer of at most `max` outcomes, dropping its oldest (counted in `dropped`).
+fn push_bounded(buffer: &mut VecDeque<Outcome>, outcome: Outcome, max: usize, dropped: &AtomicU64) {
+    if buffer.len() >= max {
+        buffer.pop_front();
+        Counters::add(dropped, 1);
+    }
+    buffer.push_back(outcome);
 }
 
-/// Marks `id` settled; false if it already was (or was never handed out).
+fn is_settled(s: &State, id: u64) -> bool {
+    id < s.next_id && !s.open.contains(&id)
+}
+
+/// Marks `id` settled; false if it already was (or was never handed out). Amortised O(1):
+/// `base` passes each id once.
 fn mark(s: &mut State, id: u64) -> bool {
-    if id < s.base || id >= s.next_id {
+    if !s.open.remove(&id) {
         return false;
     }
-    let i = (id - s.base) as usize;
-    if s.settled[i] {
-        return false;
-    }
-    s.settled[i] = true;
-    while s.settled.front() == Some(&true) {
-        s.settled.pop_front();
+    while s.base < s.next_id && !s.open.contains(&s.base) {
         s.base += 1;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger(mode: Reports, max_reports: usize) -> Ledger {
+        Ledger::new(mode, max_reports, Arc::new(Counters::default()))
+    }
+
+    fn outcome(id: u64, kind: OutcomeKind) -> (Instant, Outcome) {
+        let o = Outcome {
+            id,
+            kind,
+            status: if kind == OutcomeKind::Accepted { 0 } else { 8 },
+            reason: String::new(),
+            error: None,
+            timestamp: None,
+            token: vec![0; 32],
+            apns_id: None,
+            confirmed: true,
+            attempts: 1,
+            user_data: id,
+        };
+        (Instant::now(), o)
+    }
+
+    /// Per-id state held by the ledger: open ids and registered waiters.
+    fn per_id_entries(l: &Ledger) -> usize {
+        let s = l.state.lock();
+        s.open.len() + s.waiters.len() + s.written.len()
+    }
+
+    #[test]
+    fn settled_ids_are_forgotten_even_behind_an_open_one() {
+        let l = ledger(Reports::None, 10);
+        let stuck = l.open(false, false).unwrap();
+        let ids: Vec<u64> = (0..10_000).map(|_| l.open(false, false).unwrap()).collect();
+        assert_eq!(per_id_entries(&l), 10_001);
+        let settled = ids.iter().map(|&id| outcome(id, OutcomeKind::Accepted));
+        assert_eq!(l.settle(settled.collect()), 10_000);
+        // Only the one open id is remembered; everything settled after it is gone.
+        assert_eq!(per_id_entries(&l), 1);
+        assert!(!l.wait_settled(stuck, Some(Instant::now())));
+        assert!(is_settled(&l.state.lock(), ids[5_000]));
+        assert_eq!(l.settle(vec![outcome(stuck, OutcomeKind::Accepted)]), 1);
+        assert_eq!(per_id_entries(&l), 0);
+        assert!(l.wait_settled(l.last_id(), Some(Instant::now())));
+        // A settled id stays settled: a second outcome is ignored and leaves no state.
+        assert_eq!(l.settle(vec![outcome(ids[0], OutcomeKind::Rejected)]), 0);
+        assert_eq!(per_id_entries(&l), 0);
+    }
+
+    #[test]
+    fn waiters_that_time_out_or_withdraw_leave_nothing_behind() {
+        let l = ledger(Reports::All, 10);
+        let past = Some(Instant::now());
+        let a = l.open(true, false).unwrap();
+        let b = l.open(false, true).unwrap();
+        let c = l.open(true, true).unwrap();
+        assert_eq!(l.wait_outcome(a, past), None);
+        assert!(!l.wait_written(b, past));
+        l.withdraw(c);
+        // a and b are still open (they will get outcomes); no waiter entry survives.
+        assert_eq!(per_id_entries(&l), 2);
+        assert!(!l.has_written_waiters());
+        l.settle(vec![
+            outcome(a, OutcomeKind::Accepted),
+            outcome(b, OutcomeKind::Accepted),
+        ]);
+        assert_eq!(per_id_entries(&l), 0);
+        // The timed-out caller's outcome is still reported; the withdrawn id never is.
+        let ids: Vec<u64> = l.take_reports(10, past).iter().map(|o| o.id).collect();
+        assert_eq!(ids, [a, b]);
+        // A waiter that collects its outcome removes its entry.
+        let d = l.open(true, false).unwrap();
+        l.settle(vec![outcome(d, OutcomeKind::Rejected)]);
+        assert_eq!(l.wait_outcome(d, past).map(|o| o.id), Some(d));
+        assert_eq!(per_id_entries(&l), 0);
+    }
+
+    #[test]
+    fn report_queue_and_failed_list_keep_the_newest_max_reports() {
+        let l = ledger(Reports::All, 100);
+        for round in 0..50u64 {
+            let batch: Vec<_> = (0..10)
+                .map(|i| {
+                    let id = l.open(false, false).unwrap();
+                    let kind = if (round * 10 + i) % 2 == 0 {
+                        OutcomeKind::Rejected
+                    } else {
+                        OutcomeKind::Accepted
+                    };
+                    outcome(id, kind)
+                })
+                .collect();
+            l.settle(batch);
+            let s = l.state.lock();
+            assert!(s.reports.len() <= 100 && s.failed.len() <= 100);
+        }
+        // 500 reports for a queue of 100; 250 failures for a list of 100.
+        assert_eq!(l.stats.reports_dropped.load(Relaxed), 400);
+        assert_eq!(l.stats.failed_dropped.load(Relaxed), 150);
+        let reports = l.take_reports(usize::MAX, Some(Instant::now()));
+        assert_eq!(
+            reports.iter().map(|o| o.id).collect::<Vec<_>>(),
+            (401..=500).collect::<Vec<_>>()
+        );
+        let failed = l.take_failed();
+        assert_eq!(
+            failed.iter().map(|o| o.id).collect::<Vec<_>>(),
+            (301..=500).step_by(2).collect::<Vec<_>>()
+        );
+        // Drained buffers fill again up to the bound; nothing more is counted until then.
+        let id = l.open(false, false).unwrap();
+        l.settle(vec![outcome(id, OutcomeKind::Failed)]);
+        assert_eq!(l.stats.reports_dropped.load(Relaxed), 400);
+        assert_eq!(l.take_failed().len(), 1);
+    }
 }

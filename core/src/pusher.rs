@@ -47,7 +47,7 @@ impl Pusher {
     /// `InvalidConfigValue`.
     pub fn new(config: Config) -> Result<Pusher> {
         let stats = Arc::new(Counters::default());
-        let ledger = Ledger::new(config.reports, stats.clone());
+        let ledger = Ledger::new(config.reports, config.max_reports, stats.clone());
         let engine = Arc::new(Engine::new(config, ledger, stats));
         let threads = match engine.config.protocol {
             Protocol::Binary => start_binary(&engine)?,

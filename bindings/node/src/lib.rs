@@ -24,14 +24,14 @@ pub use mock::MockServer;
 pub use pusher::Pusher;
 
 /// The version of the native addon (and of the apnspush engine it embeds).
-#[napi]
+#[napi(catch_unwind)]
 pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
 /// Every error code (the `code` of errors thrown or rejected by this module) with its
 /// one-line description. The same names as the C API's `APNS_ERR_*` results.
-#[napi]
+#[napi(catch_unwind)]
 pub fn error_codes() -> HashMap<String, String> {
     apnspush::ErrorKind::ALL
         .iter()
@@ -42,7 +42,7 @@ pub fn error_codes() -> HashMap<String, String> {
 /// Validates a notification as `pushAsync` would, without a pusher; throws the same errors.
 /// (Protocol limits that depend on the pusher, such as the binary 2 KB payload, are checked
 /// when pushed.)
-#[napi(ts_args_type = "notification: NotificationInit")]
+#[napi(catch_unwind, ts_args_type = "notification: NotificationInit")]
 pub fn validate_notification(env: Env, notification: Unknown) -> Result<()> {
     notification::notification_from_js(&env, notification.raw()).map(|_| ())
 }
@@ -51,6 +51,7 @@ pub fn validate_notification(env: Env, notification: Unknown) -> Result<()> {
 /// that stopped accepting notifications (the service forgets them once read). `options` are
 /// pusher options (feedback_host, feedback_port, cert_pem, key_pem, ca_pem, ...).
 #[napi(
+    catch_unwind,
     ts_args_type = "options?: Record<string, string | number | boolean>",
     ts_return_type = "Promise<Array<[number, string]>>"
 )]
@@ -73,4 +74,23 @@ pub fn fetch_feedback(env: Env, options: Unknown) -> Result<Value> {
             })
         })
     })
+}
+
+/// Test-only, undocumented and left out of index.d.ts: panics where `place` says, to prove
+/// that a panic never takes the host process down. "call": in the entry point itself (throws);
+/// "thread": on the waiting thread of a promise (rejects); "resolver": while the promise is
+/// settled on the JS thread (rejects). Every error carries the panic's message.
+#[napi(catch_unwind, js_name = "__panicForTest", skip_typescript)]
+pub fn panic_for_test(env: Env, place: String) -> Result<Value> {
+    const MESSAGE: &str = "apnspush: deliberate panic for a test";
+    match place.as_str() {
+        "call" => panic!("{MESSAGE} (call)"),
+        "thread" => spawn_promise(&env, Stack::Wait, None, || -> Resolver {
+            panic!("{MESSAGE} (thread)")
+        }),
+        "resolver" => spawn_promise(&env, Stack::Wait, None, || -> Resolver {
+            Box::new(|_env: &Env| panic!("{MESSAGE} (resolver)"))
+        }),
+        _ => Err(napi::Error::from_reason(format!("unknown place {place:?}"))),
+    }
 }

@@ -33,7 +33,11 @@ impl MockServer {
     /// serving (synchronous: a few milliseconds of key generation). Throws TypeError for
     /// options of the wrong types, INVALID_ARGUMENT for an unknown option, BAD_TOKEN for a
     /// bad token in `reject`/`feedback`.
-    #[napi(constructor, ts_args_type = "options?: MockServerOptions")]
+    #[napi(
+        catch_unwind,
+        constructor,
+        ts_args_type = "options?: MockServerOptions"
+    )]
     pub fn new(env: Env, options: Unknown) -> Result<Self> {
         let options = mock_options(&env, options.raw())?;
         let server = CoreMock::start(options).map_err(|e| crate::errors::engine_error(&env, &e))?;
@@ -47,7 +51,7 @@ impl MockServer {
 
     /// The options a `Pusher` (or `fetchFeedback`) needs to reach this mock: protocol, host,
     /// port, feedback_host, feedback_port, ca_pem, cert_pem, key_pem. Add your own keys to it.
-    #[napi(getter, ts_return_type = "Record<string, string>")]
+    #[napi(catch_unwind, getter, ts_return_type = "Record<string, string>")]
     pub fn config(&self, env: Env) -> Result<Value> {
         let obj = js::new_object(&env)?;
         for (k, v) in &self.config {
@@ -57,25 +61,25 @@ impl MockServer {
     }
 
     /// "127.0.0.1"
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn host(&self) -> String {
         "127.0.0.1".into()
     }
 
     /// Port of the binary gateway.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn port(&self) -> u32 {
         self.port as u32
     }
 
     /// Port of the feedback service.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn feedback_port(&self) -> u32 {
         self.feedback_port as u32
     }
 
     /// Accepted notifications in processing order (empty with `recordPayloads: false`).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn accepted(&self, env: Env) -> Result<Vec<MockAccepted>> {
         Ok(self
             .server(&env)?
@@ -91,13 +95,13 @@ impl MockServer {
     }
 
     /// Number of accepted notifications, recorded with or without payloads.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn accepted_count(&self, env: Env) -> Result<f64> {
         Ok(self.server(&env)?.accepted_count() as f64)
     }
 
     /// Notifications answered with an error-response, in order (markers excluded).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn rejected(&self, env: Env) -> Result<Vec<MockRejected>> {
         Ok(self
             .server(&env)?
@@ -131,13 +135,13 @@ impl MockServer {
     }
 
     /// Flush markers received (answered with status 2).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn markers(&self, env: Env) -> Result<f64> {
         Ok(self.server(&env)?.markers() as f64)
     }
 
     /// Gateway connections whose TLS handshake completed.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn connections(&self, env: Env) -> Result<f64> {
         Ok(self.server(&env)?.connections() as f64)
     }
@@ -161,7 +165,7 @@ impl MockServer {
     }
 
     /// Answers later notifications to `tokenHex` with `status` (8 = invalid token).
-    #[napi(ts_args_type = "tokenHex: string, status: number")]
+    #[napi(catch_unwind, ts_args_type = "tokenHex: string, status: number")]
     pub fn reject_token(&self, env: Env, token_hex: Unknown, status: Unknown) -> Result<()> {
         let token = token_from_js(&env, token_hex.raw(), "tokenHex")?;
         let status = status_from_js(&env, status.raw(), "status")?;
@@ -170,7 +174,7 @@ impl MockServer {
     }
 
     /// Replaces the tuples the next feedback connection receives: [epoch seconds, token hex].
-    #[napi(ts_args_type = "tuples: Array<[number, string]>")]
+    #[napi(catch_unwind, ts_args_type = "tuples: Array<[number, string]>")]
     pub fn set_feedback(&self, env: Env, tuples: Unknown) -> Result<()> {
         let tuples = feedback_from_js(&env, tuples.raw(), "tuples")?;
         self.server(&env)?.set_feedback(tuples);
@@ -178,7 +182,7 @@ impl MockServer {
     }
 
     /// Forgets accepted, rejected, markers and the connection count; keeps rules and feedback.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn clear(&self, env: Env) -> Result<()> {
         self.server(&env)?.clear();
         Ok(())
@@ -186,6 +190,7 @@ impl MockServer {
 
     /// Resolves true once `acceptedCount() >= n`, false if `timeoutMs` passed first.
     #[napi(
+        catch_unwind,
         ts_args_type = "n: number, timeoutMs: number",
         ts_return_type = "Promise<boolean>"
     )]
@@ -204,7 +209,7 @@ impl MockServer {
 
     /// Closes the listeners and every live connection and joins the mock's threads (off the
     /// JS thread). Afterwards every other method throws CLOSED. A second call resolves at once.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn stop(&self, env: Env) -> Result<Value> {
         let server = self.inner.lock().take();
         spawn_promise(&env, Stack::Wait, None, move || -> Resolver {

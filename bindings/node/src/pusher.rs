@@ -35,33 +35,36 @@ impl Pusher {
     /// Throws: TypeError (options not an object, a value not a string/number/boolean), Error
     /// with code UNKNOWN_CONFIG_KEY, INVALID_CONFIG_VALUE, CONNECT, TLS or CREDENTIALS.
     #[napi(
+        catch_unwind,
         constructor,
         ts_args_type = "options?: Record<string, string | number | boolean>"
     )]
     pub fn new(env: Env, options: Unknown) -> Result<Self> {
         let o = options_from_js(&env, options.raw(), "options")?;
+        let max_pending = o.config.max_reports();
         let core = apnspush::Pusher::new(o.config).map_err(|e| engine_error(&env, &e))?;
         Ok(Pusher {
-            shared: Shared::start(&env, core, o.close_timeout)?,
+            shared: Shared::start(&env, core, o.close_timeout, max_pending)?,
         })
     }
 
     /// Connects on a thread of its own and resolves with the connected pusher; rejects as the
     /// constructor throws.
     #[napi(
+        catch_unwind,
         ts_args_type = "options?: Record<string, string | number | boolean>",
         ts_return_type = "Promise<Pusher>"
     )]
     pub fn connect(env: Env, options: Unknown) -> Result<Value> {
         promise_or_reject(&env, || {
             let o = options_from_js(&env, options.raw(), "options")?;
-            let close_timeout = o.close_timeout;
+            let (close_timeout, max_pending) = (o.close_timeout, o.config.max_reports());
             spawn_promise(&env, Stack::Tls, None, move || -> Resolver {
                 let core = apnspush::Pusher::new(o.config);
                 Box::new(move |env: &Env| {
                     let core = core.map_err(|e| engine_error(env, &e))?;
                     let pusher = Pusher {
-                        shared: Shared::start(env, core, close_timeout)?,
+                        shared: Shared::start(env, core, close_timeout, max_pending)?,
                     };
                     to_js(env, pusher)
                 })
@@ -75,7 +78,7 @@ impl Pusher {
     /// (the default); with `block_when_full: false` a full queue throws QUEUE_FULL instead.
     /// Throws: TypeError (wrong field types), Error with code BAD_TOKEN, INVALID_JSON,
     /// PAYLOAD_TOO_LARGE, INVALID_ARGUMENT, QUEUE_FULL or CLOSED. Nothing is queued on error.
-    #[napi(ts_args_type = "notification: NotificationInit")]
+    #[napi(catch_unwind, ts_args_type = "notification: NotificationInit")]
     pub fn push_async(&self, env: Env, notification: Unknown) -> Result<f64> {
         let n = notification_from_js(&env, notification.raw())?;
         match self.shared.core.push_async(n) {
@@ -88,6 +91,7 @@ impl Pusher {
     /// (or already has its outcome). Rejects with the errors of `pushAsync`, or TIMEOUT after
     /// `timeoutMs` (the notification stays queued and still gets its outcome).
     #[napi(
+        catch_unwind,
         ts_args_type = "notification: NotificationInit, timeoutMs?: number",
         ts_return_type = "Promise<number>"
     )]
@@ -115,6 +119,7 @@ impl Pusher {
     /// Enqueues and resolves with the notification's final outcome (binary protocol: after a
     /// flush marker or the error window). Rejects with the errors of `pushAsync`, or TIMEOUT.
     #[napi(
+        catch_unwind,
         ts_args_type = "notification: NotificationInit, timeoutMs?: number",
         ts_return_type = "Promise<Outcome>"
     )]
@@ -150,6 +155,7 @@ impl Pusher {
     /// With `fn`: awaits `fn()` first (it may push), then waits, and resolves with what `fn`
     /// returned; a rejection or throw of `fn` rejects. Rejects with TIMEOUT after `timeoutMs`.
     #[napi(
+        catch_unwind,
         ts_args_type = "fn?: (() => unknown) | null, timeoutMs?: number",
         ts_return_type = "Promise<unknown>"
     )]
@@ -174,7 +180,7 @@ impl Pusher {
 
     /// Drains the outcomes that are not `accepted` (rejected, failed, expired, cancelled)
     /// recorded since the last call.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn failed_notifications(&self) -> Vec<Outcome> {
         self.shared
             .core
@@ -185,7 +191,7 @@ impl Pusher {
     }
 
     /// A snapshot of every counter.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn stats(&self) -> Stats {
         Stats::from(self.shared.core.stats())
     }
@@ -195,7 +201,10 @@ impl Pusher {
     /// it. Outcomes reported while no listener is set are not kept. The events never keep the
     /// process alive; an awaited `ensureDelivery()`/`close()` resolves only after the events it
     /// covers were emitted. A listener that throws raises 'uncaughtException'.
-    #[napi(ts_args_type = "listener: ((outcome: Outcome) => void) | null")]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "listener: ((outcome: Outcome) => void) | null"
+    )]
     pub fn on_outcome(&self, env: Env, listener: Unknown) -> Result<()> {
         let k = js::kind(&env, listener.raw());
         if k.is_absent() {
@@ -223,6 +232,7 @@ impl Pusher {
     /// the listener; nothing of this pusher keeps the process alive. A second call resolves
     /// {0, 0}.
     #[napi(
+        catch_unwind,
         ts_args_type = "timeoutMs?: number",
         ts_return_type = "Promise<CloseSummary>"
     )]

@@ -7,7 +7,8 @@ use crate::js::Raw;
 use crate::shared::Shared;
 use apnspush::ErrorKind;
 use napi::bindgen_prelude::{
-    CallbackContext, FromNapiValue, PromiseRaw, ToNapiValue, TypeName, ValidateNapiValue,
+    panic_to_error, CallbackContext, FromNapiValue, PromiseRaw, ToNapiValue, TypeName,
+    ValidateNapiValue,
 };
 use napi::{sys, Env, JsDeferred, Result, ValueType};
 use std::sync::Arc;
@@ -83,19 +84,22 @@ where
         .stack_size(stack.bytes())
         .spawn(move || {
             // A panic in the engine is a bug, but must not leave the promise (and the process)
-            // waiting forever.
+            // waiting forever: it rejects the promise.
             let resolver = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-                .unwrap_or_else(|_| {
-                    Box::new(|_env: &Env| {
-                        Err(napi::Error::from_reason("apnspush: internal error (panic)"))
-                    })
+                .unwrap_or_else(|payload| {
+                    let e = panic_to_error(payload);
+                    Box::new(move |_env: &Env| Err(e))
                 });
             if let Some(deferred) = mine.lock().take() {
                 deferred.resolve(Box::new(move |env: Env| {
-                    if let Some(events) = &events {
-                        events.deliver(&env, None);
-                    }
-                    resolver(&env).map(Value)
+                    // On the JS thread, outside any #[napi] entry point: a panic here would
+                    // abort the process, so it rejects the promise instead.
+                    catch_panic(|| {
+                        if let Some(events) = &events {
+                            events.deliver(&env, None);
+                        }
+                        resolver(&env).map(Value)
+                    })
                 }));
             }
         });
@@ -146,6 +150,16 @@ pub(crate) fn then(
     f: impl FnOnce(&Env, Raw) -> Result<Value> + 'static,
 ) -> Result<Value> {
     let p = PromiseRaw::<Value>::new(env.raw(), promise);
-    let next = p.then(move |ctx: CallbackContext<Value>| f(&ctx.env, ctx.value.0))?;
+    let next =
+        p.then(move |ctx: CallbackContext<Value>| catch_panic(|| f(&ctx.env, ctx.value.0)))?;
     Ok(Value(napi::JsValue::raw(&next)))
+}
+
+/// Runs a callback that napi calls on the JS thread outside a `#[napi(catch_unwind)]` entry
+/// point (a promise's settlement, a `then`, an event wake-up): a panic becomes the same error
+/// such an entry point throws (the panic's message, code 'GenericFailure') instead of aborting
+/// the process.
+pub(crate) fn catch_panic<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(panic_to_error(p)))
 }

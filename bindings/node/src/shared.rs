@@ -10,7 +10,10 @@
 //! every outcome reported before it has already been emitted.
 //!
 //! Outcomes reported while no listener is set are dropped (like events nobody listens to),
-//! which also keeps the engine's report queue from growing.
+//! which also keeps the engine's report queue from growing. While the JS thread is busy,
+//! `pending` holds at most `max_reports` outcomes; the reporter then leaves the rest in the
+//! engine's queue, itself bounded by `max_reports` (its oldest dropped, counted in
+//! `reportsDropped`).
 
 use crate::types::Outcome as OutcomeJs;
 use apnspush::Outcome;
@@ -52,6 +55,8 @@ pub(crate) struct Shared {
     /// Set once `close()` started or the JS object was collected.
     pub closed: AtomicBool,
     pending: Mutex<VecDeque<Outcome>>,
+    /// Bound of `pending` (`max_reports`).
+    max_pending: usize,
     handoff: Mutex<()>,
     /// Read and replaced on the JS thread only (FunctionRef may be dropped anywhere).
     listener: Mutex<Option<Arc<Listener>>>,
@@ -69,12 +74,14 @@ impl Shared {
         env: &Env,
         core: apnspush::Pusher,
         close_timeout: Duration,
+        max_pending: usize,
     ) -> Result<Arc<Shared>> {
         let shared = Arc::new(Shared {
             core,
             close_timeout,
             closed: AtomicBool::new(false),
             pending: Mutex::new(VecDeque::new()),
+            max_pending: max_pending.max(1),
             handoff: Mutex::new(()),
             listener: Mutex::new(None),
             listening: AtomicBool::new(false),
@@ -91,10 +98,12 @@ impl Shared {
             .weak::<true>()
             .callee_handled::<false>()
             .build_callback(move |ctx| {
-                if let Some(shared) = weak.upgrade() {
-                    shared.deliver(&ctx.env, Some(EVENTS_PER_TURN));
-                }
-                Ok(())
+                crate::settle::catch_panic(|| {
+                    if let Some(shared) = weak.upgrade() {
+                        shared.deliver(&ctx.env, Some(EVENTS_PER_TURN));
+                    }
+                    Ok(())
+                })
             })?;
         *shared.wake.lock() = Some(wake);
         let reporter = shared.clone();
@@ -119,13 +128,21 @@ impl Shared {
         }
     }
 
-    /// Any thread: moves the engine's queued reports into `pending` (or drops them when no
-    /// listener is set) and wakes the JS thread. Returns how many were taken.
+    /// Any thread: moves the engine's queued reports into `pending` up to its bound (or drops
+    /// them when no listener is set) and wakes the JS thread. Returns how many were taken.
     pub(crate) fn transfer(&self) -> usize {
         let guard = self.handoff.lock();
         let mut moved = 0;
         for _ in 0..64 {
-            let batch = self.core.poll_outcomes(TAKE, Duration::ZERO);
+            let room = if self.listening.load(SeqCst) {
+                self.max_pending.saturating_sub(self.pending.lock().len())
+            } else {
+                TAKE
+            };
+            if room == 0 {
+                break;
+            }
+            let batch = self.core.poll_outcomes(TAKE.min(room), Duration::ZERO);
             if batch.is_empty() {
                 break;
             }
@@ -154,11 +171,14 @@ impl Shared {
     }
 
     /// JS thread: emits pending outcomes to the listener, at most `limit` (then wakes itself
-    /// again for the rest). A listener that throws raises 'uncaughtException', as an
-    /// EventEmitter listener would; the following outcomes are still delivered.
+    /// again for the rest); with no limit, also every report still in the engine's queue. A
+    /// listener that throws raises 'uncaughtException', as an EventEmitter listener would; the
+    /// following outcomes are still delivered.
     pub(crate) fn deliver(&self, env: &Env, limit: Option<usize>) {
         self.wake_queued.store(false, SeqCst);
         let mut left = limit.unwrap_or(usize::MAX);
+        // With no limit: up to the engine queue's bound more, enough for everything it held.
+        let mut refill = if limit.is_none() { self.max_pending } else { 0 };
         while left > 0 {
             let Some(listener) = self.listener.lock().clone() else {
                 self.pending.lock().clear();
@@ -170,7 +190,13 @@ impl Shared {
                 pending.drain(..n).collect()
             };
             if batch.is_empty() {
-                return;
+                // `pending` may have been full: what it had no room for is still in the engine.
+                let moved = if refill > 0 { self.transfer() } else { 0 };
+                if moved == 0 {
+                    return;
+                }
+                refill = refill.saturating_sub(moved);
+                continue;
             }
             let Ok(f) = listener.borrow_back(env) else {
                 return;

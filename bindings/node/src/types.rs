@@ -53,49 +53,51 @@ impl From<apnspush::Outcome> for Outcome {
     }
 }
 
-macro_rules! stats_object {
+/// Builds `Stats` from the engine's counter table (`apnspush::with_stats_counters!`), so the
+/// fields never drift from the core's; the fields after the counters are listed here.
+macro_rules! stats_fields {
     ($($field:ident: $doc:literal,)*) => {
         /// A snapshot of a pusher's counters.
         #[napi(object)]
         pub struct Stats {
             $(#[doc = $doc] pub $field: i64,)*
+            /// Notifications waiting in the send and retry queues.
+            pub queued: i64,
+            /// Notifications written and not yet settled, over all connections.
+            pub in_flight: i64,
+            /// Push-to-outcome latency, 50th percentile, microseconds (within 1%).
+            pub latency_p50_us: i64,
+            /// Push-to-outcome latency, 90th percentile, microseconds (within 1%).
+            pub latency_p90_us: i64,
+            /// Push-to-outcome latency, 99th percentile, microseconds (within 1%).
+            pub latency_p99_us: i64,
+            /// Push-to-outcome latency, 99.9th percentile, microseconds (within 1%).
+            pub latency_p999_us: i64,
+            /// Push-to-outcome latency, maximum, microseconds (within 1%).
+            pub latency_max_us: i64,
+            /// The most recent connection-level problem, empty if none.
+            pub last_error: String,
         }
 
         impl From<apnspush::Stats> for Stats {
             fn from(s: apnspush::Stats) -> Self {
-                Stats { $($field: s.$field as i64,)* }
+                Stats {
+                    $($field: s.$field as i64,)*
+                    queued: s.queued as i64,
+                    in_flight: s.in_flight as i64,
+                    latency_p50_us: s.latency_p50_us as i64,
+                    latency_p90_us: s.latency_p90_us as i64,
+                    latency_p99_us: s.latency_p99_us as i64,
+                    latency_p999_us: s.latency_p999_us as i64,
+                    latency_max_us: s.latency_max_us as i64,
+                    last_error: s.last_error,
+                }
             }
         }
     };
 }
 
-stats_object! {
-    pushed: "Notifications accepted by pushAsync (ids handed out).",
-    written: "Notification writes to a socket, replays included.",
-    accepted: "Final outcome accepted.",
-    accepted_presumed: "Of `accepted`, those presumed after the error window (binary).",
-    rejected: "Final outcome rejected.",
-    failed: "Final outcome failed.",
-    expired: "Final outcome expired.",
-    cancelled: "Final outcome cancelled.",
-    replayed: "Notifications put back on the retry queue to be written again.",
-    duplicates_possible: "Replays of notifications the server may already have processed.",
-    retries: "Retries that counted as an attempt.",
-    connects: "Connections established.",
-    reconnects: "Connections established to replace a lost or closed one.",
-    connect_failures: "Connection attempts that failed (TCP or TLS).",
-    connection_losses: "Connections lost without an error-response.",
-    error_responses: "Binary error-responses received (markers included).",
-    history_misses: "Error-responses naming an identifier not in the history.",
-    markers_sent: "Binary flush markers written.",
-    goaways: "HTTP/2 GOAWAY frames received.",
-    queued: "Notifications waiting in the send and retry queues.",
-    in_flight: "Notifications written and not yet settled, over all connections.",
-    latency_p50_us: "Push-to-outcome latency, 50th percentile, microseconds.",
-    latency_p90_us: "Push-to-outcome latency, 90th percentile, microseconds.",
-    latency_p99_us: "Push-to-outcome latency, 99th percentile, microseconds.",
-    latency_max_us: "Push-to-outcome latency, maximum, microseconds.",
-}
+apnspush::with_stats_counters!();
 
 /// What `close()` had to do with notifications that had no outcome yet.
 #[napi(object)]

@@ -127,3 +127,23 @@ test('many concurrent ensurePush calls each resolve with their own outcome', asy
   await pusher.close();
   await mock.stop();
 });
+
+test('while the JS thread is busy, events waiting for it are bounded by max_reports', async () => {
+  const mock = new MockServer({ protocol: 'http2' });
+  const pusher = new Pusher({ ...mock.config, max_reports: 1000 });
+  const events = collect(pusher);
+  const total = 5000;
+  for (let i = 0; i < total; i++) pusher.pushAsync(notification(i));
+  // Keep the JS thread busy until every outcome is settled (the bound only catches a hang).
+  const hang = Date.now() + 60000;
+  while (pusher.stats().accepted < total) assert.ok(Date.now() < hang, 'outcomes never settled');
+  await pusher.ensureDelivery();
+  const s = pusher.stats();
+  // At most max_reports waited for the JS thread and max_reports in the engine's queue; the
+  // rest was dropped, oldest first, and counted.
+  assert.ok(events.size <= 2 * 1000, `${events.size} events were kept`);
+  assert.equal(events.size + s.reportsDropped, total);
+  assert.equal(mock.acceptedCount(), total);
+  await pusher.close();
+  await mock.stop();
+});

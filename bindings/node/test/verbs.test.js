@@ -105,16 +105,20 @@ test('failedNotifications drains the outcomes that are not accepted', async () =
   await mock.stop();
 });
 
-test('stats is a plain object of numbers', async () => {
+test('stats is a plain object of numbers (and lastError), with true latency percentiles', async () => {
   const mock = new MockServer();
   const pusher = new Pusher(mock.config);
   for (let i = 0; i < 100; i++) pusher.pushAsync(notification(i));
   await pusher.ensureDelivery();
   const s = pusher.stats();
   assert.equal(Object.getPrototypeOf(s), Object.prototype);
-  for (const [k, v] of Object.entries(s)) assert.equal(typeof v, 'number', k);
+  for (const [k, v] of Object.entries(s)) assert.equal(typeof v, k === 'lastError' ? 'string' : 'number', k);
   assert.deepEqual([s.pushed, s.accepted, s.rejected, s.failed, s.queued], [100, 100, 0, 0, 0]);
+  assert.deepEqual([s.reportsDropped, s.failedDropped], [0, 0]);
   assert.ok(s.connects >= 1);
+  const latency = [s.latencyP50Us, s.latencyP90Us, s.latencyP99Us, s.latencyP999Us, s.latencyMaxUs];
+  assert.ok(latency[0] > 0, `${latency}`);
+  for (let i = 1; i < latency.length; i++) assert.ok(latency[i - 1] <= latency[i], `${latency}`);
   await pusher.close();
   await mock.stop();
 });
