@@ -214,7 +214,9 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
         } else {
             Vec::new()
         };
-        if let Err(jobs) = conn.history.lock().append(jobs, Instant::now()) {
+        // In the history before the bytes go (an error-response may name any of them), but
+        // the error window starts only once the write returned.
+        if let Err(jobs) = conn.history.lock().append(jobs) {
             requeue(engine, jobs);
             return;
         }
@@ -223,6 +225,7 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
             conn.kill();
             return;
         }
+        conn.history.lock().stamp_written(Instant::now());
         Counters::add(&engine.stats.written, n);
         engine.ledger.mark_written(ids.into_iter());
         if n < COALESCE_BELOW {
@@ -252,7 +255,7 @@ fn encode(format: Format, job: &Job, buf: &mut Vec<u8>) {
 /// Writes a flush marker: a zero-length-token notification that draws status 2. Its reply
 /// proves everything written before it was processed.
 fn write_marker(engine: &Engine, conn: &BinaryConn, plain: &mut Vec<u8>, scratch: &mut Vec<u8>) {
-    if !conn.history.lock().append_marker(Instant::now()) {
+    if !conn.history.lock().append_marker() {
         return;
     }
     plain.clear();
@@ -260,6 +263,8 @@ fn write_marker(engine: &Engine, conn: &BinaryConn, plain: &mut Vec<u8>, scratch
     Counters::add(&engine.stats.markers_sent, 1);
     if conn.tls.write_all(plain, scratch).is_err() {
         conn.kill();
+    } else {
+        conn.history.lock().stamp_written(Instant::now());
     }
 }
 
@@ -357,8 +362,24 @@ fn on_refused(engine: &Engine, conn: &BinaryConn, e: &std::io::Error) {
 /// everything written after it on a new connection.
 fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
     Counters::add(&engine.stats.error_responses, 1);
-    let marker_reply =
-        resp.status == status::MISSING_TOKEN && conn.history.lock().marker_outstanding();
+    let (marker_reply, lapsed_marker_reply) = {
+        let h = conn.history.lock();
+        let marker = resp.status == status::MISSING_TOKEN;
+        (
+            marker && h.marker_outstanding(),
+            marker && h.marker_lapsed(),
+        )
+    };
+    if lapsed_marker_reply {
+        // It answers the connection's first marker, which lapsed: nothing still in the
+        // history was processed.
+        let after = conn.history.lock().close_and_take();
+        conn.kill();
+        let mut settle = Settle::default();
+        settle.add_all(after, Event::NotProcessed, &engine.config);
+        engine.act(settle);
+        return;
+    }
     let (found, split) = conn.history.lock().close_and_split(|e| {
         if marker_reply {
             e.job.is_none()

@@ -71,6 +71,9 @@ pub struct MockOptions {
     /// over all connections; from the next one on, every request carrying it is answered 403
     /// ExpiredProviderToken, for good. A new token gets a fresh allowance.
     pub expire_token_after: Option<u64>,
+    /// Binary: the first connection to have accepted K stops reading for this long (once per
+    /// mock), so the client's writes back up behind full socket buffers.
+    pub read_pause: Option<(u64, Duration)>,
 }
 
 impl Default for MockOptions {
@@ -97,6 +100,7 @@ impl Default for MockOptions {
             answer_pings: true,
             stall_after: None,
             expire_token_after: None,
+            read_pause: None,
         }
     }
 }
