@@ -4,6 +4,7 @@
 
 use super::codec::{self, status, ErrorResponse, Format};
 use super::history::{History, MARKER_ID};
+use super::window::{End, Window};
 use crate::engine::{Engine, LiveConn, Settle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
@@ -12,7 +13,7 @@ use crate::stats::Counters;
 use crate::tls::{before_acceptance, tls_failure, Acceptance, TlsConn};
 use parking_lot::{Condvar, Mutex};
 use rustls::ClientConfig;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,13 @@ pub(crate) struct BinaryConn {
     window: usize,
     /// Set when the connection died with no error-response.
     lost: AtomicBool,
+    /// Notifications unsettled when it was lost.
+    carried: AtomicUsize,
+    /// Set when it ended with an error-response.
+    verdict: AtomicBool,
+    /// Notifications settled on it as processed (presumed, or before the entry a verdict
+    /// names, or that entry).
+    processed: AtomicUsize,
     history: Mutex<History>,
     /// Signalled whenever the history shrinks or the connection dies.
     changed: Condvar,
@@ -77,6 +85,9 @@ impl BinaryConn {
                     tls,
                     window,
                     lost: AtomicBool::new(false),
+                    carried: AtomicUsize::new(0),
+                    verdict: AtomicBool::new(false),
+                    processed: AtomicUsize::new(0),
                     history: Mutex::default(),
                     changed: Condvar::new(),
                     dead: AtomicBool::new(false),
@@ -100,21 +111,36 @@ impl BinaryConn {
     fn is_dead(&self) -> bool {
         self.dead.load(Relaxed)
     }
+
+    /// How it ended, for the slot's window.
+    fn end(&self) -> End {
+        let processed = self.processed.load(Relaxed);
+        if self.lost.load(Relaxed) {
+            End::Lost {
+                carried: self.carried.load(Relaxed),
+                processed,
+            }
+        } else if self.verdict.load(Relaxed) {
+            End::Verdict { processed }
+        } else {
+            End::Other
+        }
+    }
 }
 
 /// Runs a slot until the pusher stops: serve the connection, replace it when it dies.
 ///
-/// The slot's in-flight window starts at `max_in_flight`. A connection lost with no verdict
-/// halves it (down to 1), one that ended with an error-response doubles it: a server that drops
-/// connections after K notifications is met with windows below K, each closed by a marker, so
-/// every connection confirms progress instead of replaying the same head forever.
+/// The slot's in-flight window (`Window`) starts at `max_in_flight`. A connection lost with no
+/// verdict drops it below what that connection carried, and verdicts grow it back: a server
+/// that drops connections after K notifications is met with windows below K, each closed by a
+/// marker, so every connection confirms progress instead of replaying the same head.
 pub(crate) fn run_slot(
     engine: Arc<Engine>,
     slot: usize,
     tls: Arc<ClientConfig>,
     mut conn: Arc<BinaryConn>,
 ) {
-    let max_window = engine.config.max_in_flight;
+    let mut slot_window = Window::new(engine.config.max_in_flight);
     let mut refused_ends = 0u32;
     loop {
         *engine.live[slot].lock() = Some(conn.clone() as Arc<dyn LiveConn>);
@@ -147,11 +173,7 @@ pub(crate) fn run_slot(
         let mut settle = Settle::default();
         settle.add_all(left, lost, &engine.config);
         engine.act(settle);
-        let window = if conn.lost.load(Relaxed) {
-            (conn.window / 2).max(1)
-        } else {
-            conn.window.saturating_mul(2).min(max_window)
-        };
+        let window = slot_window.after(conn.end());
         // A gateway that refuses the session after our acceptance wait: treat each such end
         // as a failed connect (backoff, and queued notifications fail after max_attempts).
         match conn.refused.lock().take() {
@@ -311,6 +333,7 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
                 }
                 let presumed = conn.history.lock().take_presumed(window, Instant::now());
                 if !presumed.is_empty() {
+                    conn.processed.fetch_add(presumed.len(), Relaxed);
                     conn.verified.store(true, Relaxed);
                     conn.changed.notify_all();
                     let mut settle = Settle::default();
@@ -362,6 +385,7 @@ fn on_refused(engine: &Engine, conn: &BinaryConn, e: &std::io::Error) {
 /// everything written after it on a new connection.
 fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
     Counters::add(&engine.stats.error_responses, 1);
+    conn.verdict.store(true, Relaxed);
     let (marker_reply, lapsed_marker_reply) = {
         let h = conn.history.lock();
         let marker = resp.status == status::MISSING_TOKEN;
@@ -401,6 +425,8 @@ fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
         };
         settle.add_all(split.after, lost, cfg);
     } else {
+        let processed = split.before.len() + usize::from(split.named.is_some());
+        conn.processed.fetch_add(processed, Relaxed);
         settle.add_all(split.before, Event::ProcessedBefore, cfg);
         let named = Event::ErrorResponse {
             status: resp.status,
@@ -421,6 +447,7 @@ fn on_lost(engine: &Engine, conn: &BinaryConn, kind: ErrorKind, why: &str) {
     Counters::add(&engine.stats.connection_losses, 1);
     conn.lost.store(true, Relaxed);
     let jobs = conn.history.lock().close_and_take();
+    conn.carried.store(jobs.len(), Relaxed);
     conn.kill();
     let lost = Event::Lost {
         kind,

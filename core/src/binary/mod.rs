@@ -1,3 +1,4 @@
 pub mod codec;
 pub(crate) mod connection;
 pub(crate) mod history;
+pub(crate) mod window;
