@@ -3,7 +3,9 @@
 //! writes blocked behind full socket buffers; what is still blocked must not be presumed
 //! accepted, so when the gateway reads again and answers an earlier entry (here the flush
 //! marker written before the blocked batch, and on the replay a bad token inside it)
-//! everything after that entry is replayed, and the mock sees every notification once.
+//! everything after that entry is replayed, and the mock sees every notification once. Nor
+//! does what was handed to the kernel before the blocked write age while the gateway does
+//! not read: the error window's clock stops while a write is blocked.
 
 mod common;
 
@@ -116,4 +118,53 @@ fn a_gateway_that_stops_reading_then_rejects_gets_everything_after_the_rejection
         m.connections() >= 3,
         "stalled, replay with the rejection, replay after it"
     );
+}
+
+#[test]
+fn what_waits_in_socket_buffers_behind_a_blocked_write_is_not_presumed() {
+    // About 12 MB pushed at once: the first few MB are handed to the kernel (those writes
+    // return), then a write blocks. The bad token is among the first, already handed over.
+    const N: u64 = 6_000;
+    const BAD: u64 = 300;
+    let m = mock(MockOptions {
+        reject: vec![(token(BAD), 8)],
+        read_pause: Some((0, Duration::from_secs(3))),
+        ..Default::default()
+    });
+    let p = pusher(
+        &m,
+        &[
+            ("error_timeout_ms", "500"),
+            ("max_in_flight", "100000"),
+            ("connections", "1"),
+        ],
+    );
+    for i in 0..N {
+        p.push_async(large_notification(i)).unwrap();
+    }
+    p.ensure_delivery(WAIT).unwrap();
+    let mut outcomes = HashMap::new();
+    drain_outcomes(&p, &mut outcomes);
+    assert_eq!(outcomes.len() as u64, N);
+    let by_index: HashMap<u64, _> = outcomes.values().map(|o| (o.user_data, o)).collect();
+    let bad = by_index[&BAD];
+    assert_eq!(
+        (bad.kind, bad.status),
+        (OutcomeKind::Rejected, 8),
+        "presumed while the gateway was not reading: {bad:?}"
+    );
+    let counts = mock_counts(&m);
+    let wrong: Vec<(u64, u32)> = (0..N)
+        .filter(|i| *i != BAD && counts.get(i) != Some(&1))
+        .map(|i| (i, counts.get(&i).copied().unwrap_or(0)))
+        .take(5)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "not accepted exactly once by the mock: {wrong:?}"
+    );
+    assert!(!counts.contains_key(&BAD));
+    let s = p.stats();
+    assert_eq!((s.accepted, s.rejected, s.failed), (N - 1, 1, 0));
+    assert_eq!((s.history_misses, s.duplicates_possible), (0, 0), "{s:?}");
 }

@@ -2,6 +2,7 @@
 //! a blocking reader thread that waits for the 6-byte error-response and settles the history.
 //! The replay rules of shared/design/ARCHITECTURE.md live in `on_error_response` and `on_lost`.
 
+use super::clock::WindowClock;
 use super::codec::{self, status, ErrorResponse, Format};
 use super::history::{History, MARKER_ID};
 use super::window::{End, Window};
@@ -15,7 +16,7 @@ use parking_lot::{Condvar, Mutex};
 use rustls::ClientConfig;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Most notifications encoded into one TLS write.
 const BATCH: usize = 2048;
@@ -39,6 +40,8 @@ pub(crate) struct BinaryConn {
     /// names, or that entry).
     processed: AtomicUsize,
     history: Mutex<History>,
+    /// The error window's clock (stops while a write is stalled).
+    clock: WindowClock,
     /// Signalled whenever the history shrinks or the connection dies.
     changed: Condvar,
     dead: AtomicBool,
@@ -89,6 +92,7 @@ impl BinaryConn {
                     verdict: AtomicBool::new(false),
                     processed: AtomicUsize::new(0),
                     history: Mutex::default(),
+                    clock: WindowClock::new(),
                     changed: Condvar::new(),
                     dead: AtomicBool::new(false),
                     verified: AtomicBool::new(false),
@@ -110,6 +114,17 @@ impl BinaryConn {
 
     fn is_dead(&self) -> bool {
         self.dead.load(Relaxed)
+    }
+
+    /// Writes what the history's unstamped entries hold and stamps them once it returned.
+    fn write(&self, plain: &[u8], scratch: &mut Vec<u8>) -> std::io::Result<()> {
+        self.clock.write_begins();
+        let written = self.tls.write_all(plain, scratch);
+        self.clock.write_ends();
+        if written.is_ok() {
+            self.history.lock().stamp_written(self.clock.now());
+        }
+        written
     }
 
     /// How it ended, for the slot's window.
@@ -242,12 +257,11 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn) {
             requeue(engine, jobs);
             return;
         }
-        if conn.tls.write_all(&plain, &mut scratch).is_err() {
+        if conn.write(&plain, &mut scratch).is_err() {
             // The reader sees the dead socket and replays the history.
             conn.kill();
             return;
         }
-        conn.history.lock().stamp_written(Instant::now());
         Counters::add(&engine.stats.written, n);
         engine.ledger.mark_written(ids.into_iter());
         if n < COALESCE_BELOW {
@@ -283,10 +297,8 @@ fn write_marker(engine: &Engine, conn: &BinaryConn, plain: &mut Vec<u8>, scratch
     plain.clear();
     codec::encode_enhanced(plain, MARKER_ID, 0, &[], &[]);
     Counters::add(&engine.stats.markers_sent, 1);
-    if conn.tls.write_all(plain, scratch).is_err() {
+    if conn.write(plain, scratch).is_err() {
         conn.kill();
-    } else {
-        conn.history.lock().stamp_written(Instant::now());
     }
 }
 
@@ -331,7 +343,7 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
                 if engine.stopping() {
                     return;
                 }
-                let presumed = conn.history.lock().take_presumed(window, Instant::now());
+                let presumed = conn.history.lock().take_presumed(window, conn.clock.now());
                 if !presumed.is_empty() {
                     conn.processed.fetch_add(presumed.len(), Relaxed);
                     conn.verified.store(true, Relaxed);

@@ -1,19 +1,20 @@
 //! Per-connection history: every unsettled notification in write order, plus flush markers.
 //! An entry goes in before its bytes are written (so the reader finds whatever an
 //! error-response names) and is stamped once the write returned; the error window runs from
-//! that stamp. The reader settles from it; nothing is ever evicted to save memory.
+//! that stamp, on the connection's `WindowClock`. The reader settles from it; nothing is ever evicted to save memory.
 
 use crate::job::Job;
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Wire identifier reserved for flush markers.
 pub(crate) const MARKER_ID: u32 = 0;
 
 pub(crate) struct Entry {
     pub(crate) wire_id: u32,
-    /// When the write carrying it returned; `None` while it may not have left.
-    pub(crate) written_at: Option<Instant>,
+    /// `WindowClock` reading when the write carrying it returned; `None` while it may not
+    /// have left.
+    pub(crate) written_at: Option<Duration>,
     /// `None` for a flush marker.
     pub(crate) job: Option<Job>,
 }
@@ -88,7 +89,7 @@ impl History {
     }
 
     /// Stamps every unstamped entry: the write carrying them returned at `at`.
-    pub(crate) fn stamp_written(&mut self, at: Instant) {
+    pub(crate) fn stamp_written(&mut self, at: Duration) {
         for e in self.entries.iter_mut().rev() {
             if e.written_at.is_some() {
                 break;
@@ -100,11 +101,11 @@ impl History {
     /// Removes the entries stamped at least `window` ago from the front: their jobs are
     /// presumed accepted; an unanswered marker simply lapses. Stops at the first unstamped
     /// entry: what may not have left is never presumed.
-    pub(crate) fn take_presumed(&mut self, window: Duration, now: Instant) -> Vec<Job> {
+    pub(crate) fn take_presumed(&mut self, window: Duration, now: Duration) -> Vec<Job> {
         let mut out = Vec::new();
         while let Some(front) = self.entries.front() {
             match front.written_at {
-                Some(at) if now.saturating_duration_since(at) >= window => {}
+                Some(at) if now.saturating_sub(at) >= window => {}
                 _ => break,
             }
             if let Some(e) = self.entries.pop_front() {
@@ -154,6 +155,11 @@ impl History {
 mod tests {
     use super::*;
     use crate::Notification;
+    use std::time::Instant;
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
 
     fn jobs(ids: std::ops::Range<u64>) -> Vec<Job> {
         ids.map(|id| Job {
@@ -177,15 +183,16 @@ mod tests {
     fn an_unstamped_entry_is_never_presumed_however_old() {
         let mut h = History::default();
         assert!(h.append(jobs(1..4)).is_ok());
-        let later = Instant::now() + Duration::from_secs(3600);
-        assert!(h.take_presumed(Duration::from_millis(1), later).is_empty());
+        assert!(h
+            .take_presumed(Duration::from_millis(1), secs(3600))
+            .is_empty());
         assert_eq!(h.len(), 3);
     }
 
     #[test]
     fn presumption_runs_from_the_stamp_and_stops_at_the_first_unstamped_entry() {
         let mut h = History::default();
-        let t0 = Instant::now();
+        let t0 = secs(100);
         assert!(h.append(jobs(1..3)).is_ok());
         h.stamp_written(t0);
         assert!(h.append_marker());
@@ -214,7 +221,7 @@ mod tests {
     #[test]
     fn stamping_leaves_earlier_stamps_alone() {
         let mut h = History::default();
-        let t0 = Instant::now();
+        let t0 = secs(100);
         assert!(h.append(jobs(1..2)).is_ok());
         h.stamp_written(t0);
         assert!(h.append(jobs(2..3)).is_ok());

@@ -1,3 +1,4 @@
+pub(crate) mod clock;
 pub mod codec;
 pub(crate) mod connection;
 pub(crate) mod history;
