@@ -48,13 +48,27 @@ fn main() {
     let (total, cut) = (20_000, 3_000);
     let c = cut_run(total, &payload, cut);
     println!(
-        "cut every {cut}: gateway accepted {} for {total} ({:.1}% extra; {} connection(s) lost, \
-         {} duplicates possible counted)",
-        c.accepted,
+        "cut every {}: gateway accepted {} for {} ({:.1}% extra; {} connection(s) lost, {} \
+         duplicates possible counted)",
+        thousands(cut),
+        thousands(c.accepted),
+        thousands(total),
         (c.accepted - total) as f64 * 100.0 / total as f64,
         c.losses,
-        c.duplicates_possible
+        thousands(c.duplicates_possible)
     );
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 struct Cut {

@@ -1,7 +1,8 @@
 //! Per-connection history: every unsettled notification in write order, plus flush markers.
 //! An entry goes in before its bytes are written (so the reader finds whatever an
 //! error-response names) and is stamped once the write returned; the error window runs from
-//! that stamp, on the connection's `WindowClock`. The reader settles from it; nothing is ever evicted to save memory.
+//! that stamp, on the connection's `WindowClock`. The reader settles from it; nothing is ever
+//! evicted to save memory.
 
 use crate::job::Job;
 use std::collections::VecDeque;
