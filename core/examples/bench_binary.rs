@@ -7,7 +7,8 @@
 //! Prints, per run: notifications/s, engine CPU time per notification (user+sys of this
 //! process, which holds only the pushing thread and the pusher), and peak RSS. The baseline
 //! is a bare rustls client writing pre-encoded frames to the same kind of mock: the TLS +
-//! mock ceiling, measured in the same run.
+//! mock ceiling, measured in the same run. Last, the duplicates a gateway that silently cuts
+//! every connection after 3,000 notifications costs: what it accepted for 20,000.
 
 #[path = "bench_util/mod.rs"]
 mod bench_util;
@@ -43,6 +44,70 @@ fn main() {
             &r,
             Some(base_rate),
         );
+    }
+    let (total, cut) = (20_000, 3_000);
+    let c = cut_run(total, &payload, cut);
+    println!(
+        "cut every {}: gateway accepted {} for {} ({:.1}% extra; {} connection(s) lost, {} \
+         duplicates possible counted)",
+        thousands(cut),
+        thousands(c.accepted),
+        thousands(total),
+        (c.accepted - total) as f64 * 100.0 / total as f64,
+        c.losses,
+        thousands(c.duplicates_possible)
+    );
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+struct Cut {
+    accepted: u64,
+    losses: u64,
+    duplicates_possible: u64,
+}
+
+/// `n` good notifications to a gateway that closes every connection silently (close_notify,
+/// no error-response) after `cut` accepted.
+fn cut_run(n: u64, payload: &str, cut: u64) -> Cut {
+    let mock = start_mock_with(&[], &["--close-silently-after", &cut.to_string()]);
+    let config =
+        Config::from_pairs(mock.config.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+    let pusher = Pusher::new(config).unwrap();
+    for i in 0..n {
+        let note = Notification::builder()
+            .token_bytes(&token(i))
+            .payload_json(payload)
+            .build()
+            .unwrap();
+        pusher.push_async(note).unwrap();
+    }
+    pusher
+        .ensure_delivery(Some(Duration::from_secs(600)))
+        .unwrap();
+    let stats = pusher.stats();
+    assert_eq!((stats.accepted, stats.failed), (n, 0), "{stats:?}");
+    pusher.close(Duration::from_secs(5));
+    let summary = stop_mock(mock);
+    let accepted = summary["accepted"].as_u64().unwrap();
+    assert!(
+        accepted >= n && accepted - n <= stats.duplicates_possible,
+        "mock summary {summary}, {stats:?}"
+    );
+    Cut {
+        accepted,
+        losses: stats.connection_losses,
+        duplicates_possible: stats.duplicates_possible,
     }
 }
 
@@ -83,6 +148,10 @@ struct Mock {
 }
 
 fn start_mock(reject: &[u64]) -> Mock {
+    start_mock_with(reject, &[])
+}
+
+fn start_mock_with(reject: &[u64], args: &[&str]) -> Mock {
     let exe = std::env::current_exe().unwrap();
     let bin = exe
         .parent()
@@ -96,6 +165,7 @@ fn start_mock(reject: &[u64]) -> Mock {
             apnspush::notification::hex_encode(&token(*i))
         ));
     }
+    cmd.args(args);
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

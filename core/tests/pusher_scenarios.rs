@@ -109,11 +109,8 @@ fn c_connection_dropped_every_3000_none_lost_duplicates_counted() {
         "mock saw {duplicates} duplicates, stats counted {}",
         s.duplicates_possible
     );
-    assert!(
-        s.connection_losses >= 6,
-        "expected a loss every 3000, got {}",
-        s.connection_losses
-    );
+    // The first cut teaches the window the distance; later connections end with a marker.
+    assert!(s.connection_losses >= 1);
     assert!(s.reconnects >= 6);
 }
 

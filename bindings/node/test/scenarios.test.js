@@ -69,7 +69,8 @@ test('c: connection dropped every 3,000: none lost, duplicates counted', async (
     duplicates <= s.duplicatesPossible,
     `mock saw ${duplicates} duplicates, stats counted ${s.duplicatesPossible}`,
   );
-  assert.ok(s.connectionLosses >= 6, `expected a loss every 3000, got ${s.connectionLosses}`);
+  // The first cut teaches the window the distance; later connections end with a marker.
+  assert.ok(s.connectionLosses >= 1, `expected a loss, got ${s.connectionLosses}`);
   assert.ok(s.reconnects >= 6);
   assert.ok(mock.connections() >= 7);
   await pusher.close();

@@ -2,8 +2,10 @@
 //! a blocking reader thread that waits for the 6-byte error-response and settles the history.
 //! The replay rules of shared/design/ARCHITECTURE.md live in `on_error_response` and `on_lost`.
 
+use super::clock::WindowClock;
 use super::codec::{self, status, ErrorResponse, Format};
 use super::history::{History, MARKER_ID};
+use super::window::{End, Window};
 use crate::engine::{Engine, LiveConn, Settle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
@@ -13,9 +15,9 @@ use crate::stats::Counters;
 use crate::tls::{before_acceptance, tls_failure, Acceptance, TlsConn};
 use parking_lot::{Condvar, Mutex};
 use rustls::ClientConfig;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Most notifications encoded into one TLS write.
 const BATCH: usize = 2048;
@@ -31,7 +33,16 @@ pub(crate) struct BinaryConn {
     window: usize,
     /// Set when the connection died with no error-response.
     lost: AtomicBool,
+    /// Notifications unsettled when it was lost.
+    carried: AtomicUsize,
+    /// Set when it ended with an error-response.
+    verdict: AtomicBool,
+    /// Notifications settled on it as processed (presumed, or before the entry a verdict
+    /// names, or that entry).
+    processed: AtomicUsize,
     history: Mutex<History>,
+    /// The error window's clock (stops while a write is stalled).
+    clock: WindowClock,
     /// Signalled whenever the history shrinks or the connection dies.
     changed: Condvar,
     dead: AtomicBool,
@@ -78,7 +89,11 @@ impl BinaryConn {
                     tls,
                     window,
                     lost: AtomicBool::new(false),
+                    carried: AtomicUsize::new(0),
+                    verdict: AtomicBool::new(false),
+                    processed: AtomicUsize::new(0),
                     history: Mutex::default(),
+                    clock: WindowClock::new(),
                     changed: Condvar::new(),
                     dead: AtomicBool::new(false),
                     verified: AtomicBool::new(false),
@@ -101,21 +116,47 @@ impl BinaryConn {
     fn is_dead(&self) -> bool {
         self.dead.load(Relaxed)
     }
+
+    /// Writes what the history's unstamped entries hold and stamps them once it returned.
+    fn write(&self, plain: &[u8], scratch: &mut Vec<u8>) -> std::io::Result<()> {
+        self.clock.write_begins();
+        let written = self.tls.write_all(plain, scratch);
+        self.clock.write_ends();
+        if written.is_ok() {
+            self.history.lock().stamp_written(self.clock.now());
+        }
+        written
+    }
+
+    /// How it ended, for the slot's window.
+    fn end(&self) -> End {
+        let processed = self.processed.load(Relaxed);
+        if self.lost.load(Relaxed) {
+            End::Lost {
+                carried: self.carried.load(Relaxed),
+                processed,
+            }
+        } else if self.verdict.load(Relaxed) {
+            End::Verdict { processed }
+        } else {
+            End::Other
+        }
+    }
 }
 
 /// Runs a slot until the pusher stops: serve the connection, replace it when it dies.
 ///
-/// The slot's in-flight window starts at `max_in_flight`. A connection lost with no verdict
-/// halves it (down to 1), one that ended with an error-response doubles it: a server that drops
-/// connections after K notifications is met with windows below K, each closed by a marker, so
-/// every connection confirms progress instead of replaying the same head forever.
+/// The slot's in-flight window (`Window`) starts at `max_in_flight`. A connection lost with no
+/// verdict drops it below what that connection carried, and verdicts grow it back: a server
+/// that drops connections after K notifications is met with windows below K, each closed by a
+/// marker, so every connection confirms progress instead of replaying the same head.
 pub(crate) fn run_slot(
     engine: Arc<Engine>,
     slot: usize,
     tls: Arc<ClientConfig>,
     mut conn: Arc<BinaryConn>,
 ) {
-    let max_window = engine.config.max_in_flight;
+    let mut slot_window = Window::new(engine.config.max_in_flight);
     let mut refused_ends = 0u32;
     let mut reader: Option<Reader<BinaryConn>> = None;
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
@@ -152,11 +193,7 @@ pub(crate) fn run_slot(
         let mut settle = Settle::default();
         settle.add_all(left, lost, &engine.config);
         engine.act(settle);
-        let window = if conn.lost.load(Relaxed) {
-            (conn.window / 2).max(1)
-        } else {
-            conn.window.saturating_mul(2).min(max_window)
-        };
+        let window = slot_window.after(conn.end());
         // A gateway that refuses the session after our acceptance wait: treat each such end
         // as a failed connect (backoff, and queued notifications fail after max_attempts).
         match conn.refused.lock().take() {
@@ -232,11 +269,13 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn, batch: &mut Vec<J
         } else {
             Vec::new()
         };
-        if let Err(jobs) = conn.history.lock().append(jobs, Instant::now()) {
+        // In the history before the bytes go (an error-response may name any of them), but
+        // the error window starts only once the write returned.
+        if let Err(jobs) = conn.history.lock().append(jobs) {
             requeue(engine, jobs);
             return;
         }
-        if conn.tls.write_all(&plain, &mut scratch).is_err() {
+        if conn.write(&plain, &mut scratch).is_err() {
             // The reader sees the dead socket and replays the history.
             conn.kill();
             return;
@@ -273,13 +312,13 @@ fn encode(format: Format, job: &Job, buf: &mut Vec<u8>) {
 /// Writes a flush marker: a zero-length-token notification that draws status 2. Its reply
 /// proves everything written before it was processed.
 fn write_marker(engine: &Engine, conn: &BinaryConn, plain: &mut Vec<u8>, scratch: &mut Vec<u8>) {
-    if !conn.history.lock().append_marker(Instant::now()) {
+    if !conn.history.lock().append_marker() {
         return;
     }
     plain.clear();
     codec::encode_enhanced(plain, MARKER_ID, 0, &[], &[]);
     Counters::add(&engine.stats.markers_sent, 1);
-    if conn.tls.write_all(plain, scratch).is_err() {
+    if conn.write(plain, scratch).is_err() {
         conn.kill();
     }
 }
@@ -327,8 +366,9 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
                 if engine.stopping() {
                     return;
                 }
-                let presumed = conn.history.lock().take_presumed(window, Instant::now());
+                let presumed = conn.history.lock().take_presumed(window, conn.clock.now());
                 if !presumed.is_empty() {
+                    conn.processed.fetch_add(presumed.len(), Relaxed);
                     conn.verified.store(true, Relaxed);
                     conn.changed.notify_all();
                     let mut settle = Settle::default();
@@ -380,8 +420,25 @@ fn on_refused(engine: &Engine, conn: &BinaryConn, e: &std::io::Error) {
 /// everything written after it on a new connection.
 fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
     Counters::add(&engine.stats.error_responses, 1);
-    let marker_reply =
-        resp.status == status::MISSING_TOKEN && conn.history.lock().marker_outstanding();
+    conn.verdict.store(true, Relaxed);
+    let (marker_reply, lapsed_marker_reply) = {
+        let h = conn.history.lock();
+        let marker = resp.status == status::MISSING_TOKEN;
+        (
+            marker && h.marker_outstanding(),
+            marker && h.marker_lapsed(),
+        )
+    };
+    if lapsed_marker_reply {
+        // It answers the connection's first marker, which lapsed: nothing still in the
+        // history was processed.
+        let after = conn.history.lock().close_and_take();
+        conn.kill();
+        let mut settle = Settle::default();
+        settle.add_all(after, Event::NotProcessed, &engine.config);
+        engine.act(settle);
+        return;
+    }
     let (found, split) = conn.history.lock().close_and_split(|e| {
         if marker_reply {
             e.job.is_none()
@@ -403,6 +460,8 @@ fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
         };
         settle.add_all(split.after, lost, cfg);
     } else {
+        let processed = split.before.len() + usize::from(split.named.is_some());
+        conn.processed.fetch_add(processed, Relaxed);
         settle.add_all(split.before, Event::ProcessedBefore, cfg);
         let named = Event::ErrorResponse {
             status: resp.status,
@@ -430,6 +489,7 @@ fn on_lost(engine: &Engine, conn: &BinaryConn, kind: ErrorKind, why: &str) {
     Counters::add(&engine.stats.connection_losses, 1);
     engine.stats.set_last_error(why);
     conn.lost.store(true, Relaxed);
+    conn.carried.store(jobs.len(), Relaxed);
     conn.kill();
     let lost = Event::Lost {
         kind,

@@ -1,3 +1,5 @@
+pub(crate) mod clock;
 pub mod codec;
 pub(crate) mod connection;
 pub(crate) mod history;
+pub(crate) mod window;

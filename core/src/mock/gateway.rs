@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use rustls::ServerConnection;
@@ -97,6 +98,11 @@ impl Gateway<'_> {
             update_keys_if_due(self.shared, &mut self.tls, &mut since_key_update, fresh);
             if peer_closed || flush(&mut self.tls, sock).is_err() {
                 return End::Gone;
+            }
+            if let Some((k, pause_for)) = self.shared.read_pause {
+                if self.accepted >= k && !self.shared.read_paused.swap(true, Ordering::Relaxed) {
+                    pause(self.shared, pause_for);
+                }
             }
             fresh = loop {
                 match sock.read(&mut net) {

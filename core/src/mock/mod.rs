@@ -92,6 +92,9 @@ pub(crate) struct Shared {
     shutdown_after: Option<u64>,
     close_silently_after: Option<u64>,
     error_delay: Duration,
+    read_pause: Option<(u64, Duration)>,
+    /// Set once a connection served `read_pause`.
+    read_paused: AtomicBool,
     record_payloads: bool,
     stopping: AtomicBool,
     live: Mutex<Live>,
@@ -182,6 +185,8 @@ impl MockServer {
             shutdown_after: options.shutdown_after,
             close_silently_after: options.close_silently_after,
             error_delay: options.error_delay,
+            read_pause: options.read_pause,
+            read_paused: AtomicBool::new(false),
             record_payloads: options.record_payloads,
             stopping: AtomicBool::new(false),
             live: Mutex::new(Live::default()),

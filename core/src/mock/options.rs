@@ -92,6 +92,9 @@ pub struct MockOptions {
     /// or lives on (20%), in place of `goaway_after`/`drop_after`/`stall_after`; one request in
     /// 2,000 is answered 429 and one in 5,000 100 ms late. The same seed repeats the faults.
     pub chaos: Option<u64>,
+    /// Binary: the first connection to have accepted K stops reading for this long (once per
+    /// mock), so the client's writes back up behind full socket buffers.
+    pub read_pause: Option<(u64, Duration)>,
 }
 
 impl Default for MockOptions {
@@ -121,6 +124,7 @@ impl Default for MockOptions {
             expire_token_after: None,
             key_update_every: None,
             chaos: None,
+            read_pause: None,
         }
     }
 }
