@@ -6,12 +6,13 @@
 //! Build and run: cargo build --release -p apnspush --bins --examples &&
 //!                target/release/examples/soak [notifications] [--binary]
 //!
-//! HTTP/2 (default): token auth, 2 connections, `--chaos` faults (each connection is sent a
+//! HTTP/2 (default): token auth, 2 connections, `--chaos` faults (every connection is sent a
 //! GOAWAY, dropped or goes silent after a random 2,000-40,000 requests; 429s; late answers),
 //! TLS key updates every 1 MiB read, and one bad token in 20,000. `response_timeout_ms` is 1 s,
 //! as a service next to a fast gateway would set it, so silent connections are replaced quickly.
-//! Binary (`--binary`): one bad token in 10,000 (each ends a connection), a silent cut every
-//! 250,000, key updates every 256 KiB.
+//! Binary (`--binary`): one bad token in 10,000 (each ends a connection), a silent cut after
+//! 7,000 accepted on a connection (before its bad token, so both faults happen), key updates every
+//! 256 KiB.
 
 #[path = "bench_util/mod.rs"]
 mod bench_util;
@@ -38,13 +39,26 @@ fn main() {
         .unwrap_or(10_000_000);
     let bad_every = if binary { 10_000 } else { 20_000 };
     let is_bad = |i: u64| i % bad_every == bad_every / 2;
-    let bad_total = (0..n).step_by(1).filter(|&i| i % bad_every == bad_every / 2).count() as u64;
+    let bad_total = (0..n)
+        .step_by(1)
+        .filter(|&i| i % bad_every == bad_every / 2)
+        .count() as u64;
 
     let exe = std::env::current_exe().unwrap();
-    let mock_bin = exe.parent().unwrap().parent().unwrap().join("apnspush-mock");
+    let mock_bin = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("apnspush-mock");
     let mut cmd = Command::new(&mock_bin);
     if binary {
-        cmd.args(["--close-silently-after", "250000", "--key-update-every", "262144"]);
+        cmd.args([
+            "--close-silently-after",
+            "7000",
+            "--key-update-every",
+            "262144",
+        ]);
     } else {
         cmd.args(["--http2", "--token-auth", "--chaos", "20261201"]);
         cmd.args(["--key-update-every", "1048576"]);
@@ -55,7 +69,8 @@ fn main() {
         } else {
             format!("{}:400:BadDeviceToken", hex_encode(&token(i)))
         };
-        cmd.arg(if binary { "--reject" } else { "--reject-http2" }).arg(rule);
+        cmd.arg(if binary { "--reject" } else { "--reject-http2" })
+            .arg(rule);
     }
     let mut mock = cmd
         .stdin(Stdio::piped())
@@ -104,7 +119,8 @@ fn main() {
             }
         });
         let marks = [n / 10, n / 2];
-        let mut drain = |outcomes: Vec<apnspush::Outcome>| {
+        let mut drain = |outcomes: Vec<apnspush::Outcome>| -> u64 {
+            let count = outcomes.len() as u64;
             for o in outcomes {
                 let (word, bit) = ((o.id / 64) as usize, o.id % 64);
                 if seen[word] & (1 << bit) != 0 {
@@ -119,23 +135,21 @@ fn main() {
                     OutcomeKind::Cancelled => 4,
                 }] += 1;
             }
+            count
         };
+        let mut reported = 0u64;
         while pushed.load(Relaxed) < n {
-            drain(pusher.poll_outcomes(50_000, Duration::from_millis(20)));
+            reported += drain(pusher.poll_outcomes(50_000, Duration::from_millis(20)));
             let done = pushed.load(Relaxed);
             if rss.len() < marks.len() && done >= marks[rss.len()] {
                 rss.push((done, current_rss_mib()));
             }
         }
-        pusher
-            .ensure_delivery(Some(Duration::from_secs(3600)))
-            .unwrap();
-        loop {
-            let batch = pusher.poll_outcomes(100_000, Duration::from_millis(50));
-            if batch.is_empty() {
-                break;
-            }
-            drain(batch);
+        // Drain until every notification has reported, as a service would (no ensure_* call,
+        // so the report queue never fills while we wait).
+        let deadline = Instant::now() + Duration::from_secs(3600);
+        while reported < n && Instant::now() < deadline {
+            reported += drain(pusher.poll_outcomes(50_000, Duration::from_millis(20)));
         }
     });
     rss.push((n, current_rss_mib()));
@@ -144,7 +158,11 @@ fn main() {
     pusher.close(Duration::from_secs(5));
     drop(mock.stdin.take());
     let mut out = String::new();
-    mock.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    mock.stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     let _ = mock.wait();
     let summary: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     let mock_accepted = summary["accepted"].as_u64().unwrap();
@@ -165,7 +183,11 @@ fn main() {
          {mock_accepted} for {} accepted){}",
         s.duplicates_possible,
         kinds[0],
-        if kinds[2] > 0 { "; failures make the actual figure an upper bound" } else { "" }
+        if kinds[2] > 0 {
+            "; failures make the actual figure an upper bound"
+        } else {
+            ""
+        }
     );
     println!(
         "faults seen: connections {}, losses {}, GOAWAYs {}, replaced unhealthy {}, response \
@@ -180,7 +202,10 @@ fn main() {
     );
     let first = rss[0].1.max(1);
     for (at, mib) in &rss {
-        println!("RSS at {at:>9} pushed: {mib:>4} MiB ({:.2}x the first)", *mib as f64 / first as f64);
+        println!(
+            "RSS at {at:>9} pushed: {mib:>4} MiB ({:.2}x the first)",
+            *mib as f64 / first as f64
+        );
     }
     println!(
         "{:.0} notifications/s over {secs:.0} s; latency p50 {} us, p99 {} us, p999 {} us, max {} us",
