@@ -118,7 +118,7 @@ fn main() {
                 pushed.store(i + 1, Relaxed);
             }
         });
-        let marks = [n / 10, n / 2];
+        let marks: Vec<u64> = (1..10).map(|k| n * k / 10).collect();
         let mut drain = |outcomes: Vec<apnspush::Outcome>| -> u64 {
             let count = outcomes.len() as u64;
             for o in outcomes {
