@@ -4,15 +4,13 @@
 //! header blocks, one [`HeaderDecoder`] per direction that receives them, and every block
 //! must be processed in the order it goes on the wire.
 //!
-//! Decoding wraps `loona-hpack`. Encoding is our own because loona-hpack's encoder has one
-//! fixed strategy: it never indexes a header whose name is in the static table (so
+//! Decoding is in [`super::hpack_decode`]. Encoding is our own because loona-hpack's encoder
+//! has one fixed strategy: it never indexes a header whose name is in the static table (so
 //! `authorization` and `:authority` would be re-sent in full on every request) and indexes
 //! every other new header (so each `apns-id` would churn the dynamic table).
 
 use std::collections::VecDeque;
 use std::fmt;
-
-use super::frame::error_code;
 
 /// The dynamic table size both sides start with, and the most this encoder ever uses.
 pub const DEFAULT_HEADER_TABLE_SIZE: usize = 4096;
@@ -44,7 +42,7 @@ pub fn indexing_for(name: &[u8]) -> Indexing {
 
 /// RFC 7541 Appendix A.
 #[rustfmt::skip]
-static STATIC_TABLE: [(&[u8], &[u8]); 61] = [
+pub(super) static STATIC_TABLE: [(&[u8], &[u8]); 61] = [
     (b":authority", b""), (b":method", b"GET"), (b":method", b"POST"), (b":path", b"/"),
     (b":path", b"/index.html"), (b":scheme", b"http"), (b":scheme", b"https"),
     (b":status", b"200"), (b":status", b"204"), (b":status", b"206"), (b":status", b"304"),
@@ -66,26 +64,27 @@ static STATIC_TABLE: [(&[u8], &[u8]); 61] = [
 ];
 
 /// Size of a table entry (RFC 7541 §4.1).
-fn entry_size(name: &[u8], value: &[u8]) -> usize {
+pub(super) fn entry_size(name: &[u8], value: &[u8]) -> usize {
     name.len() + value.len() + 32
 }
 
-/// The encoder's mirror of the peer decoder's dynamic table; newest entry first.
+/// A dynamic table (the encoder's mirror of the peer's, or the decoder's own); newest entry
+/// first.
 #[derive(Default)]
-struct DynamicTable {
-    entries: VecDeque<(Vec<u8>, Vec<u8>)>,
-    size: usize,
+pub(super) struct DynamicTable {
+    pub(super) entries: VecDeque<(Vec<u8>, Vec<u8>)>,
+    pub(super) size: usize,
     max_size: usize,
 }
 
 impl DynamicTable {
-    fn resize(&mut self, max_size: usize) {
+    pub(super) fn resize(&mut self, max_size: usize) {
         self.max_size = max_size;
         self.evict();
     }
 
     /// Adds an entry; one larger than the whole table empties it (RFC 7541 §4.4).
-    fn insert(&mut self, name: &[u8], value: &[u8]) {
+    pub(super) fn insert(&mut self, name: &[u8], value: &[u8]) {
         self.size += entry_size(name, value);
         self.entries.push_front((name.to_vec(), value.to_vec()));
         self.evict();
@@ -273,125 +272,7 @@ impl HeaderEncoder {
     }
 }
 
-/// A header block that could not be accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HpackError {
-    /// Malformed block. The decoding context is now unknown: close the connection with
-    /// COMPRESSION_ERROR. `detail` describes the fault, never the header contents.
-    Compression { detail: String },
-    /// The block decoded fine but its list exceeds the limit. The decoder stays in sync, so
-    /// only the stream needs to fail.
-    HeaderListTooLarge { size: usize, max: usize },
-}
-
-impl HpackError {
-    /// The HTTP/2 error code to send: COMPRESSION_ERROR (connection) or, for an oversized
-    /// list, ENHANCE_YOUR_CALM (for RST_STREAM).
-    pub fn error_code(&self) -> u32 {
-        match self {
-            HpackError::Compression { .. } => error_code::COMPRESSION_ERROR,
-            HpackError::HeaderListTooLarge { .. } => error_code::ENHANCE_YOUR_CALM,
-        }
-    }
-
-    /// True when the connection can no longer be used.
-    pub fn is_connection_error(&self) -> bool {
-        matches!(self, HpackError::Compression { .. })
-    }
-}
-
-impl fmt::Display for HpackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HpackError::Compression { detail } => write!(f, "HPACK decoding failed: {detail}"),
-            HpackError::HeaderListTooLarge { size, max } => {
-                write!(f, "header list of {size} bytes exceeds the limit of {max}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for HpackError {}
-
-/// A decoded header list: (name, value) pairs in wire order.
-pub type HeaderList = Vec<(Vec<u8>, Vec<u8>)>;
-
-/// Decodes header blocks for one direction of one connection.
-pub struct HeaderDecoder {
-    inner: loona_hpack::Decoder<'static>,
-    max_list_size: usize,
-    broken: bool,
-}
-
-impl Default for HeaderDecoder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Debug for HeaderDecoder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HeaderDecoder")
-            .field("max_list_size", &self.max_list_size)
-            .field("broken", &self.broken)
-            .finish_non_exhaustive()
-    }
-}
-
-impl HeaderDecoder {
-    /// Table size limit 4096, list size limit [`DEFAULT_MAX_HEADER_LIST_SIZE`].
-    pub fn new() -> Self {
-        Self::with_limits(DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE)
-    }
-
-    /// `max_table_size` is the SETTINGS_HEADER_TABLE_SIZE this endpoint advertises: a size
-    /// update above it is a compression error. `max_list_size` bounds each decoded list.
-    pub fn with_limits(max_table_size: usize, max_list_size: usize) -> Self {
-        let mut inner = loona_hpack::Decoder::new();
-        inner.set_max_allowed_table_size(max_table_size);
-        HeaderDecoder {
-            inner,
-            max_list_size,
-            broken: false,
-        }
-    }
-
-    pub fn set_max_list_size(&mut self, max_list_size: usize) {
-        self.max_list_size = max_list_size;
-    }
-
-    /// Decodes one complete header block (HEADERS joined with its CONTINUATIONs).
-    ///
-    /// After a `Compression` error every later call fails too, since the table is lost.
-    pub fn decode(&mut self, block: &[u8]) -> Result<HeaderList, HpackError> {
-        if self.broken {
-            return Err(HpackError::Compression {
-                detail: "decoder unusable after an earlier error".into(),
-            });
-        }
-        let max = self.max_list_size;
-        let mut list = Vec::new();
-        let mut size = 0usize;
-        // The whole block is always processed so the dynamic table stays in sync even when
-        // the list is too large; fields past the limit are counted, not copied.
-        let result = self.inner.decode_with_cb(block, |name, value| {
-            size = size.saturating_add(entry_size(&name, &value));
-            if size <= max {
-                list.push((name.into_owned(), value.into_owned()));
-            }
-        });
-        if let Err(err) = result {
-            self.broken = true;
-            return Err(HpackError::Compression {
-                detail: err.to_string(),
-            });
-        }
-        if size > max {
-            return Err(HpackError::HeaderListTooLarge { size, max });
-        }
-        Ok(list)
-    }
-}
+pub use super::hpack_decode::{HeaderDecoder, HeaderList, HpackError};
 
 #[cfg(test)]
 mod tests {
