@@ -12,6 +12,8 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+use super::huffman;
+
 /// The dynamic table size both sides start with, and the most this encoder ever uses.
 pub const DEFAULT_HEADER_TABLE_SIZE: usize = 4096;
 /// Default cap on a decoded header list, counted as RFC 9113 §6.5.2 does
@@ -69,10 +71,10 @@ pub(super) fn entry_size(name: &[u8], value: &[u8]) -> usize {
 }
 
 /// A dynamic table (the encoder's mirror of the peer's, or the decoder's own); newest entry
-/// first.
+/// first. Each entry is one allocation: name then value.
 #[derive(Default)]
 pub(super) struct DynamicTable {
-    pub(super) entries: VecDeque<(Vec<u8>, Vec<u8>)>,
+    entries: VecDeque<(Box<[u8]>, usize)>,
     pub(super) size: usize,
     max_size: usize,
 }
@@ -85,15 +87,46 @@ impl DynamicTable {
 
     /// Adds an entry; one larger than the whole table empties it (RFC 7541 §4.4).
     pub(super) fn insert(&mut self, name: &[u8], value: &[u8]) {
-        self.size += entry_size(name, value);
-        self.entries.push_front((name.to_vec(), value.to_vec()));
+        let (bytes, name_len) = Self::entry_bytes(name, value);
+        self.push(bytes, name_len);
+    }
+
+    /// An entry's storage: name then value, and the name's length.
+    pub(super) fn entry_bytes(name: &[u8], value: &[u8]) -> (Box<[u8]>, usize) {
+        let mut bytes = Vec::with_capacity(name.len() + value.len());
+        bytes.extend_from_slice(name);
+        bytes.extend_from_slice(value);
+        (bytes.into_boxed_slice(), name.len())
+    }
+
+    /// Adds an entry made by [`entry_bytes`](Self::entry_bytes), evicting as needed.
+    pub(super) fn push(&mut self, bytes: Box<[u8]>, name_len: usize) {
+        self.size += bytes.len() + 32;
+        self.entries.push_front((bytes, name_len));
         self.evict();
+    }
+
+    /// The `i`-th entry, 0 the newest.
+    pub(super) fn get(&self, i: usize) -> Option<(&[u8], &[u8])> {
+        self.entries
+            .get(i)
+            .map(|(bytes, name_len)| bytes.split_at(*name_len))
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.entries
+            .iter()
+            .map(|(bytes, name_len)| bytes.split_at(*name_len))
     }
 
     fn evict(&mut self) {
         while self.size > self.max_size {
             match self.entries.pop_back() {
-                Some((n, v)) => self.size -= entry_size(&n, &v),
+                Some((bytes, _)) => self.size -= bytes.len() + 32,
                 None => self.size = 0,
             }
         }
@@ -112,9 +145,9 @@ fn find(table: &DynamicTable, name: &[u8], value: &[u8]) -> Option<(usize, bool)
             name_match = name_match.or(Some(i + 1));
         }
     }
-    for (i, (n, v)) in table.entries.iter().enumerate() {
-        if n.as_slice() == name {
-            if v.as_slice() == value {
+    for (i, (n, v)) in table.iter().enumerate() {
+        if n == name {
+            if v == value {
                 return Some((STATIC_TABLE.len() + i + 1, true));
             }
             name_match = name_match.or(Some(STATIC_TABLE.len() + i + 1));
@@ -154,8 +187,16 @@ fn encode_int(out: &mut Vec<u8>, mut value: usize, prefix_bits: u8, flags: u8) {
     out.push(value as u8);
 }
 
-/// String literal of RFC 7541 §5.2, without Huffman coding.
-fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
+/// String literal of RFC 7541 §5.2: Huffman-coded when `huffman` and that is shorter.
+fn encode_str(out: &mut Vec<u8>, s: &[u8], huffman: bool) {
+    if huffman {
+        let len = huffman::encoded_len(s);
+        if len < s.len() {
+            encode_int(out, len, 7, 0x80);
+            huffman::encode(s, out);
+            return;
+        }
+    }
     encode_int(out, s.len(), 7, 0);
     out.extend_from_slice(s);
 }
@@ -167,6 +208,8 @@ pub struct HeaderEncoder {
     table: DynamicTable,
     /// Smallest table size set since the last block, when a size update must be signalled.
     pending_min: Option<usize>,
+    /// Huffman-code string literals where that is shorter.
+    huffman: bool,
 }
 
 impl Default for HeaderEncoder {
@@ -179,7 +222,7 @@ impl fmt::Debug for HeaderEncoder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Table contents include the authorization token: show sizes only.
         f.debug_struct("HeaderEncoder")
-            .field("entries", &self.table.entries.len())
+            .field("entries", &self.table.len())
             .field("size", &self.table.size)
             .field("max_size", &self.table.max_size)
             .finish()
@@ -193,7 +236,14 @@ impl HeaderEncoder {
         HeaderEncoder {
             table,
             pending_min: None,
+            huffman: false,
         }
+    }
+
+    /// Huffman-codes every later string literal (names and values) that is shorter so, as
+    /// nghttp2, h2 and Node do (default off: raw octets).
+    pub fn set_huffman(&mut self, huffman: bool) {
+        self.huffman = huffman;
     }
 
     /// Applies the peer's SETTINGS_HEADER_TABLE_SIZE. The table used is the smaller of it and
@@ -263,9 +313,9 @@ impl HeaderEncoder {
         };
         encode_int(out, name_index, prefix_bits, flags);
         if name_index == 0 {
-            encode_str(out, name);
+            encode_str(out, name, self.huffman);
         }
-        encode_str(out, value);
+        encode_str(out, value, self.huffman);
         if indexing == Indexing::Incremental {
             self.table.insert(name, value);
         }

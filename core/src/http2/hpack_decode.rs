@@ -1,13 +1,11 @@
 //! HPACK decoding (RFC 7541): header blocks into header lists, with every check the RFC asks
 //! of a decoder, and Huffman-coded strings through the table-driven [`huffman`] decoder.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use super::frame::error_code;
 use super::hpack::{
-    entry_size, DynamicTable, DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE,
-    STATIC_TABLE,
+    entry_size, DynamicTable, DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE, STATIC_TABLE,
 };
 use super::huffman;
 
@@ -60,6 +58,9 @@ pub struct HeaderDecoder {
     max_table_size: usize,
     max_list_size: usize,
     broken: bool,
+    /// Huffman-decoded name and value of the current field, reused from field to field.
+    scratch_name: Vec<u8>,
+    scratch_value: Vec<u8>,
 }
 
 impl Default for HeaderDecoder {
@@ -103,6 +104,8 @@ impl HeaderDecoder {
             max_table_size,
             max_list_size,
             broken: false,
+            scratch_name: Vec::new(),
+            scratch_value: Vec::new(),
         }
     }
 
@@ -114,20 +117,37 @@ impl HeaderDecoder {
     ///
     /// After a `Compression` error every later call fails too, since the table is lost.
     pub fn decode(&mut self, block: &[u8]) -> Result<HeaderList, HpackError> {
+        let mut list = Vec::with_capacity(4);
+        self.decode_with(block, |name, value| {
+            list.push((name.to_vec(), value.to_vec()))
+        })?;
+        Ok(list)
+    }
+
+    /// Decodes one complete header block, handing each field to `field` in wire order
+    /// (name, value), without building a list.
+    ///
+    /// On `HeaderListTooLarge` the fields up to the limit have been handed over and the rest
+    /// not; on `Compression` the fields before the fault. Either way the caller discards
+    /// what it got. After a `Compression` error every later call fails too.
+    pub fn decode_with(
+        &mut self,
+        block: &[u8],
+        mut field: impl FnMut(&[u8], &[u8]),
+    ) -> Result<(), HpackError> {
         if self.broken {
             return Err(HpackError::Compression {
                 detail: "decoder unusable after an earlier error".into(),
             });
         }
         let max = self.max_list_size;
-        let mut list = Vec::with_capacity(4);
         let mut size = 0usize;
         // The whole block is always processed so the dynamic table stays in sync even when
-        // the list is too large; fields past the limit are counted, not copied.
+        // the list is too large; fields past the limit are counted, not handed over.
         let result = self.decode_fields(block, |name, value| {
-            size = size.saturating_add(entry_size(&name, &value));
+            size = size.saturating_add(entry_size(name, value));
             if size <= max {
-                list.push((name.into_owned(), value.into_owned()));
+                field(name, value);
             }
         });
         if let Err(fault) = result {
@@ -139,7 +159,7 @@ impl HeaderDecoder {
         if size > max {
             return Err(HpackError::HeaderListTooLarge { size, max });
         }
-        Ok(list)
+        Ok(())
     }
 
     /// Walks the field representations of RFC 7541 §6, calling `emit` for each field in
@@ -147,8 +167,15 @@ impl HeaderDecoder {
     fn decode_fields(
         &mut self,
         block: &[u8],
-        mut emit: impl FnMut(Cow<'_, [u8]>, Cow<'_, [u8]>),
+        mut emit: impl FnMut(&[u8], &[u8]),
     ) -> Result<(), Fault> {
+        let HeaderDecoder {
+            table,
+            max_table_size,
+            scratch_name,
+            scratch_value,
+            ..
+        } = self;
         let mut pos = 0;
         let mut fields = 0usize;
         let mut last_was_update = false;
@@ -157,18 +184,18 @@ impl HeaderDecoder {
             if first & 0x80 != 0 {
                 // §6.1 Indexed Header Field.
                 let index = decode_int(block, &mut pos, 7)?;
-                let (name, value) = self.entry(index)?;
-                emit(Cow::Borrowed(name), Cow::Borrowed(value));
+                let (name, value) = entry(table, index)?;
+                emit(name, value);
             } else if first & 0xe0 == 0x20 {
                 // §6.3 Dynamic Table Size Update: only before the first field (§4.2).
                 if fields > 0 {
                     return Err("dynamic table size update after a header field");
                 }
                 let size = decode_int(block, &mut pos, 5)?;
-                if size > self.max_table_size {
+                if size > *max_table_size {
                     return Err("dynamic table size update above SETTINGS_HEADER_TABLE_SIZE");
                 }
-                self.table.resize(size);
+                table.resize(size);
                 last_was_update = true;
                 continue;
             } else {
@@ -177,16 +204,14 @@ impl HeaderDecoder {
                 let incremental = first & 0x40 != 0;
                 let index = decode_int(block, &mut pos, if incremental { 6 } else { 4 })?;
                 let name = match index {
-                    0 => Cow::Owned(decode_str(block, &mut pos)?),
-                    i => Cow::Borrowed(self.entry(i)?.0),
+                    0 => decode_str(block, &mut pos, scratch_name)?,
+                    i => entry(table, i)?.0,
                 };
-                let value = decode_str(block, &mut pos)?;
+                let value = decode_str(block, &mut pos, scratch_value)?;
+                emit(name, value);
                 if incremental {
-                    let name = name.into_owned();
-                    self.table.insert(&name, &value);
-                    emit(Cow::Owned(name), Cow::Owned(value));
-                } else {
-                    emit(name, Cow::Owned(value));
+                    let (bytes, name_len) = DynamicTable::entry_bytes(name, value);
+                    table.push(bytes, name_len);
                 }
             }
             fields += 1;
@@ -196,19 +221,16 @@ impl HeaderDecoder {
         }
         Ok(())
     }
+}
 
-    /// Entry `index` of the static table followed by the dynamic table (§2.3.3).
-    fn entry(&self, index: usize) -> Result<(&[u8], &[u8]), Fault> {
-        match index {
-            0 => Err("index 0"),
-            i if i <= STATIC_TABLE.len() => Ok(STATIC_TABLE[i - 1]),
-            i => self
-                .table
-                .entries
-                .get(i - STATIC_TABLE.len() - 1)
-                .map(|(n, v)| (n.as_slice(), v.as_slice()))
-                .ok_or("index beyond the dynamic table"),
-        }
+/// Entry `index` of the static table followed by the dynamic table (RFC 7541 §2.3.3).
+fn entry(table: &DynamicTable, index: usize) -> Result<(&[u8], &[u8]), Fault> {
+    match index {
+        0 => Err("index 0"),
+        i if i <= STATIC_TABLE.len() => Ok(STATIC_TABLE[i - 1]),
+        i => table
+            .get(i - STATIC_TABLE.len() - 1)
+            .ok_or("index beyond the dynamic table"),
     }
 }
 
@@ -238,8 +260,13 @@ fn decode_int(block: &[u8], pos: &mut usize, prefix_bits: u32) -> Result<usize, 
     }
 }
 
-/// String literal of §5.2 at `block[*pos]`, Huffman-decoded when its H bit is set.
-fn decode_str(block: &[u8], pos: &mut usize) -> Result<Vec<u8>, Fault> {
+/// String literal of §5.2 at `block[*pos]`: the raw octets in `block`, or Huffman-decoded
+/// into `scratch` when its H bit is set.
+fn decode_str<'a>(
+    block: &'a [u8],
+    pos: &mut usize,
+    scratch: &'a mut Vec<u8>,
+) -> Result<&'a [u8], Fault> {
     let huffman = *block.get(*pos).ok_or(TRUNCATED)? & 0x80 != 0;
     let len = decode_int(block, pos, 7)?;
     let bytes = block
@@ -248,9 +275,9 @@ fn decode_str(block: &[u8], pos: &mut usize) -> Result<Vec<u8>, Fault> {
         .ok_or("string longer than the header block")?;
     *pos += len;
     if !huffman {
-        return Ok(bytes.to_vec());
+        return Ok(bytes);
     }
-    let mut out = Vec::new();
-    huffman::decode(bytes, &mut out).map_err(huffman::HuffmanError::describe)?;
-    Ok(out)
+    scratch.clear();
+    huffman::decode(bytes, scratch).map_err(huffman::HuffmanError::describe)?;
+    Ok(scratch)
 }
