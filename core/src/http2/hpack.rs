@@ -42,6 +42,19 @@ pub fn indexing_for(name: &[u8]) -> Indexing {
     }
 }
 
+/// Which string literals the encoder Huffman-codes (RFC 7541 §5.2), each only where that is
+/// shorter than its raw octets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Huffman {
+    /// None: raw octets.
+    Never,
+    /// The names and values of fields added to the dynamic table, which go out once per
+    /// connection (or per change), so the coding is paid once and saves bytes for good.
+    Indexed,
+    /// Every literal, as nghttp2, h2 and Node's http2 do.
+    Always,
+}
+
 /// RFC 7541 Appendix A.
 #[rustfmt::skip]
 pub(super) static STATIC_TABLE: [(&[u8], &[u8]); 61] = [
@@ -208,8 +221,7 @@ pub struct HeaderEncoder {
     table: DynamicTable,
     /// Smallest table size set since the last block, when a size update must be signalled.
     pending_min: Option<usize>,
-    /// Huffman-code string literals where that is shorter.
-    huffman: bool,
+    huffman: Huffman,
 }
 
 impl Default for HeaderEncoder {
@@ -236,13 +248,12 @@ impl HeaderEncoder {
         HeaderEncoder {
             table,
             pending_min: None,
-            huffman: false,
+            huffman: Huffman::Never,
         }
     }
 
-    /// Huffman-codes every later string literal (names and values) that is shorter so, as
-    /// nghttp2, h2 and Node do (default off: raw octets).
-    pub fn set_huffman(&mut self, huffman: bool) {
+    /// Which later string literals are Huffman-coded (default [`Huffman::Never`]).
+    pub fn set_huffman(&mut self, huffman: Huffman) {
         self.huffman = huffman;
     }
 
@@ -312,10 +323,15 @@ impl HeaderEncoder {
             Indexing::NeverIndexed => (4, 0x10),
         };
         encode_int(out, name_index, prefix_bits, flags);
+        let huffman = match self.huffman {
+            Huffman::Never => false,
+            Huffman::Indexed => indexing == Indexing::Incremental,
+            Huffman::Always => true,
+        };
         if name_index == 0 {
-            encode_str(out, name, self.huffman);
+            encode_str(out, name, huffman);
         }
-        encode_str(out, value, self.huffman);
+        encode_str(out, value, huffman);
         if indexing == Indexing::Incremental {
             self.table.insert(name, value);
         }

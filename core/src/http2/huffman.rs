@@ -277,17 +277,21 @@ pub fn encoded_len(src: &[u8]) -> usize {
 /// Appends the Huffman coding of `src` to `dst`, padded with the high bits of EOS.
 pub fn encode(src: &[u8], dst: &mut Vec<u8>) {
     dst.reserve(encoded_len(src));
-    // Pending bits are the low `pending` bits of `acc` (never more than 7 + 30).
+    // Pending bits are the low `pending` bits of `acc`: fewer than 32 + 30.
     let mut acc = 0u64;
     let mut pending = 0u32;
     for &b in src {
         let (code, len) = CODES[b as usize];
         acc = (acc << len) | u64::from(code);
         pending += u32::from(len);
-        while pending >= 8 {
-            pending -= 8;
-            dst.push((acc >> pending) as u8);
+        if pending >= 32 {
+            pending -= 32;
+            dst.extend_from_slice(&((acc >> pending) as u32).to_be_bytes());
         }
+    }
+    while pending >= 8 {
+        pending -= 8;
+        dst.push((acc >> pending) as u8);
     }
     if pending > 0 {
         dst.push(((acc << (8 - pending)) as u8) | (0xff >> pending));

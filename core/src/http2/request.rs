@@ -2,7 +2,7 @@
 //! one writer thread (it holds the sending half of the connection's HPACK state).
 
 use super::frame;
-use super::hpack::HeaderEncoder;
+use super::hpack::{HeaderEncoder, Huffman};
 use crate::notification::{Notification, PUSH_TYPES};
 use crate::push_type;
 
@@ -29,8 +29,16 @@ impl RequestEncoder {
                 .collect(),
             None => Vec::new(),
         };
+        // Huffman coding only for what goes into the dynamic table (`:authority`,
+        // `authorization`, `apns-topic`, `apns-push-type`): sent once per connection or token,
+        // it saves ~20% of those bytes for a one-time cost. Per-request values stay raw: in
+        // bench_hpack, coding `:path` costs ~115 ns to save 20 bytes and `apns-id` ~45 ns to
+        // save 10, while encrypting those bytes costs under 5 ns: it would double the cost of
+        // encoding a request block (~170 to ~330 ns) to save 30 of its ~130 bytes.
+        let mut hpack = HeaderEncoder::new();
+        hpack.set_huffman(Huffman::Indexed);
         RequestEncoder {
-            hpack: HeaderEncoder::new(),
+            hpack,
             authority: authority.as_bytes().to_vec(),
             default_topic,
             suffixed_topics,
