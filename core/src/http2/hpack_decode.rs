@@ -113,6 +113,11 @@ impl HeaderDecoder {
         self.max_list_size = max_list_size;
     }
 
+    /// Size of the dynamic table now (RFC 7541 §4.1: names, values and 32 per entry).
+    pub fn table_size(&self) -> usize {
+        self.table.size
+    }
+
     /// Decodes one complete header block (HEADERS joined with its CONTINUATIONs).
     ///
     /// After a `Compression` error every later call fails too, since the table is lost.

@@ -81,7 +81,7 @@ pub static CODES: [(u32, u8); 257] = [
 pub enum HuffmanError {
     /// The string contains the EOS symbol.
     Eos,
-    /// The padding is longer than 7 bits.
+    /// The string ends with more than 7 bits that do not complete a code.
     PaddingTooLong,
     /// The padding is not a prefix of EOS (all ones).
     InvalidPadding,
@@ -257,11 +257,10 @@ pub fn decode(src: &[u8], dst: &mut Vec<u8>) -> Result<(), HuffmanError> {
         }
         // What is left does not complete a code: the string has ended (`avail` < 30), and it
         // must be padding, the high bits of EOS.
-        let ones = acc.leading_ones();
-        return if ones < avail {
-            Err(HuffmanError::InvalidPadding)
-        } else if avail > 7 {
+        return if avail > 7 {
             Err(HuffmanError::PaddingTooLong)
+        } else if acc.leading_ones() < avail {
+            Err(HuffmanError::InvalidPadding)
         } else {
             Ok(())
         };
