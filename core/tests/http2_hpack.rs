@@ -83,7 +83,11 @@ fn appendix_c2_literal_and_indexed_fields() {
     ];
     for (wire, (name, value), indexing, size) in cases {
         let wire = hex(wire);
-        decode_sequence(std::slice::from_ref(&wire), &[list(&[(name, value)])], &[size]);
+        decode_sequence(
+            std::slice::from_ref(&wire),
+            &[list(&[(name, value)])],
+            &[size],
+        );
         let mut block = Vec::new();
         HeaderEncoder::new().encode_with([(name, value, indexing)], &mut block);
         assert_eq!(block, wire, "{name}");

@@ -4,10 +4,12 @@
 //! header blocks, one [`HeaderDecoder`] per direction that receives them, and every block
 //! must be processed in the order it goes on the wire.
 //!
-//! Decoding is in [`super::hpack_decode`]. Encoding is our own because loona-hpack's encoder
-//! has one fixed strategy: it never indexes a header whose name is in the static table (so
-//! `authorization` and `:authority` would be re-sent in full on every request) and indexes
-//! every other new header (so each `apns-id` would churn the dynamic table).
+//! Decoding is in `hpack_decode.rs` (re-exported here): our own, with a table-driven Huffman
+//! decoder, because loona-hpack's builds a map of all 257 codes for every Huffman-coded
+//! string. Encoding is our own because loona-hpack's encoder has one fixed strategy: it never
+//! indexes a header whose name is in the static table (so `authorization` and `:authority`
+//! would be re-sent in full on every request) and indexes every other new header (so each
+//! `apns-id` would churn the dynamic table).
 
 use std::collections::VecDeque;
 use std::fmt;

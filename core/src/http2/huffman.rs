@@ -196,7 +196,7 @@ const fn build_fast(c: &Canonical) -> [u32; 1 << WINDOW] {
 
 /// Appends the decoding of `src` to `dst`.
 ///
-/// A 64-bit buffer holds the next bits; each step looks up the next 12 in [`FAST`], which
+/// A 64-bit buffer holds the next bits; each step looks up the next 12 in a table, which
 /// yields up to two symbols, and codes longer than 12 bits (rare: control and non-ASCII
 /// octets) are found by their canonical form.
 pub fn decode(src: &[u8], dst: &mut Vec<u8>) -> Result<(), HuffmanError> {

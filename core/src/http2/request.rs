@@ -157,3 +157,67 @@ fn ascii_u32(mut v: u32, buf: &mut [u8; 10]) -> &[u8] {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http2::frame::{Frame, FrameDecoder};
+    use crate::http2::hpack::HeaderDecoder;
+    use crate::http2::huffman;
+
+    fn contains(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    /// The header block of the HEADERS frame in `wire`.
+    fn block(wire: &[u8]) -> Vec<u8> {
+        let mut frames = FrameDecoder::new();
+        frames.feed(wire);
+        match frames.next_frame().unwrap() {
+            Some(Frame::Headers { block, .. }) => block,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn indexed_values_are_huffman_coded_and_per_request_values_raw() {
+        let mut enc = RequestEncoder::new("api.push.apple.com", Some("com.example.app".into()));
+        let n = Notification::builder()
+            .token_hex(&"ab".repeat(32))
+            .payload_json("{}")
+            .build()
+            .unwrap();
+        let id = "8e2a4c1f-5b7d-4e3a-9c6f-0d1b2a3c4e5f";
+        let jwt = "bearer eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJERUYifQ.c2lnbmF0dXJl";
+        let mut decoder = HeaderDecoder::new();
+        let mut blocks = Vec::new();
+        for _ in 0..2 {
+            let mut wire = Vec::new();
+            enc.headers(&mut wire, 1, &n, id, Some(jwt));
+            let b = block(&wire);
+            let list = decoder.decode(&b).unwrap();
+            let value = |name: &[u8]| list.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            assert_eq!(value(b"authorization").as_deref(), Some(jwt.as_bytes()));
+            assert_eq!(
+                value(b"apns-topic").as_deref(),
+                Some(&b"com.example.app"[..])
+            );
+            assert_eq!(value(b"apns-id").as_deref(), Some(id.as_bytes()));
+            assert!(contains(
+                &b,
+                format!("/3/device/{}", "ab".repeat(32)).as_bytes()
+            ));
+            assert!(contains(&b, id.as_bytes()), "apns-id raw");
+            assert!(
+                !contains(&b, b"com.example"),
+                "topic Huffman-coded or indexed"
+            );
+            assert!(!contains(&b, b"eyJhbGci"), "token Huffman-coded or indexed");
+            blocks.push(b);
+        }
+        let mut huffman = Vec::new();
+        huffman::encode(jwt.as_bytes(), &mut huffman);
+        assert!(contains(&blocks[0], &huffman), "token Huffman-coded once");
+        assert!(!contains(&blocks[1], &huffman), "then indexed");
+    }
+}
