@@ -6,7 +6,8 @@
 //! Huffman-coded literal, as nghttp2 encodes it), with the `apns-id` literal with incremental
 //! indexing or without, first seen (a fresh decoder, the name sent as a literal) and in
 //! steady state (one decoder, a run of blocks from one encoder), by our decoder and by
-//! loona-hpack's in the same run.
+//! loona-hpack's in the same run. Figures are this thread's CPU time, so a loaded machine
+//! inflates them less than wall-clock time would.
 //!
 //! Encoding: for each request value the client sends, its raw and Huffman-coded sizes, the
 //! cost of Huffman-coding it, and the cost of encrypting the bytes it saves (AES-128-GCM and
@@ -30,6 +31,7 @@ fn main() {
         "  {:<40} {:>5} {:>9} {:>9} {:>12} {:>7}",
         "case", "bytes", "apnspush", "list", "loona-hpack", "ratio"
     );
+    let mut worst: f64 = 0.0;
     for indexing in [Indexing::Incremental, Indexing::WithoutIndexing] {
         let blocks = response_blocks(indexing, 1000);
         let label = match indexing {
@@ -45,11 +47,13 @@ fn main() {
             let mut d = HeaderDecoder::new();
             black_box(d.decode(black_box(first)).unwrap());
         });
-        let theirs = per_op(iterations, || {
+        // loona-hpack is ~300 times slower: a hundredth of the iterations.
+        let theirs = per_op((iterations / 100).max(1000), || {
             let mut d = loona_hpack::Decoder::new();
             d.decode_with_cb(black_box(first), |n, v| see(&n, &v))
                 .unwrap();
         });
+        worst = worst.max(ours);
         row(
             &format!("{label}, first seen"),
             first.len(),
@@ -69,12 +73,13 @@ fn main() {
                 black_box(d.decode(black_box(b)).unwrap());
             }
         }));
-        let theirs = per_block(per_op(passes, || {
+        let theirs = per_block(per_op((passes / 100).max(1), || {
             let mut d = loona_hpack::Decoder::new();
             for b in &blocks {
                 d.decode_with_cb(black_box(b), |n, v| see(&n, &v)).unwrap();
             }
         }));
+        worst = worst.max(ours);
         row(
             &format!("{label}, steady state"),
             blocks[1].len(),
@@ -82,6 +87,10 @@ fn main() {
         );
     }
 
+    println!(
+        "  target: at most 300 ns per block on the client's path; worst case above {worst:.0} ns: {}",
+        if worst <= 300.0 { "met" } else { "MISSED" }
+    );
     println!();
     let aes = seal_ns_per_byte(&ring::aead::AES_128_GCM);
     let chacha = seal_ns_per_byte(&ring::aead::CHACHA20_POLY1305);

@@ -275,7 +275,7 @@ pub fn encoded_len(src: &[u8]) -> usize {
 
 /// Appends the Huffman coding of `src` to `dst`, padded with the high bits of EOS.
 pub fn encode(src: &[u8], dst: &mut Vec<u8>) {
-    dst.reserve(encoded_len(src));
+    dst.reserve(src.len());
     // Pending bits are the low `pending` bits of `acc`: fewer than 32 + 30.
     let mut acc = 0u64;
     let mut pending = 0u32;
