@@ -95,6 +95,10 @@ pub struct MockOptions {
     /// Binary: the first connection to have accepted K stops reading for this long (once per
     /// mock), so the client's writes back up behind full socket buffers.
     pub read_pause: Option<(u64, Duration)>,
+    /// HTTP/2: Huffman-code the response headers' string literals where that is shorter, as
+    /// Apple's servers, nghttp2 and h2 do (default true); false sends raw octets. Either way
+    /// `:status` is indexed and the other headers are added to the dynamic table.
+    pub huffman: bool,
 }
 
 impl Default for MockOptions {
@@ -125,6 +129,7 @@ impl Default for MockOptions {
             key_update_every: None,
             chaos: None,
             read_pause: None,
+            huffman: true,
         }
     }
 }
