@@ -84,15 +84,16 @@ pub(crate) fn write_guarded(write: impl FnOnce()) -> Result<(), String> {
     catch_unwind(AssertUnwindSafe(write)).map_err(|p| panic_message(p.as_ref()))
 }
 
-/// A connection thread panicked: kill the connection and fail what it held with `INTERNAL`.
+/// A connection thread panicked: fail what the connection held with `INTERNAL`, then kill it.
+/// Taking first closes the connection's record, so the other half does not also report the
+/// kill as a loss.
 pub(crate) fn fail_panicked(engine: &Engine, conn: &dyn LiveConn, half: &str, message: &str) {
+    let held = conn.take_unsettled();
     conn.shutdown();
     let why = format!("internal error: the {half} thread panicked ({message}); slot restarted");
     Counters::add(&engine.stats.connection_losses, 1);
     engine.stats.set_last_error(why.clone());
-    engine.settle_jobs(conn.take_unsettled(), |j| {
-        j.failed(ErrorKind::Internal, why.clone())
-    });
+    engine.settle_jobs(held, |j| j.failed(ErrorKind::Internal, why.clone()));
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {

@@ -264,10 +264,20 @@ fn send_goaway(conn: &H2Conn, e: &FrameError) {
 
 /// The connection died (or broke the protocol): everything it held may have been processed.
 fn lose(engine: &Engine, conn: &H2Conn, kind: ErrorKind, why: &str) {
+    let in_flight = {
+        let mut st = conn.state.lock();
+        if st.is_closed() {
+            None // already settled (a panic, or close): not a loss
+        } else {
+            Some(st.close_and_take())
+        }
+    };
+    conn.kill();
+    let Some(in_flight) = in_flight else {
+        return;
+    };
     Counters::add(&engine.stats.connection_losses, 1);
     engine.stats.set_last_error(why);
-    let in_flight = conn.state.lock().close_and_take();
-    conn.kill();
     let mut settle = Settle::default();
     let lost = RuleEvent::Lost {
         kind,
