@@ -66,6 +66,7 @@ pub fn sibling_binary(name: &str) -> PathBuf {
 
 /// Runs `cmd` to its end; returns its stdout and its user+system CPU seconds (from wait4, so
 /// only that child's).
+#[allow(clippy::zombie_processes)] // reaped by wait4 below
 pub fn run_measured(mut cmd: Command) -> (String, f64) {
     let mut child = cmd
         .stdout(Stdio::piped())
