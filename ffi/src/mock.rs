@@ -36,7 +36,7 @@ impl Castable for apns_mock {
 }
 
 enum State {
-    Draft(MockOptions),
+    Draft(Box<MockOptions>),
     Running(MockServer),
     Stopped(Record),
 }
@@ -180,7 +180,7 @@ pub extern "C" fn apns_mock_new(out: *mut *mut apns_mock) -> apns_result {
     ffi_boundary! {
         let out = try_out!(out);
         let handle = MockHandle {
-            state: Mutex::new(State::Draft(MockOptions::default())),
+            state: Mutex::new(State::Draft(Box::default())),
         };
         out.write(to_boxed_ptr::<apns_mock>(handle));
         apns_result::APNS_OK
@@ -336,7 +336,7 @@ pub extern "C" fn apns_mock_start(m: *const apns_mock) -> apns_result {
         let m: &MockHandle = try_ref!(m);
         let mut state = m.lock();
         let options = match &*state {
-            State::Draft(options) => options.clone(),
+            State::Draft(options) => (**options).clone(),
             State::Running(_) => return apns_result::APNS_ERR_INVALID_ARGUMENT,
             State::Stopped(_) => return apns_result::APNS_ERR_CLOSED,
         };

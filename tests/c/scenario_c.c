@@ -62,8 +62,8 @@ int main(void) {
   }
   duplicates = s.mock_records - distinct;
   CHECK(duplicates <= possible);
-  CHECK(losses >= N / 3000);
-  CHECK(apns_mock_connections(mock) > N / 3000);
+  CHECK(losses >= 1);
+  CHECK(apns_mock_connections(mock) >= 2);
   apns_mock_destroy(mock);
   printf("scenario c: %d accepted over %" PRIu64 " connection losses; mock duplicates %" PRIu64
          " <= duplicates_possible %" PRIu64 "\n",

@@ -524,6 +524,7 @@ mod expiry_tests {
     use super::*;
     use crate::job::now_epoch_secs;
     use crate::notification::Notification;
+    use std::time::Instant;
 
     fn written_expiry(format: Format, n: Notification) -> u32 {
         let job = Job {

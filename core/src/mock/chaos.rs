@@ -41,12 +41,12 @@ impl Chaos {
 
     /// This request is answered 429.
     pub(crate) fn too_many(&mut self) -> bool {
-        self.next() % TOO_MANY_ONE_IN == 0
+        self.next().is_multiple_of(TOO_MANY_ONE_IN)
     }
 
     /// This request is answered late.
     pub(crate) fn slow(&mut self) -> bool {
-        self.next() % SLOW_ONE_IN == 0
+        self.next().is_multiple_of(SLOW_ONE_IN)
     }
 
     /// splitmix64.
