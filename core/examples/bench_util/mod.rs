@@ -66,7 +66,12 @@ pub fn thread_split(
 ) -> String {
     after
         .iter()
-        .map(|(name, secs)| (name, (secs - before.get(name).unwrap_or(&0.0)) * 1e9 / n as f64))
+        .map(|(name, secs)| {
+            (
+                name,
+                (secs - before.get(name).unwrap_or(&0.0)) * 1e9 / n as f64,
+            )
+        })
         .filter(|(_, ns)| *ns >= 1.0)
         .map(|(name, ns)| format!("{name} {ns:.0} ns"))
         .collect::<Vec<_>>()

@@ -62,6 +62,7 @@ impl OpenIds {
         Some(self.first + u64::from(w.trailing_zeros()))
     }
 
+    #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.len
     }
