@@ -3,7 +3,7 @@
 //! JSON response bodies. Nothing may panic; errors are connection errors that stick.
 
 use apnspush::http2::frame::{self, kind, setting};
-use apnspush::http2::hpack::HeaderEncoder;
+use apnspush::http2::hpack::{HeaderEncoder, Huffman, Indexing};
 use apnspush::http2::response::parse_error_body;
 use apnspush::http2::session::{ClientSession, Event, SessionLimits};
 use proptest::prelude::*;
@@ -51,6 +51,9 @@ fn response_frame(enc_seed: u8) -> impl Strategy<Value = Vec<u8>> {
             match choice {
                 0 => {
                     let mut enc = HeaderEncoder::new();
+                    if n % 2 == 1 {
+                        enc.set_huffman(Huffman::Always);
+                    }
                     let mut block = Vec::new();
                     let status = format!("{}", 100 + n % 500);
                     enc.encode(
@@ -127,6 +130,83 @@ proptest! {
             frame::encode_headers(&mut buf, 2 * i as u32 + 1, b, end, 16_384);
         }
         feed_all(&mut session, &[buf]);
+    }
+
+    /// Responses encoded as nghttp2 does (one encoder for the connection, Huffman-coded
+    /// incremental literals, table size changes from SETTINGS), fed in arbitrary chunks: each
+    /// is reported with its status and `apns-id`, in order.
+    #[test]
+    fn huffman_coded_responses_arrive_intact(
+        answers in prop::collection::vec((200u16..600, "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", any::<bool>()), 1..40),
+        table_sizes in prop::collection::vec(prop_oneof![Just(None), (0u32..5000).prop_map(Some)], 40),
+        split in 1usize..120,
+    ) {
+        let mut enc = HeaderEncoder::new();
+        enc.set_huffman(Huffman::Always);
+        let mut bytes = Vec::new();
+        for (i, (status, id, indexed)) in answers.iter().enumerate() {
+            if let Some(size) = table_sizes[i] {
+                // As if the client had sent SETTINGS_HEADER_TABLE_SIZE; its decoder accepts
+                // any size up to 4096.
+                enc.set_peer_table_size(size);
+            }
+            let indexing = if *indexed { Indexing::Incremental } else { Indexing::WithoutIndexing };
+            let status = status.to_string();
+            let mut block = Vec::new();
+            enc.encode_with(
+                [
+                    (&b":status"[..], status.as_bytes(), Indexing::Incremental),
+                    (b"apns-id", id.as_bytes(), indexing),
+                ],
+                &mut block,
+            );
+            frame::encode_headers(&mut bytes, 2 * i as u32 + 1, &block, true, 16_384);
+        }
+        let mut session = ClientSession::default();
+        let chunks: Vec<Vec<u8>> = bytes.chunks(split).map(<[u8]>::to_vec).collect();
+        let (events, _, failed) = feed_all(&mut session, &chunks);
+        prop_assert!(!failed);
+        let got: Vec<(u32, u16, Option<String>)> = events
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Response(r) => Some((r.stream_id, r.status, r.apns_id)),
+                _ => None,
+            })
+            .collect();
+        let expected: Vec<(u32, u16, Option<String>)> = answers
+            .iter()
+            .enumerate()
+            .map(|(i, (status, id, _))| (2 * i as u32 + 1, *status, Some(id.clone())))
+            .collect();
+        prop_assert_eq!(got, expected);
+    }
+
+    /// HEADERS whose `apns-id` is an arbitrary Huffman-coded string: never a panic; a string
+    /// that decodes is the response's `apns-id` (when it is short ASCII), one that does not
+    /// is a connection error.
+    #[test]
+    fn arbitrary_huffman_strings_in_headers(coded in prop::collection::vec(any::<u8>(), 0..60)) {
+        let mut block = vec![0x88, 0x00, 0x07];
+        block.extend_from_slice(b"apns-id");
+        block.push(0x80 | coded.len() as u8);
+        block.extend_from_slice(&coded);
+        let mut bytes = Vec::new();
+        frame::encode_headers(&mut bytes, 1, &block, true, 16_384);
+        let mut session = ClientSession::default();
+        let (events, _, failed) = feed_all(&mut session, &[bytes]);
+        let mut value = Vec::new();
+        match apnspush::http2::huffman::decode(&coded, &mut value) {
+            Err(_) => prop_assert!(failed),
+            Ok(()) => {
+                prop_assert!(!failed);
+                let Some(Event::Response(r)) = events.first() else {
+                    panic!("{events:?}")
+                };
+                let expected = (value.len() <= 64 && value.is_ascii())
+                    .then(|| String::from_utf8(value).unwrap());
+                prop_assert_eq!(&r.apns_id, &expected);
+            }
+        }
     }
 
     #[test]

@@ -718,3 +718,116 @@ fn command_line_mock_stalls_and_expires_tokens_and_summarises_both() {
         "ExpiredProviderToken"
     );
 }
+
+/// The response HEADERS blocks for two requests without an `apns-id` (so the mock makes up two
+/// different ones), from a mock started with `options` or, when `cli` is set, from the
+/// command-line mock started with `cli`.
+fn two_response_blocks(options: MockOptions, cli: Option<&[&str]>) -> Vec<Vec<u8>> {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let (mut c, mut child, _mock) = match cli {
+        None => {
+            let m = open_mock(options);
+            (Client::connect(&m), None, Some(m))
+        }
+        Some(args) => {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_apnspush-mock"))
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut line = String::new();
+            BufReader::new(child.stdout.as_mut().unwrap())
+                .read_line(&mut line)
+                .unwrap();
+            let config: serde_json::Value = serde_json::from_str(&line).unwrap();
+            let text = |key: &str| config[key].as_str().unwrap().to_string();
+            let c = Client::connect_to(text("port").parse().unwrap(), &text("ca_pem"));
+            (c, Some(child), None)
+        }
+    };
+    let mut out = Vec::new();
+    for stream in [1u32, 3] {
+        let path = format!("/3/device/{}", "ab".repeat(32));
+        let mut block = Vec::new();
+        c.hpack.encode(
+            [(":method", "POST"), (":scheme", "https"), (":path", &path)],
+            &mut block,
+        );
+        frame::encode_headers(&mut out, stream, &block, false, 16_384);
+        frame::encode_data(&mut out, stream, b"{}", true, 16_384);
+    }
+    c.send(&out);
+    let frames = c.read_until(|f| matches!(f, Frame::Headers { stream_id: 3, .. }));
+    drop(c);
+    if let Some(child) = child.as_mut() {
+        drop(child.stdin.take());
+        assert!(child.wait().unwrap().success());
+    }
+    frames
+        .into_iter()
+        .filter_map(|f| match f {
+            Frame::Headers { block, .. } => Some(block),
+            _ => None,
+        })
+        .collect()
+}
+
+/// As nghttp2 encodes a response: `:status 200` from the static table, `apns-id` a literal
+/// with incremental indexing (name literal the first time, then the dynamic entry 62), its
+/// strings Huffman-coded unless `huffman` is off; both decoders read the same list.
+fn assert_encoded_as_nghttp2(blocks: &[Vec<u8>], huffman: bool) {
+    assert_eq!(blocks.len(), 2);
+    let (first, second) = (&blocks[0], &blocks[1]);
+    assert_eq!(&first[..2], [0x88, 0x40], "indexed :status, literal name");
+    let name_huffman = first[2] & 0x80 != 0;
+    assert_eq!(name_huffman, huffman, "name {first:02x?}");
+    assert_eq!(
+        &second[..2],
+        [0x88, 0x40 | 62],
+        "name from the dynamic table"
+    );
+    assert_eq!(second[2] & 0x80 != 0, huffman, "value {second:02x?}");
+    let mut ours = HeaderDecoder::new();
+    let mut reference = loona_hpack::Decoder::new();
+    let mut ids = Vec::new();
+    for block in blocks {
+        let list = ours.decode(block).unwrap();
+        assert_eq!(list, reference.decode(block).unwrap());
+        assert_eq!(list[0], (b":status".to_vec(), b"200".to_vec()));
+        assert_eq!(list[1].0, b"apns-id");
+        assert_eq!(list[1].1.len(), 36);
+        ids.push(list[1].1.clone());
+    }
+    assert_ne!(ids[0], ids[1]);
+    let coded_len = if huffman {
+        apnspush::http2::huffman::encoded_len(&ids[1])
+    } else {
+        36
+    };
+    assert_eq!(usize::from(second[2] & 0x7f), coded_len, "value length");
+}
+
+#[test]
+fn responses_are_encoded_as_nghttp2_does_with_huffman_unless_turned_off() {
+    for huffman in [true, false] {
+        let options = MockOptions {
+            huffman,
+            ..MockOptions::http2()
+        };
+        assert_encoded_as_nghttp2(&two_response_blocks(options, None), huffman);
+    }
+    assert!(MockOptions::default().huffman);
+}
+
+#[test]
+fn command_line_mock_turns_huffman_off_with_no_huffman() {
+    for (args, huffman) in [
+        (&["--http2", "--no-client-cert"][..], true),
+        (&["--http2", "--no-client-cert", "--no-huffman"][..], false),
+    ] {
+        let blocks = two_response_blocks(MockOptions::http2(), Some(args));
+        assert_encoded_as_nghttp2(&blocks, huffman);
+    }
+}

@@ -1,6 +1,7 @@
 //! Figures shared by the benchmark programs: this process's CPU time and peak RSS.
 
 /// User plus system CPU seconds of this process so far.
+#[allow(dead_code)]
 pub fn cpu_secs() -> f64 {
     let u = usage();
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;

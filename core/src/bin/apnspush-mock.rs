@@ -21,7 +21,7 @@ const USAGE: &str = "usage: apnspush-mock [--reject TOKENHEX:STATUS]... [--drop-
 [--reject TOKENHEX:STATUS]... [--drop-after K] [--goaway-after N] [--fail-every N:STATUS] \
 [--max-concurrent-streams N] [--response-delay-ms N] [--initial-window-size N] \
 [--connection-window-size N] [--stall-after K] [--expire-token-after N] [--goaway-grace-ms N] \
-[--chaos SEED] [--key-update-every BYTES] [--no-client-cert]
+[--chaos SEED] [--key-update-every BYTES] [--no-client-cert] [--no-huffman]
 
 Starts the mock APNs gateway (binary, or the HTTP/2 provider API with --http2; --token-auth
 generates a provider key, verifies JWTs and hands the key out in the configuration) and the
@@ -34,7 +34,8 @@ seen) as one line of JSON.
 --goaway-grace-ms N: after a GOAWAY, read and answer up to N ms before closing (default 1000).
 --chaos SEED: seeded random faults per connection (GOAWAY, drop or silence after 2,000-40,000
   requests; one request in 2,000 answered 429, one in 5,000 100 ms late), for soaks.
---key-update-every BYTES: ask for a TLS 1.3 key update every BYTES of ciphertext read.";
+--key-update-every BYTES: ask for a TLS 1.3 key update every BYTES of ciphertext read.
+--no-huffman: send response header strings as raw octets, not Huffman-coded.";
 
 fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1)) {
@@ -138,6 +139,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<MockOptions>, 
         match flag.as_str() {
             "--help" | "-h" => return Ok(None),
             "--no-client-cert" => options.require_client_cert = false,
+            "--no-huffman" => options.huffman = false,
             "--http2" => options.protocol = apnspush::config::Protocol::Http2,
             "--token-auth" => token_auth = true,
             "--reject-http2" => {

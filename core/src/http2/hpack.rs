@@ -4,15 +4,17 @@
 //! header blocks, one [`HeaderDecoder`] per direction that receives them, and every block
 //! must be processed in the order it goes on the wire.
 //!
-//! Decoding wraps `loona-hpack`. Encoding is our own because loona-hpack's encoder has one
-//! fixed strategy: it never indexes a header whose name is in the static table (so
-//! `authorization` and `:authority` would be re-sent in full on every request) and indexes
-//! every other new header (so each `apns-id` would churn the dynamic table).
+//! Decoding is in `hpack_decode.rs` (re-exported here): our own, with a table-driven Huffman
+//! decoder, because loona-hpack's builds a map of all 257 codes for every Huffman-coded
+//! string. Encoding is our own because loona-hpack's encoder has one fixed strategy: it never
+//! indexes a header whose name is in the static table (so `authorization` and `:authority`
+//! would be re-sent in full on every request) and indexes every other new header (so each
+//! `apns-id` would churn the dynamic table).
 
 use std::collections::VecDeque;
 use std::fmt;
 
-use super::frame::error_code;
+use super::huffman;
 
 /// The dynamic table size both sides start with, and the most this encoder ever uses.
 pub const DEFAULT_HEADER_TABLE_SIZE: usize = 4096;
@@ -42,9 +44,22 @@ pub fn indexing_for(name: &[u8]) -> Indexing {
     }
 }
 
+/// Which string literals the encoder Huffman-codes (RFC 7541 §5.2), each only where that is
+/// shorter than its raw octets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Huffman {
+    /// None: raw octets.
+    Never,
+    /// The names and values of fields added to the dynamic table, which go out once per
+    /// connection (or per change), so the coding is paid once and saves bytes for good.
+    Indexed,
+    /// Every literal, as nghttp2, h2 and Node's http2 do.
+    Always,
+}
+
 /// RFC 7541 Appendix A.
 #[rustfmt::skip]
-static STATIC_TABLE: [(&[u8], &[u8]); 61] = [
+pub(super) static STATIC_TABLE: [(&[u8], &[u8]); 61] = [
     (b":authority", b""), (b":method", b"GET"), (b":method", b"POST"), (b":path", b"/"),
     (b":path", b"/index.html"), (b":scheme", b"http"), (b":scheme", b"https"),
     (b":status", b"200"), (b":status", b"204"), (b":status", b"206"), (b":status", b"304"),
@@ -66,35 +81,67 @@ static STATIC_TABLE: [(&[u8], &[u8]); 61] = [
 ];
 
 /// Size of a table entry (RFC 7541 §4.1).
-fn entry_size(name: &[u8], value: &[u8]) -> usize {
+pub(super) fn entry_size(name: &[u8], value: &[u8]) -> usize {
     name.len() + value.len() + 32
 }
 
-/// The encoder's mirror of the peer decoder's dynamic table; newest entry first.
+/// A dynamic table (the encoder's mirror of the peer's, or the decoder's own); newest entry
+/// first. Each entry is one allocation: name then value.
 #[derive(Default)]
-struct DynamicTable {
-    entries: VecDeque<(Vec<u8>, Vec<u8>)>,
-    size: usize,
+pub(super) struct DynamicTable {
+    entries: VecDeque<(Box<[u8]>, usize)>,
+    pub(super) size: usize,
     max_size: usize,
 }
 
 impl DynamicTable {
-    fn resize(&mut self, max_size: usize) {
+    pub(super) fn resize(&mut self, max_size: usize) {
         self.max_size = max_size;
         self.evict();
     }
 
     /// Adds an entry; one larger than the whole table empties it (RFC 7541 §4.4).
-    fn insert(&mut self, name: &[u8], value: &[u8]) {
-        self.size += entry_size(name, value);
-        self.entries.push_front((name.to_vec(), value.to_vec()));
+    pub(super) fn insert(&mut self, name: &[u8], value: &[u8]) {
+        let (bytes, name_len) = Self::entry_bytes(name, value);
+        self.push(bytes, name_len);
+    }
+
+    /// An entry's storage: name then value, and the name's length.
+    pub(super) fn entry_bytes(name: &[u8], value: &[u8]) -> (Box<[u8]>, usize) {
+        let mut bytes = Vec::with_capacity(name.len() + value.len());
+        bytes.extend_from_slice(name);
+        bytes.extend_from_slice(value);
+        (bytes.into_boxed_slice(), name.len())
+    }
+
+    /// Adds an entry made by [`entry_bytes`](Self::entry_bytes), evicting as needed.
+    pub(super) fn push(&mut self, bytes: Box<[u8]>, name_len: usize) {
+        self.size += bytes.len() + 32;
+        self.entries.push_front((bytes, name_len));
         self.evict();
+    }
+
+    /// The `i`-th entry, 0 the newest.
+    pub(super) fn get(&self, i: usize) -> Option<(&[u8], &[u8])> {
+        self.entries
+            .get(i)
+            .map(|(bytes, name_len)| bytes.split_at(*name_len))
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.entries
+            .iter()
+            .map(|(bytes, name_len)| bytes.split_at(*name_len))
     }
 
     fn evict(&mut self) {
         while self.size > self.max_size {
             match self.entries.pop_back() {
-                Some((n, v)) => self.size -= entry_size(&n, &v),
+                Some((bytes, _)) => self.size -= bytes.len() + 32,
                 None => self.size = 0,
             }
         }
@@ -113,9 +160,9 @@ fn find(table: &DynamicTable, name: &[u8], value: &[u8]) -> Option<(usize, bool)
             name_match = name_match.or(Some(i + 1));
         }
     }
-    for (i, (n, v)) in table.entries.iter().enumerate() {
-        if n.as_slice() == name {
-            if v.as_slice() == value {
+    for (i, (n, v)) in table.iter().enumerate() {
+        if n == name {
+            if v == value {
                 return Some((STATIC_TABLE.len() + i + 1, true));
             }
             name_match = name_match.or(Some(STATIC_TABLE.len() + i + 1));
@@ -155,8 +202,16 @@ fn encode_int(out: &mut Vec<u8>, mut value: usize, prefix_bits: u8, flags: u8) {
     out.push(value as u8);
 }
 
-/// String literal of RFC 7541 §5.2, without Huffman coding.
-fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
+/// String literal of RFC 7541 §5.2: Huffman-coded when `huffman` and that is shorter.
+fn encode_str(out: &mut Vec<u8>, s: &[u8], huffman: bool) {
+    if huffman {
+        let len = huffman::encoded_len(s);
+        if len < s.len() {
+            encode_int(out, len, 7, 0x80);
+            huffman::encode(s, out);
+            return;
+        }
+    }
     encode_int(out, s.len(), 7, 0);
     out.extend_from_slice(s);
 }
@@ -168,6 +223,7 @@ pub struct HeaderEncoder {
     table: DynamicTable,
     /// Smallest table size set since the last block, when a size update must be signalled.
     pending_min: Option<usize>,
+    huffman: Huffman,
 }
 
 impl Default for HeaderEncoder {
@@ -180,7 +236,7 @@ impl fmt::Debug for HeaderEncoder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Table contents include the authorization token: show sizes only.
         f.debug_struct("HeaderEncoder")
-            .field("entries", &self.table.entries.len())
+            .field("entries", &self.table.len())
             .field("size", &self.table.size)
             .field("max_size", &self.table.max_size)
             .finish()
@@ -194,7 +250,13 @@ impl HeaderEncoder {
         HeaderEncoder {
             table,
             pending_min: None,
+            huffman: Huffman::Never,
         }
+    }
+
+    /// Which later string literals are Huffman-coded (default [`Huffman::Never`]).
+    pub fn set_huffman(&mut self, huffman: Huffman) {
+        self.huffman = huffman;
     }
 
     /// Applies the peer's SETTINGS_HEADER_TABLE_SIZE. The table used is the smaller of it and
@@ -263,135 +325,22 @@ impl HeaderEncoder {
             Indexing::NeverIndexed => (4, 0x10),
         };
         encode_int(out, name_index, prefix_bits, flags);
+        let huffman = match self.huffman {
+            Huffman::Never => false,
+            Huffman::Indexed => indexing == Indexing::Incremental,
+            Huffman::Always => true,
+        };
         if name_index == 0 {
-            encode_str(out, name);
+            encode_str(out, name, huffman);
         }
-        encode_str(out, value);
+        encode_str(out, value, huffman);
         if indexing == Indexing::Incremental {
             self.table.insert(name, value);
         }
     }
 }
 
-/// A header block that could not be accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HpackError {
-    /// Malformed block. The decoding context is now unknown: close the connection with
-    /// COMPRESSION_ERROR. `detail` describes the fault, never the header contents.
-    Compression { detail: String },
-    /// The block decoded fine but its list exceeds the limit. The decoder stays in sync, so
-    /// only the stream needs to fail.
-    HeaderListTooLarge { size: usize, max: usize },
-}
-
-impl HpackError {
-    /// The HTTP/2 error code to send: COMPRESSION_ERROR (connection) or, for an oversized
-    /// list, ENHANCE_YOUR_CALM (for RST_STREAM).
-    pub fn error_code(&self) -> u32 {
-        match self {
-            HpackError::Compression { .. } => error_code::COMPRESSION_ERROR,
-            HpackError::HeaderListTooLarge { .. } => error_code::ENHANCE_YOUR_CALM,
-        }
-    }
-
-    /// True when the connection can no longer be used.
-    pub fn is_connection_error(&self) -> bool {
-        matches!(self, HpackError::Compression { .. })
-    }
-}
-
-impl fmt::Display for HpackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HpackError::Compression { detail } => write!(f, "HPACK decoding failed: {detail}"),
-            HpackError::HeaderListTooLarge { size, max } => {
-                write!(f, "header list of {size} bytes exceeds the limit of {max}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for HpackError {}
-
-/// A decoded header list: (name, value) pairs in wire order.
-pub type HeaderList = Vec<(Vec<u8>, Vec<u8>)>;
-
-/// Decodes header blocks for one direction of one connection.
-pub struct HeaderDecoder {
-    inner: loona_hpack::Decoder<'static>,
-    max_list_size: usize,
-    broken: bool,
-}
-
-impl Default for HeaderDecoder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Debug for HeaderDecoder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HeaderDecoder")
-            .field("max_list_size", &self.max_list_size)
-            .field("broken", &self.broken)
-            .finish_non_exhaustive()
-    }
-}
-
-impl HeaderDecoder {
-    /// Table size limit 4096, list size limit [`DEFAULT_MAX_HEADER_LIST_SIZE`].
-    pub fn new() -> Self {
-        Self::with_limits(DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE)
-    }
-
-    /// `max_table_size` is the SETTINGS_HEADER_TABLE_SIZE this endpoint advertises: a size
-    /// update above it is a compression error. `max_list_size` bounds each decoded list.
-    pub fn with_limits(max_table_size: usize, max_list_size: usize) -> Self {
-        let mut inner = loona_hpack::Decoder::new();
-        inner.set_max_allowed_table_size(max_table_size);
-        HeaderDecoder {
-            inner,
-            max_list_size,
-            broken: false,
-        }
-    }
-
-    pub fn set_max_list_size(&mut self, max_list_size: usize) {
-        self.max_list_size = max_list_size;
-    }
-
-    /// Decodes one complete header block (HEADERS joined with its CONTINUATIONs).
-    ///
-    /// After a `Compression` error every later call fails too, since the table is lost.
-    pub fn decode(&mut self, block: &[u8]) -> Result<HeaderList, HpackError> {
-        if self.broken {
-            return Err(HpackError::Compression {
-                detail: "decoder unusable after an earlier error".into(),
-            });
-        }
-        let max = self.max_list_size;
-        let mut list = Vec::new();
-        let mut size = 0usize;
-        // The whole block is always processed so the dynamic table stays in sync even when
-        // the list is too large; fields past the limit are counted, not copied.
-        let result = self.inner.decode_with_cb(block, |name, value| {
-            size = size.saturating_add(entry_size(&name, &value));
-            if size <= max {
-                list.push((name.into_owned(), value.into_owned()));
-            }
-        });
-        if let Err(err) = result {
-            self.broken = true;
-            return Err(HpackError::Compression {
-                detail: err.to_string(),
-            });
-        }
-        if size > max {
-            return Err(HpackError::HeaderListTooLarge { size, max });
-        }
-        Ok(list)
-    }
-}
+pub use super::hpack_decode::{HeaderDecoder, HeaderList, HpackError};
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,8 @@ mod assemble;
 pub(crate) mod connection;
 pub mod frame;
 pub mod hpack;
+mod hpack_decode;
+pub mod huffman;
 pub mod jwt;
 pub(crate) mod reader;
 pub(crate) mod request;

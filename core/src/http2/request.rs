@@ -2,7 +2,7 @@
 //! one writer thread (it holds the sending half of the connection's HPACK state).
 
 use super::frame;
-use super::hpack::HeaderEncoder;
+use super::hpack::{HeaderEncoder, Huffman};
 use crate::notification::{Notification, PUSH_TYPES};
 use crate::push_type;
 
@@ -29,8 +29,16 @@ impl RequestEncoder {
                 .collect(),
             None => Vec::new(),
         };
+        // Huffman coding only for what goes into the dynamic table (`:authority`,
+        // `authorization`, `apns-topic`, `apns-push-type`): sent once per connection or token,
+        // it saves ~20% of those bytes for a one-time cost. Per-request values stay raw: in
+        // bench_hpack, coding `:path` costs ~115 ns to save 20 bytes and `apns-id` ~45 ns to
+        // save 10, while encrypting those bytes costs under 5 ns: it would double the cost of
+        // encoding a request block (~170 to ~330 ns) to save 30 of its ~130 bytes.
+        let mut hpack = HeaderEncoder::new();
+        hpack.set_huffman(Huffman::Indexed);
         RequestEncoder {
-            hpack: HeaderEncoder::new(),
+            hpack,
             authority: authority.as_bytes().to_vec(),
             default_topic,
             suffixed_topics,
@@ -147,5 +155,69 @@ fn ascii_u32(mut v: u32, buf: &mut [u8; 10]) -> &[u8] {
         if v == 0 {
             return &buf[i..];
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http2::frame::{Frame, FrameDecoder};
+    use crate::http2::hpack::HeaderDecoder;
+    use crate::http2::huffman;
+
+    fn contains(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    /// The header block of the HEADERS frame in `wire`.
+    fn block(wire: &[u8]) -> Vec<u8> {
+        let mut frames = FrameDecoder::new();
+        frames.feed(wire);
+        match frames.next_frame().unwrap() {
+            Some(Frame::Headers { block, .. }) => block,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn indexed_values_are_huffman_coded_and_per_request_values_raw() {
+        let mut enc = RequestEncoder::new("api.push.apple.com", Some("com.example.app".into()));
+        let n = Notification::builder()
+            .token_hex(&"ab".repeat(32))
+            .payload_json("{}")
+            .build()
+            .unwrap();
+        let id = "8e2a4c1f-5b7d-4e3a-9c6f-0d1b2a3c4e5f";
+        let jwt = "bearer eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJERUYifQ.c2lnbmF0dXJl";
+        let mut decoder = HeaderDecoder::new();
+        let mut blocks = Vec::new();
+        for _ in 0..2 {
+            let mut wire = Vec::new();
+            enc.headers(&mut wire, 1, &n, id, Some(jwt));
+            let b = block(&wire);
+            let list = decoder.decode(&b).unwrap();
+            let value = |name: &[u8]| list.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            assert_eq!(value(b"authorization").as_deref(), Some(jwt.as_bytes()));
+            assert_eq!(
+                value(b"apns-topic").as_deref(),
+                Some(&b"com.example.app"[..])
+            );
+            assert_eq!(value(b"apns-id").as_deref(), Some(id.as_bytes()));
+            assert!(contains(
+                &b,
+                format!("/3/device/{}", "ab".repeat(32)).as_bytes()
+            ));
+            assert!(contains(&b, id.as_bytes()), "apns-id raw");
+            assert!(
+                !contains(&b, b"com.example"),
+                "topic Huffman-coded or indexed"
+            );
+            assert!(!contains(&b, b"eyJhbGci"), "token Huffman-coded or indexed");
+            blocks.push(b);
+        }
+        let mut huffman = Vec::new();
+        huffman::encode(jwt.as_bytes(), &mut huffman);
+        assert!(contains(&blocks[0], &huffman), "token Huffman-coded once");
+        assert!(!contains(&blocks[1], &huffman), "then indexed");
     }
 }

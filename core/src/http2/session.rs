@@ -344,40 +344,38 @@ impl ClientSession {
                 "HEADERS on a stream the client never opened",
             ));
         }
-        let list = match self.hpack.decode(&block) {
-            Ok(list) => Some(list),
+        let mut status = None;
+        let mut apns_id = None;
+        let decoded = self.hpack.decode_with(&block, |name, value| match name {
+            b":status" => status = parse_status(value),
+            b"apns-id" if value.len() <= 64 && value.is_ascii() => {
+                apns_id = std::str::from_utf8(value).ok().map(str::to_owned)
+            }
+            _ => {}
+        });
+        let complete = match decoded {
+            Ok(()) => true,
             Err(e) if e.is_connection_error() => {
                 return Err(FrameError::new(
                     error_code::COMPRESSION_ERROR,
                     "HPACK decoding failed",
                 ))
             }
-            Err(_) => None, // list too large: the decoder is still in sync
+            Err(_) => false, // list too large: the decoder is still in sync
         };
         let existing = self.partial.contains_key(&stream_id);
         if existing {
             // Trailers: their content is ignored; they must end the stream.
-            if end_stream && list.is_some() {
+            if end_stream && complete {
                 self.finish(stream_id, events);
             } else {
                 self.malformed(stream_id, events, out);
             }
             return Ok(());
         }
-        let Some(list) = list else {
+        if !complete {
             self.malformed(stream_id, events, out);
             return Ok(());
-        };
-        let mut status = None;
-        let mut apns_id = None;
-        for (name, value) in &list {
-            match name.as_slice() {
-                b":status" => status = parse_status(value),
-                b"apns-id" if value.len() <= 64 && value.is_ascii() => {
-                    apns_id = std::str::from_utf8(value).ok().map(str::to_owned)
-                }
-                _ => {}
-            }
         }
         let Some(status) = status else {
             self.malformed(stream_id, events, out);

@@ -20,8 +20,8 @@ pub(crate) const SLOW_ANSWER: Duration = Duration::from_millis(100);
 
 impl Chaos {
     /// The faults of connection `id` under `seed`: after a uniform 2,000-40,000 requests it is
-    /// sent a GOAWAY (40%), dropped (30%), goes silent while answering PINGs (10%), or lives on
-    /// (20%).
+    /// sent a GOAWAY (50%), dropped (35%), or goes silent while answering PINGs (15%). No
+    /// connection lives for ever, so a long run keeps meeting faults.
     pub(crate) fn new(seed: u64, id: u64) -> Chaos {
         let mut c = Chaos {
             rng: seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15),
@@ -31,10 +31,9 @@ impl Chaos {
         };
         let k = 2_000 + c.next() % 38_001;
         match c.next() % 100 {
-            0..=39 => c.goaway_after = Some(k),
-            40..=69 => c.drop_after = Some(k),
-            70..=79 => c.stall_after = Some(k),
-            _ => {}
+            0..=49 => c.goaway_after = Some(k),
+            50..=84 => c.drop_after = Some(k),
+            _ => c.stall_after = Some(k),
         }
         c
     }
@@ -76,12 +75,12 @@ mod tests {
             })
             .collect();
         let count = |f: fn(&(bool, bool, bool)) -> bool| fates.iter().filter(|x| f(x)).count();
-        assert!((300..500).contains(&count(|x| x.0)));
-        assert!((200..400).contains(&count(|x| x.1)));
-        assert!((50..150).contains(&count(|x| x.2)));
+        assert!((400..600).contains(&count(|x| x.0)));
+        assert!((250..450).contains(&count(|x| x.1)));
+        assert!((100..200).contains(&count(|x| x.2)));
         assert!(fates
             .iter()
-            .all(|x| u8::from(x.0) + u8::from(x.1) + u8::from(x.2) <= 1));
+            .all(|x| u8::from(x.0) + u8::from(x.1) + u8::from(x.2) == 1));
         let again = Chaos::new(7, 3);
         assert_eq!(again.goaway_after, Chaos::new(7, 3).goaway_after);
         let mut c = Chaos::new(1, 1);

@@ -8,6 +8,7 @@ use super::h2_gateway::{Answer, End, H2Server};
 use super::h2_judge::{judge, Verdict};
 use super::{Accepted, Http2Rejected};
 use crate::http2::frame::{self, error_code, setting};
+use crate::http2::hpack::Indexing;
 
 impl H2Server<'_> {
     /// A request is complete: judge it, record it, queue its answer, apply the faults.
@@ -161,14 +162,16 @@ impl H2Server<'_> {
             let mut status = [0u8; 3];
             status.copy_from_slice(format!("{:03}", a.status.min(999)).as_bytes());
             let mut block = Vec::with_capacity(64);
+            // As nghttp2 encodes: `:status` from the table, every other header added to it.
+            let fields = [
+                (&b":status"[..], &status[..], Indexing::Incremental),
+                (b"apns-id", a.apns_id.as_bytes(), Indexing::Incremental),
+                (b"content-type", b"application/json", Indexing::Incremental),
+            ];
+            let count = if a.body.is_empty() { 2 } else { 3 };
+            self.encoder
+                .encode_with(fields[..count].iter().copied(), &mut block);
             if a.body.is_empty() {
-                self.encoder.encode(
-                    [
-                        (&b":status"[..], &status[..]),
-                        (b"apns-id", a.apns_id.as_bytes()),
-                    ],
-                    &mut block,
-                );
                 frame::encode_headers(
                     &mut self.out,
                     a.stream_id,
@@ -178,14 +181,6 @@ impl H2Server<'_> {
                 );
                 self.open.remove(&a.stream_id);
             } else {
-                self.encoder.encode(
-                    [
-                        (&b":status"[..], &status[..]),
-                        (b"apns-id", a.apns_id.as_bytes()),
-                        (b"content-type", b"application/json"),
-                    ],
-                    &mut block,
-                );
                 frame::encode_headers(
                     &mut self.out,
                     a.stream_id,

@@ -18,7 +18,7 @@ use crate::http2::frame::{
     self, error_code, setting, Assembled, Frame, FrameDecoder, FrameError, HeaderAssembler,
     HeaderBlock,
 };
-use crate::http2::hpack::{HeaderDecoder, HeaderEncoder, HeaderList};
+use crate::http2::hpack::{HeaderDecoder, HeaderEncoder, HeaderList, Huffman};
 use crate::http2::session::StreamMap;
 use crate::http2::uuid::UuidSource;
 
@@ -143,6 +143,12 @@ impl<'a> H2Server<'a> {
                 (setting::INITIAL_WINDOW_SIZE, h2.initial_window_size),
             ],
         );
+        let mut encoder = HeaderEncoder::new();
+        encoder.set_huffman(if h2.huffman {
+            Huffman::Always
+        } else {
+            Huffman::Never
+        });
         let extra = h2
             .connection_window_size
             .saturating_sub(frame::DEFAULT_INITIAL_WINDOW_SIZE);
@@ -156,7 +162,7 @@ impl<'a> H2Server<'a> {
             frames: FrameDecoder::server_side(),
             assembler: HeaderAssembler::default(),
             decoder: HeaderDecoder::new(),
-            encoder: HeaderEncoder::new(),
+            encoder,
             uuids: UuidSource::default(),
             tokens: TokenCache::default(),
             open: StreamMap::default(),

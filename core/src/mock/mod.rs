@@ -126,6 +126,7 @@ pub(crate) struct H2Options {
     stall_after: Option<u64>,
     expire_token_after: Option<u64>,
     chaos: Option<u64>,
+    huffman: bool,
 }
 
 /// A running mock server. Dropping it stops it.
@@ -175,6 +176,7 @@ impl MockServer {
                 stall_after: options.stall_after,
                 expire_token_after: options.expire_token_after,
                 chaos: options.chaos,
+                huffman: options.huffman,
             },
             requests: AtomicU64::new(0),
             tokens: Mutex::new(HashMap::new()),

@@ -88,13 +88,17 @@ pub struct MockOptions {
     /// connection's count under that.
     pub key_update_every: Option<usize>,
     /// HTTP/2, for soaks: seeded random faults. Each connection, after a random 2,000-40,000
-    /// requests, is sent a GOAWAY (40%), dropped (30%), goes silent while answering PINGs (10%)
-    /// or lives on (20%), in place of `goaway_after`/`drop_after`/`stall_after`; one request in
+    /// requests, is sent a GOAWAY (50%), dropped (35%) or goes silent while answering PINGs
+    /// (15%), in place of `goaway_after`/`drop_after`/`stall_after`; one request in
     /// 2,000 is answered 429 and one in 5,000 100 ms late. The same seed repeats the faults.
     pub chaos: Option<u64>,
     /// Binary: the first connection to have accepted K stops reading for this long (once per
     /// mock), so the client's writes back up behind full socket buffers.
     pub read_pause: Option<(u64, Duration)>,
+    /// HTTP/2: Huffman-code the response headers' string literals where that is shorter, as
+    /// Apple's servers, nghttp2 and h2 do (default true); false sends raw octets. Either way
+    /// `:status` is indexed and the other headers are added to the dynamic table.
+    pub huffman: bool,
 }
 
 impl Default for MockOptions {
@@ -125,6 +129,7 @@ impl Default for MockOptions {
             key_update_every: None,
             chaos: None,
             read_pause: None,
+            huffman: true,
         }
     }
 }
