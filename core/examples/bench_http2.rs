@@ -27,7 +27,7 @@ mod bench_util;
 mod process;
 use apnspush::mock::{MockOptions, MockServer};
 use apnspush::{Config, Notification, Pusher};
-use bench_util::cpu_secs;
+use bench_util::{cpu_secs, sys_cpu_secs};
 use process::{run_measured, sibling_binary, ServerProcess};
 use std::io::{Read, Write};
 use std::process::Command;
@@ -119,16 +119,19 @@ fn main() {
 
 fn print_run(name: &str, n: u64, r: &Run, ratios: String) {
     println!(
-        "{name:<52} {:>9.0} notifications/s  {:>6.0} ns client CPU/notification  {:>6.0} ns server CPU/notification  ({ratios})",
+        "{name:<52} {:>9.0} notifications/s  {:>6.0} ns client CPU/notification  {:>6.0} ns server CPU/notification  ({ratios}; client CPU {:.0}% in the kernel)",
         r.rate(n),
         r.cpu_secs * 1e9 / n as f64,
         r.server_cpu_secs * 1e9 / n as f64,
+        r.sys_secs * 100.0 / r.cpu_secs.max(1e-9),
     );
 }
 
 struct Run {
     secs: f64,
     cpu_secs: f64,
+    /// The part of `cpu_secs` in the kernel.
+    sys_secs: f64,
     server_cpu_secs: f64,
 }
 
@@ -217,6 +220,7 @@ fn run(n: u64, payload: &str, conns: usize, server: Server) -> Run {
         config.set(k, &v).expect("bench config");
     }
     let pusher = Pusher::new(config).expect("pusher connects to the server");
+    let sys0 = sys_cpu_secs();
     let cpu0 = cpu_secs();
     let start = Instant::now();
     for note in notes {
@@ -227,6 +231,7 @@ fn run(n: u64, payload: &str, conns: usize, server: Server) -> Run {
         .expect("everything delivered");
     let secs = start.elapsed().as_secs_f64();
     let cpu_secs = cpu_secs() - cpu0;
+    let sys_secs = sys_cpu_secs() - sys0;
     let s = pusher.stats();
     assert_eq!(s.accepted, n, "every notification accepted: {s:?}");
     drop(pusher);
@@ -239,6 +244,7 @@ fn run(n: u64, payload: &str, conns: usize, server: Server) -> Run {
     Run {
         secs,
         cpu_secs,
+        sys_secs,
         server_cpu_secs: summary["cpu_secs"].as_f64().unwrap_or(0.0),
     }
 }
@@ -284,6 +290,7 @@ fn h2load(n: u64, payload: &str, conns: usize) -> Option<Run> {
     Some(Run {
         secs: n as f64 / rate,
         cpu_secs,
+        sys_secs: 0.0,
         server_cpu_secs: summary["cpu_secs"].as_f64().unwrap_or(0.0),
     })
 }

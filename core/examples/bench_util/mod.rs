@@ -78,3 +78,11 @@ pub fn thread_split(
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// System (kernel) CPU seconds of this process so far: the part of `cpu_secs` spent in
+/// system calls.
+#[allow(dead_code)]
+pub fn sys_cpu_secs() -> f64 {
+    let u = usage();
+    u.ru_stime.tv_sec as f64 + u.ru_stime.tv_usec as f64 / 1e6
+}
