@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
+# The h2-crate interop server is not a default member (tokio, h2): build it for
+# core/tests/http2_interop_h2.rs.
+cargo build --locked -p apnspush-h2-server
 cargo test --locked
 cargo run --locked --quiet --release -p apnspush --example demo >/tmp/apnspush-demo.out
 # Both runs (binary, then HTTP/2) must report exactly the 5 bad tokens rejected.

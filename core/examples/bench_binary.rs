@@ -2,11 +2,14 @@
 //! own process (`apnspush-mock`) so the CPU figures are the engine's alone.
 //!
 //! Build and run: cargo build --release -p apnspush --bins --examples &&
-//!                target/release/examples/bench_binary [notifications]
+//!                target/release/examples/bench_binary [notifications [runs]]
+//! where runs picks some of 1-0, 4-0, 1-10, 4-10 (connections-bad tokens) and cut.
 //!
+//! Every notification is built before the clock starts, so the pusher figures are the engine's
+//! own (push_async plus delivery); the cost of building and validating one is printed first.
 //! Prints, per run: notifications/s, engine CPU time per notification (user+sys of this
-//! process, which holds only the pushing thread and the pusher), and peak RSS. The baseline
-//! is a bare rustls client writing pre-encoded frames to the same kind of mock: the TLS +
+//! process, which holds only the pushing thread and the pusher), and peak RSS (which includes
+//! the pre-built notifications). The baseline is a bare rustls client writing pre-encoded frames to the same kind of mock: the TLS +
 //! mock ceiling, measured in the same run. Last, the duplicates a gateway that silently cuts
 //! every connection after 3,000 notifications costs: what it accepted for 20,000.
 
@@ -14,17 +17,22 @@
 mod bench_util;
 use apnspush::binary::codec;
 use apnspush::{Config, Notification, Pusher};
-use bench_util::{cpu_secs, peak_rss_mib};
+use bench_util::{cpu_secs, peak_rss_mib, thread_cpu_secs, thread_split};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let n: u64 = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().collect();
+    let n: u64 = args
+        .get(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
+    // An optional second argument picks pusher runs, e.g. "1-0" (connections-bad tokens), or
+    // "none" for the baseline alone; the baseline always runs.
+    let only = args.get(2).cloned().unwrap_or_default();
+    let wanted = |name: &str| only.is_empty() || only.split(',').any(|r| r == name);
     let payload = format!(
         "{{\"aps\":{{\"alert\":\"{}\",\"badge\":1,\"sound\":\"default\"}}}}",
         "x".repeat(48)
@@ -33,10 +41,19 @@ fn main() {
         "apnspush binary benchmark: {n} notifications, {}-byte payloads, 2 cores",
         payload.len()
     );
+    let (_, build_secs) = notifications(n, &payload);
+    println!(
+        "{:<42} {:>6.0} ns CPU/notification  (not in the pusher figures below)",
+        "building a notification (builder, JSON)",
+        build_secs * 1e9 / n as f64
+    );
     let base = baseline(n, &payload);
     let base_rate = n as f64 / base.secs;
     report("baseline: bare rustls writer", n, &base, None);
     for (conns, bad) in [(1, 0), (4, 0), (1, 10), (4, 10)] {
+        if !wanted(&format!("{conns}-{bad}")) {
+            continue;
+        }
         let r = run(n, &payload, conns, bad);
         report(
             &format!("pusher: {conns} connection(s), {bad} bad tokens"),
@@ -44,6 +61,9 @@ fn main() {
             &r,
             Some(base_rate),
         );
+    }
+    if !wanted("cut") {
+        return;
     }
     let (total, cut) = (20_000, 3_000);
     let c = cut_run(total, &payload, cut);
@@ -114,6 +134,8 @@ fn cut_run(n: u64, payload: &str, cut: u64) -> Cut {
 struct Run {
     secs: f64,
     cpu_secs: f64,
+    /// Per-thread CPU per notification ("" for the baseline).
+    threads: String,
 }
 
 fn report(name: &str, n: u64, r: &Run, base_rate: Option<f64>) {
@@ -127,6 +149,24 @@ fn report(name: &str, n: u64, r: &Run, base_rate: Option<f64>) {
         r.cpu_secs * 1e9 / n as f64,
         peak_rss_mib()
     );
+    if !r.threads.is_empty() {
+        println!("    CPU per notification by thread: {}", r.threads);
+    }
+}
+
+/// `n` distinct notifications, and the CPU seconds building them took.
+fn notifications(n: u64, payload: &str) -> (Vec<Notification>, f64) {
+    let cpu0 = cpu_secs();
+    let notes = (0..n)
+        .map(|i| {
+            Notification::builder()
+                .token_bytes(&token(i))
+                .payload_json(payload)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    (notes, cpu_secs() - cpu0)
 }
 
 fn token(i: u64) -> Vec<u8> {
@@ -211,15 +251,12 @@ fn run(n: u64, payload: &str, conns: usize, bad: u64) -> Run {
         Config::from_pairs(mock.config.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
     config.set("connections", &conns.to_string()).unwrap();
     config.set("outcome_reports", "failures").unwrap();
+    let (notes, _) = notifications(n, payload);
     let pusher = Pusher::new(config).unwrap();
+    let threads0 = thread_cpu_secs();
     let cpu0 = cpu_secs();
     let t0 = Instant::now();
-    for i in 0..n {
-        let note = Notification::builder()
-            .token_bytes(&token(i))
-            .payload_json(payload)
-            .build()
-            .unwrap();
+    for note in notes {
         pusher.push_async(note).unwrap();
     }
     pusher
@@ -227,6 +264,7 @@ fn run(n: u64, payload: &str, conns: usize, bad: u64) -> Run {
         .unwrap();
     let secs = t0.elapsed().as_secs_f64();
     let cpu = cpu_secs() - cpu0;
+    let threads = thread_split(&threads0, &thread_cpu_secs(), n);
     let stats = pusher.stats();
     assert_eq!(
         (stats.accepted, stats.rejected),
@@ -242,6 +280,7 @@ fn run(n: u64, payload: &str, conns: usize, bad: u64) -> Run {
     Run {
         secs,
         cpu_secs: cpu,
+        threads,
     }
 }
 
@@ -301,6 +340,7 @@ fn baseline(n: u64, payload: &str) -> Run {
     let run = Run {
         secs: t0.elapsed().as_secs_f64(),
         cpu_secs: cpu_secs() - cpu0,
+        threads: String::new(),
     };
     drop(stream);
     let summary = stop_mock(mock);

@@ -3,18 +3,22 @@
 //! and the failed list. Outcomes are only ever handed to callers on their own threads.
 //!
 //! Memory: per-id state lives only while an id is open (handed out, not settled) or while a
-//! caller waits for it; the report queue and the failed list each hold at most `max_reports`
-//! outcomes, dropping (and counting) their oldest past it, so settling never blocks.
+//! caller waits for it (open ids: one bit per id from the oldest open one on, see `OpenIds`);
+//! the report queue and the failed list each hold at most `max_reports` outcomes, dropping
+//! (and counting) their oldest past it, so settling never blocks.
 
 use crate::config::Reports;
 use crate::error::{Error, ErrorKind, Result};
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::stats::Counters;
+use open_ids::OpenIds;
 use parking_lot::{Condvar, Mutex};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
+
+mod open_ids;
 
 pub(crate) struct Ledger {
     state: Mutex<State>,
@@ -32,7 +36,7 @@ struct State {
     /// Every id below `base` is settled; `base` itself is open unless `base == next_id`.
     base: u64,
     /// Ids handed out and not settled yet (withdrawn ids leave too).
-    open: HashSet<u64>,
+    open: OpenIds,
     /// ensure_push waiters: id -> its outcome once known.
     waiters: HashMap<u64, Option<Outcome>>,
     /// push waiters: id -> written yet.
@@ -48,7 +52,7 @@ impl Ledger {
             state: Mutex::new(State {
                 next_id: 1,
                 base: 1,
-                open: HashSet::new(),
+                open: OpenIds::default(),
                 waiters: HashMap::new(),
                 written: HashMap::new(),
                 reports: VecDeque::new(),
@@ -277,18 +281,15 @@ fn push_bounded(buffer: &mut VecDeque<Outcome>, outcome: Outcome, max: usize, dr
 }
 
 fn is_settled(s: &State, id: u64) -> bool {
-    id < s.next_id && !s.open.contains(&id)
+    id < s.next_id && !s.open.contains(id)
 }
 
-/// Marks `id` settled; false if it already was (or was never handed out). Amortised O(1):
-/// `base` passes each id once.
+/// Marks `id` settled; false if it already was (or was never handed out). Amortised O(1).
 fn mark(s: &mut State, id: u64) -> bool {
-    if !s.open.remove(&id) {
+    if !s.open.remove(id) {
         return false;
     }
-    while s.base < s.next_id && !s.open.contains(&s.base) {
-        s.base += 1;
-    }
+    s.base = s.open.oldest().unwrap_or(s.next_id);
     true
 }
 

@@ -259,8 +259,9 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn, batch: &mut Vec<J
             continue;
         }
         plain.clear();
+        let now = crate::job::now_epoch_secs();
         for job in batch.iter() {
-            encode(cfg.binary_format, job, &mut plain);
+            encode(cfg.binary_format, job, now, &mut plain);
         }
         let jobs = std::mem::take(batch);
         let n = jobs.len() as u64;
@@ -298,11 +299,11 @@ fn requeue(engine: &Engine, jobs: Vec<Job>) {
     }
 }
 
-/// An unset expiry becomes now + 30 days here, when the frame is encoded.
-fn encode(format: Format, job: &Job, buf: &mut Vec<u8>) {
+/// An unset expiry becomes `now_epoch` + 30 days here, when the frame is encoded.
+fn encode(format: Format, job: &Job, now_epoch: u64, buf: &mut Vec<u8>) {
     let n = &job.notification;
     let id = job.id as u32;
-    let expiry = codec::expiry_on_wire(n.expiry, crate::job::now_epoch_secs());
+    let expiry = codec::expiry_on_wire(n.expiry, now_epoch);
     match format {
         Format::Enhanced => codec::encode_enhanced(buf, id, expiry, &n.token, &n.payload),
         Format::Frame => codec::encode_frame(buf, id, expiry, n.priority, &n.token, &n.payload),
@@ -534,7 +535,7 @@ mod expiry_tests {
             pushed_at: Instant::now(),
         };
         let mut buf = Vec::new();
-        encode(format, &job, &mut buf);
+        encode(format, &job, now_epoch_secs(), &mut buf);
         let (req, used) = codec::decode_request(&buf).unwrap().unwrap();
         assert_eq!((req.identifier, used), (7, buf.len()));
         req.expiry
