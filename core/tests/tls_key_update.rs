@@ -76,10 +76,16 @@ fn binary_key_update_flood_is_a_connection_loss_and_nothing_is_lost() {
         key_update_every: Some(1),
         ..Default::default()
     });
-    let p = pusher(&m, &[]);
+    // A window large enough that one connection lives past 32 key updates (at the default
+    // 10,000 a flush marker ends each connection first).
+    let p = pusher(&m, &[("max_in_flight", "100000")]);
     let outcomes = push_all(&p, 50_000);
     let s = p.stats();
-    assert!(s.connection_losses >= 1, "{} key updates", m.key_updates());
+    assert!(
+        s.connection_losses >= 1,
+        "{} key updates; {s:?}",
+        m.key_updates()
+    );
     assert!(
         s.last_error.contains("connection lost"),
         "a loss says why: {:?}",
