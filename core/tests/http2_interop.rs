@@ -9,6 +9,7 @@ mod common;
 mod header_cases;
 
 use apnspush::{Config, Notification, OutcomeKind, Pusher};
+use common::server_process::{self, hex, payload, token};
 use common::{count_kind, drain_outcomes, WAIT};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use serde_json::Value;
@@ -107,33 +108,8 @@ impl NodeServer {
 
     /// Ends the server and returns its record.
     fn finish(mut self) -> Value {
-        drop(self.child.stdin.take());
-        let mut out = String::new();
-        self.child
-            .stdout
-            .as_mut()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        assert!(self.child.wait().unwrap().success());
-        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("record ({e}): {out:?}"))
+        server_process::finish(&mut self.child)
     }
-}
-
-fn token(first: u8, i: u64) -> Vec<u8> {
-    let mut t = vec![first; 32];
-    t[8..16].copy_from_slice(&i.to_be_bytes());
-    t
-}
-
-fn hex(bytes: &[u8]) -> String {
-    apnspush::notification::hex_encode(bytes)
-}
-
-/// A payload of exactly `len` bytes.
-fn payload(i: u64, len: usize) -> String {
-    let head = format!("{{\"aps\":{{\"alert\":\"n{i}\"}},\"pad\":\"");
-    format!("{head}{}\"}}", "p".repeat(len - head.len() - 2))
 }
 
 #[test]

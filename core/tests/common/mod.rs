@@ -1,6 +1,8 @@
 //! Shared helpers for the engine's end-to-end tests against the built-in mock.
 #![allow(dead_code)]
 
+pub mod server_process;
+
 use apnspush::mock::{MockOptions, MockServer};
 use apnspush::{Config, Notification, Outcome, OutcomeKind, Pusher};
 use std::collections::HashMap;
