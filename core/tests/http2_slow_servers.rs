@@ -58,28 +58,10 @@ fn a_connection_that_answers_pings_but_not_requests_is_replaced_and_nothing_lost
         ..MockOptions::http2().with_token_auth()
     });
     let p = pusher(&m, &[("response_timeout_ms", "500")]);
-    for i in 0..5_000 {
-        p.push_async(notification(i)).unwrap();
-    }
-    p.ensure_delivery(WAIT).unwrap();
-    let mut outcomes = HashMap::new();
-    drain_outcomes(&p, &mut outcomes);
-    assert_eq!(
-        count_kind(&outcomes, OutcomeKind::Accepted),
-        5_000,
-        "{:?}",
-        p.stats()
-    );
+    let outcomes = all_accepted_exactly_once(&m, &p, 5_000);
     let s = p.stats();
     assert!(s.unhealthy_replaced >= 4, "{s:?}");
     assert!(s.reconnects >= 4, "{s:?}");
-    let counts = mock_counts(&m);
-    assert_eq!(
-        counts.len(),
-        5_000,
-        "every notification accepted by the mock"
-    );
-    assert!(counts.values().all(|&c| c == 1), "none processed twice");
     // Stuck requests were never processed: nothing needed more than a couple of attempts.
     assert!(outcomes.values().all(|o| o.attempts <= 3), "{s:?}");
     // A stuck connection carries its 1,000 answered requests, about one concurrency window
@@ -101,21 +83,36 @@ fn an_expired_token_is_replaced_and_every_notification_accepted() {
         ..MockOptions::http2().with_token_auth()
     });
     let p = pusher(&m, &[("connections", "2")]);
-    for i in 0..20_000 {
+    all_accepted_exactly_once(&m, &p, 20_000);
+    assert_eq!(m.tokens_seen(), 2);
+    assert_eq!(p.stats().token_refreshes, 1);
+}
+
+/// Pushes `n`, waits for every outcome, and asserts each was accepted by the client and by
+/// the mock exactly once. Returns the outcomes.
+fn all_accepted_exactly_once(
+    m: &apnspush::mock::MockServer,
+    p: &apnspush::Pusher,
+    n: u64,
+) -> HashMap<u64, apnspush::Outcome> {
+    for i in 0..n {
         p.push_async(notification(i)).unwrap();
     }
     p.ensure_delivery(WAIT).unwrap();
     let mut outcomes = HashMap::new();
-    drain_outcomes(&p, &mut outcomes);
+    drain_outcomes(p, &mut outcomes);
     assert_eq!(
         count_kind(&outcomes, OutcomeKind::Accepted),
-        20_000,
+        n as usize,
         "{:?}",
         p.stats()
     );
-    assert_eq!(m.tokens_seen(), 2);
-    assert_eq!(p.stats().token_refreshes, 1);
-    let counts = mock_counts(&m);
-    assert_eq!(counts.len(), 20_000);
-    assert!(counts.values().all(|&c| c == 1));
+    let counts = mock_counts(m);
+    assert_eq!(
+        counts.len() as u64,
+        n,
+        "every notification accepted by the mock"
+    );
+    assert!(counts.values().all(|&c| c == 1), "none processed twice");
+    outcomes
 }
