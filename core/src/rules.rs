@@ -53,6 +53,8 @@ pub(crate) enum Event<'a> {
     ProcessedBefore,
     /// Binary: the error window passed on a live connection with no error-response.
     ErrorWindowPassed,
+    /// The connection thread holding it panicked (a bug): it may or may not have been sent.
+    Panicked { why: &'a str },
 }
 
 /// What the engine does with the notification.
@@ -168,6 +170,11 @@ pub(crate) fn decide(event: Event<'_>, attempts: u32, cfg: &Config) -> Action {
         Event::ErrorResponse { status } => binary_named(status, attempts, cfg),
         Event::ProcessedBefore => Action::Accept { confirmed: true },
         Event::ErrorWindowPassed => Action::Accept { confirmed: false },
+        Event::Panicked { why } => Action::Fail {
+            kind: ErrorKind::Internal,
+            status: 0,
+            reason: why.to_owned(),
+        },
     }
 }
 

@@ -190,3 +190,19 @@ fn binary_error_responses() {
         Action::Accept { confirmed: false }
     );
 }
+
+#[test]
+fn a_panic_fails_as_internal_whatever_the_attempts() {
+    let c = cfg();
+    let why = "internal error: the reader thread panicked (x); slot restarted";
+    for attempts in [0, 1, 3] {
+        assert_eq!(
+            decide(Event::Panicked { why }, attempts, &c),
+            Action::Fail {
+                kind: ErrorKind::Internal,
+                status: 0,
+                reason: why.to_owned()
+            }
+        );
+    }
+}

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::engine::{Engine, LiveConn};
-use crate::error::ErrorKind;
+use crate::engine::{Engine, LiveConn, Settle};
+use crate::rules::Event;
 use crate::stats::Counters;
 
 /// A slot's reader thread. `serve` hands it a connection; `wait` waits until it is done with
@@ -93,7 +93,9 @@ pub(crate) fn fail_panicked(engine: &Engine, conn: &dyn LiveConn, half: &str, me
     let why = format!("internal error: the {half} thread panicked ({message}); slot restarted");
     Counters::add(&engine.stats.connection_losses, 1);
     engine.stats.set_last_error(why.clone());
-    engine.settle_jobs(held, |j| j.failed(ErrorKind::Internal, why.clone()));
+    let mut settle = Settle::default();
+    settle.add_all(held, Event::Panicked { why: &why }, &engine.config);
+    engine.act(settle);
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
