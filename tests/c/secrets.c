@@ -220,7 +220,8 @@ static void last_error_never_quotes_secrets(void) {
   CHECK(strstr(stats, "\"last_error\":\"") != NULL);
   check_clean(stats, &password, "last_error");
   free(stats);
-  CHECK_OK(apns_pusher_close(p, 0, NULL, NULL));
+  /* Long enough for every thread to finish (a detached one would be reported by valgrind). */
+  CHECK_OK(apns_pusher_close(p, 5000, NULL, NULL));
   apns_pusher_destroy(p);
   apns_mock_destroy(m);
 }
