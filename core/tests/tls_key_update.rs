@@ -31,17 +31,7 @@ fn binary_key_updates_mid_stream_over_100k_lose_no_connection() {
         key_update_every: Some(256 * 1024),
         ..Default::default()
     });
-    let p = pusher(&m, &[]);
-    let outcomes = push_all(&p, 100_000);
-    let s = p.stats();
-    assert_eq!(s.connection_losses, 0, "lost: {}", s.last_error);
-    assert_eq!(count_kind(&outcomes, OutcomeKind::Accepted), 100_000);
-    let counts = mock_counts(&m);
-    assert_eq!(counts.len(), 100_000);
-    assert!(
-        counts.values().all(|&c| c == 1),
-        "a notification was replayed"
-    );
+    all_accepted_once_without_a_loss(&m, 100_000);
     assert!(m.key_updates() >= 20, "{} key updates", m.key_updates());
 }
 
@@ -53,17 +43,7 @@ fn http2_key_updates_every_16k_over_100k_lose_no_connection() {
         key_update_every: Some(16 * 1024),
         ..MockOptions::http2()
     });
-    let p = pusher(&m, &[]);
-    let outcomes = push_all(&p, 100_000);
-    let s = p.stats();
-    assert_eq!(s.connection_losses, 0, "lost: {}", s.last_error);
-    assert_eq!(count_kind(&outcomes, OutcomeKind::Accepted), 100_000);
-    let counts = mock_counts(&m);
-    assert_eq!(counts.len(), 100_000);
-    assert!(
-        counts.values().all(|&c| c == 1),
-        "a notification was replayed"
-    );
+    all_accepted_once_without_a_loss(&m, 100_000);
     assert!(m.key_updates() >= 200, "{} key updates", m.key_updates());
 }
 
@@ -101,4 +81,20 @@ fn binary_key_update_flood_is_a_connection_loss_and_nothing_is_lost() {
     );
     let duplicates: u64 = counts.values().map(|&c| c as u64 - 1).sum();
     assert!(duplicates <= s.duplicates_possible);
+}
+
+/// Pushes `n` through a pusher of `m` and asserts no connection was lost and the mock accepted
+/// each notification exactly once.
+fn all_accepted_once_without_a_loss(m: &apnspush::mock::MockServer, n: u64) {
+    let p = pusher(m, &[]);
+    let outcomes = push_all(&p, n);
+    let s = p.stats();
+    assert_eq!(s.connection_losses, 0, "lost: {}", s.last_error);
+    assert_eq!(count_kind(&outcomes, OutcomeKind::Accepted), n as usize);
+    let counts = mock_counts(m);
+    assert_eq!(counts.len() as u64, n);
+    assert!(
+        counts.values().all(|&c| c == 1),
+        "a notification was replayed"
+    );
 }
