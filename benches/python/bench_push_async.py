@@ -10,13 +10,19 @@ each:
   - push_async of a pre-built Notification from 1 thread and from 4 threads;
   - Notification construction + push_async from 1 thread;
   - push_many of a pre-built list;
-  - end to end: push_async + ensure_delivery through the mock.
+  - end to end: push_async + ensure_delivery through the mock;
+  - per-call waits, one notification at a time (PER_CALL calls each): push (until written),
+    ensure_push (until its outcome), push_async + ensure_delivery, submit(n).result(), and the
+    asyncio face: `await pusher.send(n)` one at a time and 10,000 at once (asyncio.gather), with
+    the ratio of the sync ensure_push's per-call time to the aio send's. A verb the installed
+    package lacks is skipped.
 The call figures time the calls alone (the engine settles them after the clock stops) and the
 queue is sized so that they measure the call, not back-pressure.
 
 Run: python benches/python/bench_push_async.py [N]
 """
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -27,6 +33,8 @@ import apnspush
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 500_000
 REPEATS = 3
+PER_CALL = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000
+GATHER = 10_000
 THREADS = 4
 TOKEN = bytes(range(32))
 PAYLOAD = '{"aps":{"alert":"benchmark"}}'
@@ -112,6 +120,7 @@ def main():
     built = Cost(N, push_constructed, settle)
     many = Cost(N, push_many, settle)
     e2e = Cost(N, end_to_end)
+    waits = per_call_waits(config, n)
     stats = pusher.stats()
     pusher.close()
     mock.stdin.close()
@@ -139,8 +148,63 @@ def main():
     for label, c, note, own_cpu in rows:
         cpu = f"{c.cpu:>11,.0f}" if own_cpu else f"{'':>11}"
         print(f"{label:<42}{c.rate:>12,.0f}  {c.wall:>8,.0f}  {cpu}  {note}")
+    print(f"per-call waits, {PER_CALL:,} calls one after another (best of {REPEATS}):")
+    for label, c, note in waits:
+        print(f"{label:<42}{c.rate:>12,.0f}  {c.wall:>8,.0f}  {c.cpu:>11,.0f}  {note}")
     print(f"engine: pushed {stats['pushed']:,}, accepted {stats['accepted']:,}, "
           f"rejected {stats['rejected']}, failed {stats['failed']}")
+
+
+def per_call_waits(config, n):
+    """Rows (label, Cost, note) for the verbs that wait, on a pusher of their own."""
+    rows = []
+    with apnspush.Pusher(**config, outcome_reports="none") as pusher:
+
+        def each(verb):
+            def run():
+                for _ in range(PER_CALL):
+                    verb(n)
+
+            return run
+
+        def push_then_deliver(n):
+            pusher.push_async(n)
+            pusher.ensure_delivery()
+
+        push = Cost(PER_CALL, each(pusher.push))
+        rows.append(("push(n) (until written)", push, ""))
+        ensure = Cost(PER_CALL, each(pusher.ensure_push))
+        rows.append(("ensure_push(n)", ensure, ""))
+        deliver = Cost(PER_CALL, each(push_then_deliver))
+        rows.append(("push_async(n) + ensure_delivery()", deliver, ""))
+        if hasattr(pusher, "submit"):
+            submit = Cost(PER_CALL, each(lambda n: pusher.submit(n).result()))
+            rows.append(("submit(n).result()", submit,
+                         f"{submit.wall / ensure.wall:.2f}x ensure_push's time"))
+    aio = getattr(apnspush, "aio", None)
+    if aio is None:
+        return rows
+
+    loop = asyncio.new_event_loop()
+    pusher = loop.run_until_complete(
+        aio.Pusher.connect(**config, outcome_reports="none", max_in_flight=GATHER))
+
+    async def sends_one_by_one():
+        for _ in range(PER_CALL):
+            await pusher.send(n)
+
+    async def sends_at_once():
+        await asyncio.gather(*(pusher.send(n) for _ in range(GATHER)))
+
+    one = Cost(PER_CALL, lambda: loop.run_until_complete(sends_one_by_one()))
+    rows.append(("aio: await send(n), one at a time", one,
+                 f"ensure_push/aio send time ratio {ensure.wall / one.wall:.2f}"))
+    many = Cost(GATHER, lambda: loop.run_until_complete(sends_at_once()))
+    rows.append((f"aio: gather({GATHER:,} send(n)), per send", many,
+                 f"{many.rate / one.rate:.1f}x one at a time's rate"))
+    loop.run_until_complete(pusher.close())
+    loop.close()
+    return rows
 
 
 if __name__ == "__main__":
