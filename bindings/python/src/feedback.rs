@@ -18,8 +18,7 @@ pub fn fetch_feedback(
 ) -> PyResult<Vec<(u32, String)>> {
     let pairs = convert::config_pairs(py, config)?;
     let cfg = apnspush::Config::from_pairs(pairs.iter().map(|(k, v)| (k, v))).py_err(py)?;
-    let tuples =
-        wait::off_thread(py, move || apnspush::fetch_feedback(&cfg), |_| Ok(()))?.py_err(py)?;
+    let tuples = wait::off_thread(py, move || apnspush::fetch_feedback(&cfg))?.py_err(py)?;
     Ok(tuples
         .into_iter()
         .map(|t| (t.timestamp, hex_encode(&t.token)))

@@ -1,6 +1,10 @@
 //! The compiled module `apnspush._apnspush`, re-exported by `apnspush/__init__.py`.
 //! The public surface is listed in `apnspush/_apnspush.pyi`; a test keeps the two in step.
 
+// The core's enqueue hands a refused notification back by value (no allocation per refusal).
+#![allow(clippy::result_large_err)]
+
+mod completions;
 mod convert;
 mod errors;
 mod feedback;
@@ -12,7 +16,7 @@ mod pusher;
 mod wait;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 
 #[pymodule]
 fn _apnspush(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -29,6 +33,11 @@ fn _apnspush(m: &Bound<'_, PyModule>) -> PyResult<()> {
         keys.set_item(*key, *default)?;
     }
     m.add("CONFIG_KEYS", keys)?;
+    m.add("STATS_FIELDS", PyTuple::new(py, apnspush::Stats::FIELDS)?)?;
+    m.add(
+        "OUTCOME_FIELDS",
+        PyTuple::new(py, apnspush::Outcome::FIELDS)?,
+    )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

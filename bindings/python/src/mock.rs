@@ -281,14 +281,19 @@ impl PyMockServer {
     #[pyo3(signature = (n, timeout=None))]
     fn wait_accepted(&self, py: Python<'_>, n: u64, timeout: Option<f64>) -> PyResult<bool> {
         let timeout = convert::timeout("timeout", timeout)?;
-        let reached = wait::sliced(py, timeout, |budget| {
-            let state = self.state.lock().unwrap();
-            let reached = match &*state {
-                State::Running(s) => s.wait_accepted(n, budget.min(Duration::from_millis(10))),
-                State::Stopped(f) => f.accepted_count >= n,
-            };
-            reached.then_some(())
-        })?;
+        let reached = wait::sliced(
+            py,
+            timeout,
+            |budget| {
+                let state = self.state.lock().unwrap();
+                let reached = match &*state {
+                    State::Running(s) => s.wait_accepted(n, budget.min(Duration::from_millis(10))),
+                    State::Stopped(f) => f.accepted_count >= n,
+                };
+                reached.then_some(())
+            },
+            |_| Ok(()),
+        )?;
         Ok(reached.is_some())
     }
 

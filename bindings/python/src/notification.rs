@@ -15,19 +15,6 @@ pub struct PyNotification {
     pub inner: apnspush::Notification,
 }
 
-/// The payload fields that build a payload when `payload` is not given.
-const FIELD_NAMES: [&str; 9] = [
-    "alert_title",
-    "alert_body",
-    "badge",
-    "sound",
-    "category",
-    "thread_id",
-    "content_available",
-    "mutable_content",
-    "custom",
-];
-
 #[pymethods]
 impl PyNotification {
     #[new]
@@ -73,13 +60,8 @@ impl PyNotification {
             mutable_content,
             custom,
         ];
+        // Given with payload fields, the core refuses it (InvalidArgument) at build.
         if let Some(payload) = payload {
-            if let Some(i) = fields.iter().position(Option::is_some) {
-                return Err(PyValueError::new_err(format!(
-                    "give either payload or {}, not both",
-                    FIELD_NAMES[i]
-                )));
-            }
             b = b.payload_json(&payload_text(payload)?);
         }
         if let Some(v) = alert_title {

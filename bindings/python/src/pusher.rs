@@ -1,25 +1,29 @@
 //! `apnspush.Pusher`: the verbs over a core `Pusher`.
 //!
 //! Threads: every method may be called from any Python thread at once. Callbacks (`on_outcome`,
-//! `poll(callback=...)`) run only on the thread that called `poll`, `ensure_push`,
-//! `ensure_delivery` or `close`, never on an engine thread. Blocking follows `wait.rs`: the GIL is
-//! released and Ctrl-C is honoured within 100 ms.
+//! `poll(callback=...)`, the done callbacks of `submit`'s futures) run only on the thread that
+//! called `poll`, `push`, `ensure_push`, `ensure_delivery` or `close`, never on an engine thread
+//! nor on the futures' dispatcher thread. Blocking follows `wait.rs`: the GIL is released,
+//! Ctrl-C is honoured within 100 ms, and no wait starts a thread (each waits on a completion
+//! queue of its own or resumes a core wait slice by slice).
 //!
-//! Back-pressure: the core pusher is always built non-blocking (`block_when_full=false`) and this
-//! binding does the blocking itself, so a `push_async` that finds room never releases the GIL
-//! (the fast path), and one that finds the queue full waits with the GIL released, retrying.
+//! Back-pressure: an enqueue first tries without waiting and without releasing the GIL (the
+//! fast path); one that finds the queue full waits for room in slices with the GIL released.
 //! With `block_when_full=False` the caller gets `QueueFullError` at once.
 
+use crate::completions::Completions;
 use crate::convert;
-use crate::errors::IntoPyResult;
+use crate::errors::{to_py, IntoPyResult};
 use crate::notification::{self, PyNotification};
 use crate::outcome::{self, PyOutcome};
 use crate::wait::{self, off_thread};
-use apnspush::{Config, Error, ErrorKind, Notification, Outcome, Pusher};
+use apnspush::{Completion, CompletionQueue, Config, Error, ErrorKind, Outcome, Pusher};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,13 +31,15 @@ use std::time::{Duration, Instant};
 #[pyclass(module = "apnspush", name = "Pusher", frozen)]
 pub struct PyPusher {
     inner: Arc<Pusher>,
-    /// What the caller asked for; the core pusher itself never blocks (see module docs).
-    block_when_full: bool,
     close_timeout: Duration,
     on_outcome: Option<Py<PyAny>>,
     /// Outcomes taken from the engine whose callback has not run yet because an earlier callback
     /// raised; served first by the next poll.
     pending: Mutex<VecDeque<Outcome>>,
+    /// Set by close (and drop); the dispatchers' queues see it.
+    closed: Arc<AtomicBool>,
+    /// `apnspush._futures.Dispatcher` of `submit`, made on first use.
+    futures: PyOnceLock<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -54,7 +60,7 @@ impl PyPusher {
             }
         }
         let pairs = convert::config_pairs(py, config)?;
-        let mut cfg = Config::from_pairs(pairs.iter().map(|(k, v)| (k, v))).py_err(py)?;
+        let cfg = Config::from_pairs(pairs.iter().map(|(k, v)| (k, v))).py_err(py)?;
         let last = |key: &str| {
             pairs
                 .iter()
@@ -62,31 +68,56 @@ impl PyPusher {
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.trim())
         };
-        let block_when_full = !matches!(last("block_when_full"), Some("false" | "0" | "no"));
         let close_ms = last("close_timeout_ms")
             .and_then(|v| v.parse().ok())
             .unwrap_or(5000);
-        cfg.set("block_when_full", "false").py_err(py)?;
-        let pusher = off_thread(py, move || Pusher::new(cfg), |_| Ok(()))?.py_err(py)?;
+        let lazy = matches!(last("connect_on_start"), Some("false" | "0" | "no"));
+        // The eager connect cannot be resumed, so it runs on a helper thread that Ctrl-C can
+        // abandon; a lazy start returns at once.
+        let pusher = if lazy {
+            py.detach(move || Pusher::new(cfg))
+        } else {
+            off_thread(py, move || Pusher::new(cfg))?
+        };
         Ok(PyPusher {
-            inner: Arc::new(pusher),
-            block_when_full,
+            inner: Arc::new(pusher.py_err(py)?),
             close_timeout: Duration::from_millis(close_ms),
             on_outcome: on_outcome.map(Bound::unbind),
             pending: Mutex::new(VecDeque::new()),
+            closed: Arc::new(AtomicBool::new(false)),
+            futures: PyOnceLock::new(),
         })
     }
 
     /// Enqueues and returns the id at once (blocks only while the queue is full, unless
     /// block_when_full=False, which raises QueueFullError instead).
     fn push_async(&self, py: Python<'_>, notification: &Bound<'_, PyAny>) -> PyResult<u64> {
-        match self.inner.push_async(notification::extract(notification)?) {
-            Err(e) if e.kind() == ErrorKind::QueueFull && self.block_when_full => {
-                let n = notification::extract(notification)?;
-                self.push_when_room(py, &n)
-            }
-            result => result.py_err(py),
-        }
+        let n = notification::extract(notification)?;
+        let pusher = &*self.inner;
+        let enqueue = |n, t| pusher.push_async_timeout(n, t);
+        wait::enqueue(py, pusher, n, None, &enqueue, |_| Ok(()))
+    }
+
+    /// Enqueues like push_async and returns a `concurrent.futures.Future` of the Outcome,
+    /// completed by the pusher's one dispatcher thread (started on first use). Done callbacks
+    /// added before it completes run on the thread that next calls poll (or another verb that
+    /// serves on_outcome), never on the dispatcher thread.
+    fn submit(&self, py: Python<'_>, notification: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let dispatcher = self.futures.get_or_try_init(py, || -> PyResult<_> {
+            let completions = Completions::new(self.inner.clone(), self.closed.clone(), false)?;
+            let class = py.import("apnspush._futures")?.getattr("Dispatcher")?;
+            Ok(class.call1((completions,))?.unbind())
+        })?;
+        Ok(dispatcher
+            .bind(py)
+            .call_method1("submit", (notification,))?
+            .unbind())
+    }
+
+    /// A completion queue of this pusher for a dispatcher written in Python (`apnspush.aio`
+    /// with `wake=True`, `apnspush._futures` without).
+    fn _completions(&self, wake: bool) -> PyResult<Completions> {
+        Completions::new(self.inner.clone(), self.closed.clone(), wake)
     }
 
     /// Enqueues every notification in order and returns their ids. Every item is type-checked
@@ -98,7 +129,7 @@ impl PyPusher {
             .map(|item| notification::checked(item?).map(Bound::unbind))
             .collect::<PyResult<Vec<_>>>()?;
         let mut ids = Vec::with_capacity(items.len());
-        let (pusher, block) = (&*self.inner, self.block_when_full);
+        let (pusher, block) = (&*self.inner, self.inner.blocks_when_full());
         loop {
             let rest = &items[ids.len()..];
             py.detach(|| push_slice(pusher, block, rest, &mut ids))
@@ -120,9 +151,17 @@ impl PyPusher {
     ) -> PyResult<u64> {
         let n = notification::extract(notification)?;
         let deadline = deadline(convert::timeout("timeout", timeout)?);
-        let (pusher, block) = (self.inner.clone(), self.block_when_full);
-        let work = move || with_room(block, deadline, || pusher.push(n.clone(), left(deadline)));
-        off_thread(py, work, |py| self.serve_ready(py))?.py_err(py)
+        let queue = CompletionQueue::new();
+        let id = self.submit_to(py, n, &queue, true, deadline)?;
+        let done =
+            |item: &Completion| matches!(item, Completion::Written(_) | Completion::Settled(_));
+        match self.wait_for(py, &queue, deadline, done)? {
+            Some(_) => Ok(id),
+            None => Err(timeout_error(
+                py,
+                format!("notification {id} was not written in time"),
+            )),
+        }
     }
 
     /// Enqueues and waits for the final outcome.
@@ -135,15 +174,19 @@ impl PyPusher {
     ) -> PyResult<Py<PyOutcome>> {
         let n = notification::extract(notification)?;
         let deadline = deadline(convert::timeout("timeout", timeout)?);
-        let (pusher, block) = (self.inner.clone(), self.block_when_full);
-        let work = move || {
-            with_room(block, deadline, || {
-                pusher.ensure_push(n.clone(), left(deadline))
-            })
-        };
-        let outcome = off_thread(py, work, |py| self.serve_ready(py))?.py_err(py)?;
-        self.serve_ready(py)?;
-        Py::new(py, PyOutcome::from(outcome))
+        let queue = CompletionQueue::new();
+        let id = self.submit_to(py, n, &queue, false, deadline)?;
+        let settled = |item: &Completion| matches!(item, Completion::Settled(_));
+        match self.wait_for(py, &queue, deadline, settled)? {
+            Some(Completion::Settled(outcome)) => {
+                self.serve_ready(py)?;
+                Py::new(py, PyOutcome::from(outcome))
+            }
+            _ => Err(timeout_error(
+                py,
+                format!("notification {id} has no outcome yet"),
+            )),
+        }
     }
 
     /// Waits until every notification pushed before this call has its final outcome, serving
@@ -151,9 +194,15 @@ impl PyPusher {
     #[pyo3(signature = (timeout=None))]
     fn ensure_delivery(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
         let timeout = convert::timeout("timeout", timeout)?;
-        let pusher = self.inner.clone();
-        let work = move || pusher.ensure_delivery(timeout);
-        off_thread(py, work, |py| self.serve_ready(py))?.py_err(py)?;
+        let (pusher, through) = (&*self.inner, self.inner.last_id());
+        let settled = |budget| {
+            let done = pusher.ensure_delivery_through(through, Some(budget));
+            done.is_ok().then_some(())
+        };
+        if wait::sliced(py, timeout, settled, |py| self.serve_ready(py))?.is_none() {
+            let message = "some notifications have no outcome yet";
+            return Err(timeout_error(py, message.into()));
+        }
         self.serve_ready(py)
     }
 
@@ -196,14 +245,20 @@ impl PyPusher {
         let mut outcomes: Vec<Outcome> = self.pending.lock().unwrap().drain(..).collect();
         let pusher = &self.inner;
         if outcomes.is_empty() {
-            let got = wait::sliced(py, timeout, |budget| {
-                let v = pusher.poll_outcomes(usize::MAX, budget);
-                (!v.is_empty()).then_some(v)
-            })?;
+            let got = wait::sliced(
+                py,
+                timeout,
+                |budget| {
+                    let v = pusher.poll_outcomes(usize::MAX, budget);
+                    (!v.is_empty()).then_some(v)
+                },
+                |_| Ok(()),
+            )?;
             outcomes = got.unwrap_or_default();
         } else {
             outcomes.extend(pusher.poll_outcomes(usize::MAX, Duration::ZERO));
         }
+        self.run_future_callbacks(py)?;
         match (callback, &self.on_outcome) {
             (Some(cb), _) => Ok(self
                 .serve(py, &cb, outcomes)?
@@ -246,8 +301,9 @@ impl PyPusher {
     #[pyo3(signature = (timeout=None))]
     fn close<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyDict>> {
         let timeout = convert::timeout("timeout", timeout)?.unwrap_or(self.close_timeout);
-        let pusher = self.inner.clone();
-        let summary = off_thread(py, move || pusher.close(timeout), |_| Ok(()))?;
+        let pusher = &self.inner;
+        let summary = py.detach(|| pusher.close(timeout));
+        self.closed.store(true, Relaxed);
         self.serve_ready(py)?;
         let dict = PyDict::new(py);
         dict.set_item("cancelled", summary.cancelled)?;
@@ -267,28 +323,51 @@ impl PyPusher {
 }
 
 impl PyPusher {
-    /// The slow path of push_async: the queue was full and the caller wants to wait for room.
-    fn push_when_room(&self, py: Python<'_>, n: &Notification) -> PyResult<u64> {
-        let pusher = &self.inner;
-        let result = wait::sliced(py, None, |budget| {
-            let end = Instant::now() + budget;
-            let r = with_room(true, Some(end), || pusher.push_async(n.clone()));
-            match r {
-                Err(e) if e.kind() == ErrorKind::Timeout => None,
-                r => Some(r),
-            }
-        })?;
-        result.expect("no deadline").py_err(py)
+    /// Enqueues `n` with its outcome (and with `written`, its write) going to `queue`, waiting
+    /// for room as push_async does, until `deadline`; serves callbacks between slices.
+    fn submit_to(
+        &self,
+        py: Python<'_>,
+        n: apnspush::Notification,
+        queue: &CompletionQueue,
+        written: bool,
+        deadline: Option<Instant>,
+    ) -> PyResult<u64> {
+        let pusher = &*self.inner;
+        let submit = |n, t| pusher.submit(n, queue, written, t);
+        wait::enqueue(py, pusher, n, deadline, &submit, |py| self.serve_ready(py))
+    }
+
+    /// Waits on `queue` in slices until an item `done` accepts (returned) or `deadline`
+    /// (None); serves callbacks between slices.
+    fn wait_for(
+        &self,
+        py: Python<'_>,
+        queue: &CompletionQueue,
+        deadline: Option<Instant>,
+        done: impl Fn(&Completion) -> bool + Sync,
+    ) -> PyResult<Option<Completion>> {
+        let find = |budget| queue.wait(usize::MAX, budget).into_iter().find(&done);
+        wait::sliced(py, left(deadline), find, |py| self.serve_ready(py))
     }
 
     /// Hands every report queued now to `on_outcome` (nothing when it is not set).
     fn serve_ready(&self, py: Python<'_>) -> PyResult<()> {
+        self.run_future_callbacks(py)?;
         let Some(cb) = &self.on_outcome else {
             return Ok(());
         };
         let mut outcomes: Vec<Outcome> = self.pending.lock().unwrap().drain(..).collect();
         outcomes.extend(self.inner.poll_outcomes(usize::MAX, Duration::ZERO));
         self.serve(py, cb.bind(py), outcomes).map(|_| ())
+    }
+
+    /// Runs the done callbacks of completed `submit` futures on this thread.
+    fn run_future_callbacks(&self, py: Python<'_>) -> PyResult<()> {
+        match self.futures.get(py) {
+            Some(futures) => futures.bind(py).call_method0("run_callbacks").map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// Calls `cb` with each outcome in order and returns the outcomes served. If it raises, the
@@ -322,6 +401,7 @@ impl Drop for PyPusher {
     fn drop(&mut self) {
         let (inner, timeout) = (&self.inner, self.close_timeout);
         Python::attach(|py| py.detach(|| inner.close(timeout)));
+        self.closed.store(true, Relaxed);
     }
 }
 
@@ -365,14 +445,15 @@ fn push_slice(
     let end = Instant::now() + wait::SLICE;
     for (i, item) in items.iter().enumerate() {
         let n = &item.get().inner;
-        let id = match pusher.push_async(n.clone()) {
-            Err(e) if e.kind() == ErrorKind::QueueFull && block => {
-                match with_room(true, Some(end), || pusher.push_async(n.clone())) {
-                    Err(e) if e.kind() == ErrorKind::Timeout => return Ok(()),
-                    result => result?,
+        let id = match pusher.push_async_timeout(n.clone(), Duration::ZERO) {
+            Err((e, n)) if e.kind() == ErrorKind::QueueFull && block => {
+                let left = end.saturating_duration_since(Instant::now());
+                match pusher.push_async_timeout(n, left) {
+                    Err((e, _)) if e.kind() == ErrorKind::QueueFull => return Ok(()),
+                    result => result.map_err(|(e, _)| e)?,
                 }
             }
-            result => result?,
+            result => result.map_err(|(e, _)| e)?,
         };
         ids.push(id);
         if i % 1024 == 1023 && Instant::now() >= end {
@@ -390,30 +471,6 @@ fn left(deadline: Option<Instant>) -> Option<Duration> {
     deadline.map(|d| d.saturating_duration_since(Instant::now()))
 }
 
-/// Runs `enqueue` until it does not fail with QueueFull, backing off between tries, while
-/// `block` and before `deadline` (then `Timeout`). Runs without the GIL.
-fn with_room<T>(
-    block: bool,
-    deadline: Option<Instant>,
-    enqueue: impl Fn() -> apnspush::Result<T>,
-) -> apnspush::Result<T> {
-    let mut pause = Duration::from_micros(50);
-    loop {
-        match enqueue() {
-            Err(e) if e.kind() == ErrorKind::QueueFull && block => {}
-            result => return result,
-        }
-        if let Some(d) = deadline {
-            let now = Instant::now();
-            if now >= d {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    "the send queue stayed full until the timeout",
-                ));
-            }
-            pause = pause.min(d - now);
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(2));
-    }
+fn timeout_error(py: Python<'_>, message: String) -> PyErr {
+    to_py(py, &Error::new(ErrorKind::Timeout, message))
 }

@@ -188,8 +188,13 @@ def test_wrong_types(args, error, fragment):
 
 
 def test_payload_and_fields_are_exclusive():
-    with pytest.raises(ValueError, match="either payload or alert_title"):
-        apnspush.Notification(GOOD, "{}", alert_title="x")
+    # The core's rule and error, as in every language: INVALID_ARGUMENT naming the fields.
+    for fields in ({"alert_title": "x"}, {"badge": 1, "custom": {"k": 1}}, {"sound": "a"}):
+        with pytest.raises(apnspush.InvalidArgumentError, match="together with the fields") as e:
+            apnspush.Notification(GOOD, "{}", **fields)
+        assert e.value.code == "INVALID_ARGUMENT" and isinstance(e.value, ValueError)
+        spellings = lambda name: (name, name.replace("_", " "), name.replace("_", "-"))  # noqa: E731
+        assert all(any(s in e.value.message for s in spellings(name)) for name in fields)
 
 
 def test_unknown_config_key_names_the_key():

@@ -7,6 +7,8 @@ See docs/PYTHON.md for the API, the threading rules and the exceptions.
 from ._apnspush import (
     CONFIG_KEYS,
     ERROR_CLASSES,
+    OUTCOME_FIELDS,
+    STATS_FIELDS,
     ApnsError,
     BadTokenError,
     ClosedError,
@@ -32,12 +34,15 @@ from ._apnspush import (
     fetch_feedback,
 )
 from ._apnspush import TimeoutError as TimeoutError  # noqa: A004 (see __all__ below)
+from . import aio as aio  # noqa: E402 (the asyncio face: apnspush.aio.Pusher)
 
 # TimeoutError is left out of __all__ so that a star import does not shadow the builtin
 # (it subclasses the builtin TimeoutError, so `except TimeoutError` still catches it).
 __all__ = [
     "CONFIG_KEYS",
     "ERROR_CLASSES",
+    "OUTCOME_FIELDS",
+    "STATS_FIELDS",
     "ApnsError",
     "BadTokenError",
     "ClosedError",

@@ -2,6 +2,7 @@
 
 import builtins
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, Optional, Union, overload
 
@@ -10,6 +11,10 @@ CONFIG_KEYS: dict[str, str]
 """Every configuration key with its default (string form)."""
 ERROR_CLASSES: dict[str, type[ApnsError]]
 """Error code name (e.g. "BAD_TOKEN") -> exception class."""
+STATS_FIELDS: tuple[str, ...]
+"""Every key of Pusher.stats(), from the core's one list (apnspush::Stats::FIELDS)."""
+OUTCOME_FIELDS: tuple[str, ...]
+"""The attributes every Outcome carries, from the core's one list (apnspush::Outcome::FIELDS)."""
 
 _ConfigValue = Union[str, int, bool]
 _Token = Union[str, bytes, bytearray]
@@ -153,6 +158,12 @@ class Pusher:
         **config: _ConfigValue,
     ) -> None: ...
     def push_async(self, notification: Notification) -> int: ...
+    def submit(self, notification: Notification) -> Future[Outcome]:
+        """Enqueues like push_async; a concurrent.futures.Future of the Outcome, completed by
+        the pusher's one dispatcher thread. Exception to concurrent.futures' contract: a done
+        callback added before completion runs on the thread that next calls poll (or push,
+        ensure_push, ensure_delivery, close), never on the dispatcher thread; cancel() returns
+        False."""
     def push_many(self, notifications: Iterable[Notification]) -> list[int]: ...
     def push(self, notification: Notification, timeout: Optional[float] = None) -> int: ...
     def ensure_push(
