@@ -18,6 +18,7 @@ pub mod notification;
 pub mod outcome;
 mod push_type;
 mod pusher;
+mod pusher_completion;
 mod rules;
 mod send;
 mod slot;
