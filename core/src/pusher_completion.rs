@@ -58,7 +58,8 @@ impl Pusher {
         self.engine.ledger.watch(queue);
     }
 
-    /// Ends `watch`.
+    /// Ends `watch`, and drops any `notify_delivered` still pending for `queue` (a caller that
+    /// gave up waiting).
     pub fn unwatch(&self, queue: &CompletionQueue) {
         self.engine.ledger.unwatch(queue);
     }
