@@ -318,6 +318,7 @@ impl Pusher {
                         "send queue is full ({} notifications)",
                         e.config.queue_capacity
                     );
+                    log::debug!(target: "apnspush::queue", "push refused: {msg}");
                     Err((
                         Error::new(ErrorKind::QueueFull, msg),
                         full.into_inner().notification,
