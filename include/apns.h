@@ -5,8 +5,9 @@
  * Conventions (docs/C_API.md): handles are opaque and owned by the caller unless a function
  * says it takes them; outputs are written only on success; a buffer is followed by its
  * length; callbacks take `void *userdata` first and run only on the calling thread, inside
- * apns_pusher_poll, apns_pusher_ensure_delivery, apns_pusher_failed_notifications and
- * apns_feedback_fetch. Link with -lapnspush (pkg-config apnspush).
+ * apns_pusher_poll, apns_pusher_ensure_delivery, apns_pusher_failed_notifications,
+ * apns_feedback_fetch and (the log callback) apns_log_poll. Link with -lapnspush (pkg-config
+ * apnspush).
  */
 
 #ifndef APNS_H

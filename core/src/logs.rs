@@ -70,7 +70,7 @@ pub fn take(max: usize) -> Vec<LogRecord> {
 /// Sets (or with `None` removes) the function called each time the capture queue goes from
 /// empty to non-empty. It runs on whatever thread logged, engine threads included, so it must
 /// only signal (write an eventfd, call a napi threadsafe function) and never run user code or
-/// log.
+/// log. After a wake, [`take`] until the queue is empty: a queue left non-empty wakes no more.
 pub fn set_waker(waker: Option<Waker>) {
     *lock(&CAPTURE.waker) = waker;
 }
