@@ -13,6 +13,7 @@ mod feedback;
 pub mod http2;
 mod job;
 mod ledger;
+pub mod logs;
 pub mod mock;
 pub mod notification;
 pub mod outcome;

@@ -333,6 +333,7 @@ impl Pusher {
                         "send queue is full ({} notifications)",
                         e.config.queue_capacity
                     );
+                    log::debug!(target: "apnspush::queue", "push refused: {msg}");
                     Err((
                         Error::new(ErrorKind::QueueFull, msg),
                         full.into_inner().notification,
@@ -350,6 +351,7 @@ impl Pusher {
                         "send queue is still full ({} notifications) at the deadline",
                         e.config.queue_capacity
                     );
+                    log::debug!(target: "apnspush::queue", "push refused: {msg}");
                     return Err((Error::new(ErrorKind::QueueFull, msg), job.notification));
                 }
                 slice = slice.min(left);

@@ -260,7 +260,9 @@ fn ensure_through(
 /// Serves queued outcome reports to `cb` on this thread (a NULL `cb` discards them), waiting up
 /// to `timeout_ms` for the first (0: do not wait; < 0: wait until one arrives). Which outcomes
 /// are queued is set by the outcome_reports key. Writes how many were served to `*served`
-/// (optional). Blocking: up to `timeout_ms`. Errors: APNS_ERR_NULL_PARAMETER.
+/// (optional). Before the outcomes it serves every queued log record to the log callback
+/// (apns_set_log_callback), on this thread too. Blocking: up to `timeout_ms`.
+/// Errors: APNS_ERR_NULL_PARAMETER.
 #[no_mangle]
 pub extern "C" fn apns_pusher_poll(
     p: *const apns_pusher,
@@ -278,9 +280,11 @@ pub extern "C" fn apns_pusher_poll(
                 if !batch.is_empty() {
                     break batch;
                 }
+                crate::log::serve_logs(usize::MAX);
             },
         };
         let n = outcomes.len();
+        crate::log::serve_logs(usize::MAX);
         serve(cb, userdata, outcomes);
         if let Some(out) = Out::new(served) {
             out.write(n);
