@@ -51,9 +51,12 @@ impl Completions {
         let (reader, writer) = UnixStream::pair()?;
         reader.set_nonblocking(true)?;
         writer.set_nonblocking(true)?;
+        let writer = Arc::new(writer);
+        // Log records wake the reader too (it serves them).
+        crate::logs::watch(&writer);
         // A full socket buffer means unread bytes, so the reader is woken anyway.
         let queue = CompletionQueue::with_wake(move || {
-            let _ = (&writer).write(&[1]);
+            let _ = (&*writer).write(&[1]);
         });
         Ok(Completions {
             pusher,
@@ -162,7 +165,8 @@ impl Completions {
 
     /// Every waiting item as `(kind, value)`: `(SETTLED, Outcome)`, `(WRITTEN, id)`,
     /// `(DELIVERED, through)`, `(ROOM, None)`. Consumes the wake bytes first, so an item
-    /// appended after this call wakes the reader again. Never blocks.
+    /// appended after this call wakes the reader again, then serves the log records waiting
+    /// (to `logging`, on this thread). Never blocks.
     fn take(&self, py: Python<'_>) -> PyResult<Vec<Py<PyTuple>>> {
         if let Some(mut r) = self.wake.as_ref() {
             let mut buf = [0u8; 256];
@@ -174,11 +178,13 @@ impl Completions {
                 }
             }
         }
+        crate::logs::serve(py)?;
         self.items(py, self.queue.take(usize::MAX))
     }
 
-    /// `take`, waiting up to `timeout` seconds (at most one wait slice) for the first item with
-    /// the GIL released. Empty when none came.
+    /// The items, waiting up to `timeout` seconds (at most one wait slice) for the first with
+    /// the GIL released; empty when none came. For the futures' dispatcher thread: it serves
+    /// no log records (no user code runs there).
     fn wait(&self, py: Python<'_>, timeout: f64) -> PyResult<Vec<Py<PyTuple>>> {
         let t = crate::convert::seconds("timeout", timeout)?.min(wait::SLICE);
         let queue = &self.queue;

@@ -49,17 +49,6 @@ impl PyNotification {
             Token::Hex(h) => b.token_hex(&h),
             Token::Bytes(bytes) => b.token_bytes(&bytes),
         };
-        let fields = [
-            alert_title,
-            alert_body,
-            badge,
-            sound,
-            category,
-            thread_id,
-            content_available,
-            mutable_content,
-            custom,
-        ];
         // Given with payload fields, the core refuses it (InvalidArgument) at build.
         if let Some(payload) = payload {
             b = b.payload_json(&payload_text(payload)?);

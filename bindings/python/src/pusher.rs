@@ -71,14 +71,17 @@ impl PyPusher {
         let close_ms = last("close_timeout_ms")
             .and_then(|v| v.parse().ok())
             .unwrap_or(5000);
+        crate::logs::start(py)?;
         let lazy = matches!(last("connect_on_start"), Some("false" | "0" | "no"));
-        // The eager connect cannot be resumed, so it runs on a helper thread that Ctrl-C can
-        // abandon; a lazy start returns at once.
-        let pusher = if lazy {
+        // The eager connect cannot be resumed, so on the main thread (where Ctrl-C lands) it
+        // runs on a helper thread that Ctrl-C can abandon; elsewhere (an executor) and for a
+        // lazy start, on this thread with the GIL released.
+        let pusher = if lazy || !on_main_thread(py)? {
             py.detach(move || Pusher::new(cfg))
         } else {
             off_thread(py, move || Pusher::new(cfg))?
         };
+        crate::logs::serve(py)?;
         Ok(PyPusher {
             inner: Arc::new(pusher.py_err(py)?),
             close_timeout: Duration::from_millis(close_ms),
@@ -95,7 +98,9 @@ impl PyPusher {
         let n = notification::extract(notification)?;
         let pusher = &*self.inner;
         let enqueue = |n, t| pusher.push_async_timeout(n, t);
-        wait::enqueue(py, pusher, n, None, &enqueue, |_| Ok(()))
+        let id = wait::enqueue(py, pusher, n, None, &enqueue, |_| Ok(()));
+        crate::logs::serve(py)?;
+        id
     }
 
     /// Enqueues like push_async and returns a `concurrent.futures.Future` of the Outcome,
@@ -135,6 +140,7 @@ impl PyPusher {
             py.detach(|| push_slice(pusher, block, rest, &mut ids))
                 .py_err(py)?;
             if ids.len() == items.len() {
+                crate::logs::serve(py)?;
                 return Ok(ids);
             }
             py.check_signals()?;
@@ -156,7 +162,7 @@ impl PyPusher {
         let done =
             |item: &Completion| matches!(item, Completion::Written(_) | Completion::Settled(_));
         match self.wait_for(py, &queue, deadline, done)? {
-            Some(_) => Ok(id),
+            Some(_) => crate::logs::serve(py).map(|_| id),
             None => Err(timeout_error(
                 py,
                 format!("notification {id} was not written in time"),
@@ -218,6 +224,7 @@ impl PyPusher {
 
     /// Drains the outcomes that are not accepted, recorded since the last call.
     fn failed_notifications(&self, py: Python<'_>) -> PyResult<Vec<Py<PyOutcome>>> {
+        crate::logs::serve(py)?;
         outcome::to_list(py, self.inner.failed_notifications())
     }
 
@@ -258,6 +265,7 @@ impl PyPusher {
         } else {
             outcomes.extend(pusher.poll_outcomes(usize::MAX, Duration::ZERO));
         }
+        crate::logs::serve(py)?;
         self.run_future_callbacks(py)?;
         match (callback, &self.on_outcome) {
             (Some(cb), _) => Ok(self
@@ -277,6 +285,7 @@ impl PyPusher {
 
     /// A snapshot of every counter: ints, except the strings (such as `last_error`).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        crate::logs::serve(py)?;
         let json = self.inner.stats().to_json();
         let map: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&json).expect("Stats::to_json is a JSON object");
@@ -353,6 +362,7 @@ impl PyPusher {
 
     /// Hands every report queued now to `on_outcome` (nothing when it is not set).
     fn serve_ready(&self, py: Python<'_>) -> PyResult<()> {
+        crate::logs::serve(py)?;
         self.run_future_callbacks(py)?;
         let Some(cb) = &self.on_outcome else {
             return Ok(());
@@ -469,6 +479,13 @@ fn deadline(timeout: Option<Duration>) -> Option<Instant> {
 
 fn left(deadline: Option<Instant>) -> Option<Duration> {
     deadline.map(|d| d.saturating_duration_since(Instant::now()))
+}
+
+/// Whether this is the interpreter's main thread, the one signal handlers run on.
+fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
+    let threading = py.import("threading")?;
+    let main = threading.call_method0("main_thread")?;
+    Ok(main.is(&threading.call_method0("current_thread")?))
 }
 
 fn timeout_error(py: Python<'_>, message: String) -> PyErr {

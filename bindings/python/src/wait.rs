@@ -45,6 +45,7 @@ pub fn off_thread<T: Send + 'static>(
 
 /// Repeats `attempt` (called with the GIL released and a slice budget) until it returns
 /// `Some`, the deadline passes (returns `None`), or a signal handler or `between` raises.
+/// Log records are served between slices.
 pub fn sliced<T: Send>(
     py: Python<'_>,
     timeout: Option<Duration>,
@@ -61,6 +62,7 @@ pub fn sliced<T: Send>(
             return Ok(None);
         }
         py.check_signals()?;
+        crate::logs::serve(py)?;
         between(py)?;
     }
 }
@@ -73,7 +75,7 @@ pub type Enqueue<'a, T> =
 /// Enqueues `n` with `enqueue`: first without waiting and without releasing the GIL (the fast
 /// path); on a full queue, when `pusher` blocks when full, again in slices with the GIL
 /// released until there is room, `deadline` passes (`TimeoutError`, nothing queued) or a
-/// signal handler or `between` raises (nothing queued). Never queues `n` twice.
+/// signal handler or `between` raises (nothing queued). Log records are served between slices. Never queues `n` twice.
 pub fn enqueue<T: Send>(
     py: Python<'_>,
     pusher: &Pusher,
@@ -96,6 +98,7 @@ pub fn enqueue<T: Send>(
             return Err(to_py(py, &e));
         }
         py.check_signals()?;
+        crate::logs::serve(py)?;
         between(py)?;
         let budget = budget(deadline);
         match py.detach(|| enqueue(n, budget)) {

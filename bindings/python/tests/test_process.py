@@ -123,3 +123,29 @@ def test_ctrl_c_interrupts_push_many_waiting_for_room():
     options = ", queue_capacity=1, max_in_flight=1"
     out, err, code = interrupt_child("pusher.push_many([note(i) for i in range(10)])", options)
     assert (out.strip(), code) == ("interrupted", 0), err
+
+
+def test_interpreter_exits_with_pending_futures_and_a_live_aio_pusher():
+    child = run_child(
+        """
+        import asyncio
+        import apnspush
+        from conftest import note
+
+        mock = apnspush.MockServer(protocol="http2", response_delay=3600)
+        pusher = apnspush.Pusher(**mock.config, response_timeout_ms=3_600_000)
+        futures = [pusher.submit(note(i)) for i in range(100)]  # the dispatcher thread waits
+
+        async def main():
+            aio_pusher = await apnspush.aio.Pusher.connect(**mock.config)
+            return [aio_pusher.send(note(i)) for i in range(100)], aio_pusher
+
+        loop = asyncio.new_event_loop()
+        pending, aio_pusher = loop.run_until_complete(main())
+        print("pending", sum(not f.done() for f in futures + pending), flush=True)
+        # No close: the interpreter must still exit on its own.
+        """
+    )
+    out, err = child.communicate(timeout=HANG)
+    assert child.returncode == 0, err
+    assert out.strip() == "pending 200"

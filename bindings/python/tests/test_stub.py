@@ -8,14 +8,15 @@ import apnspush
 from apnspush import _apnspush
 
 STUB = os.path.join(os.path.dirname(apnspush.__file__), "_apnspush.pyi")
+AIO_STUB = os.path.join(os.path.dirname(apnspush.__file__), "aio.pyi")
 # Dunders that are part of a class's public surface when the class defines them.
-DUNDERS = {"__enter__", "__exit__", "__iter__", "__len__", "__call__"}
+DUNDERS = {"__enter__", "__exit__", "__iter__", "__len__", "__call__", "__aenter__", "__aexit__"}
 # Inherited from Exception and set on instances; the stub declares them, the class may not.
 ERROR_ATTRS = {"code", "message"}
 
 
-def stub_tree():
-    with open(STUB, encoding="utf-8") as f:
+def stub_tree(path=STUB):
+    with open(path, encoding="utf-8") as f:
         return ast.parse(f.read())
 
 
@@ -26,7 +27,7 @@ def public(name: str) -> bool:
 def stub_names(body):
     names = {}
     for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names[node.name] = node
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names[node.target.id] = node
@@ -71,3 +72,24 @@ def test_package_reexports_the_module():
         assert getattr(apnspush, name) is getattr(_apnspush, name)
     assert apnspush.TimeoutError is _apnspush.TimeoutError
     assert {n for n in dir(_apnspush) if public(n)} == set(apnspush.__all__) | {"TimeoutError"}
+
+
+def test_aio_stub_matches_the_module():
+    import inspect
+
+    from apnspush import aio
+
+    [node] = [n for n in stub_tree(AIO_STUB).body if isinstance(n, ast.ClassDef)]
+    assert node.name == "Pusher" and aio.__all__ == ["Pusher"]
+    in_stub = set(stub_names(node.body))
+    in_class = {n for n in vars(aio.Pusher) if public(n) or n in ("__aenter__", "__aexit__")}
+    in_class.add("sync")  # an instance attribute, set by __init__
+    assert in_stub - {"__init__"} == in_class - {"__init__"}
+    for fn in (n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+        member = inspect.getattr_static(aio.Pusher, fn.name)
+        member = getattr(member, "__func__", member)
+        stub_params = [a.arg for a in fn.args.args + fn.args.kwonlyargs]
+        params = list(inspect.signature(member).parameters)
+        assert stub_params == [p for p in params if p not in ("exc", "config")], fn.name
+        is_async = isinstance(fn, ast.AsyncFunctionDef)
+        assert is_async == inspect.iscoroutinefunction(member), fn.name
