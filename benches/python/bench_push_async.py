@@ -41,7 +41,7 @@ PAYLOAD = '{"aps":{"alert":"benchmark"}}'
 
 MOCK_CHILD = """
 import json, sys, apnspush
-with apnspush.MockServer(record_payloads=False) as mock:
+with apnspush.MockServer(protocol=sys.argv[1], record_payloads=False) as mock:
     print(json.dumps(mock.config), flush=True)
     sys.stdin.read()
 """
@@ -65,10 +65,7 @@ class Cost:
 
 
 def main():
-    mock = subprocess.Popen(
-        [sys.executable, "-c", MOCK_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    config = json.loads(mock.stdout.readline())
+    mock, config = start_mock("binary")
     pusher = apnspush.Pusher(
         **config, queue_capacity=4 * N, max_in_flight=N, outcome_reports="none"
     )
@@ -120,7 +117,11 @@ def main():
     built = Cost(N, push_constructed, settle)
     many = Cost(N, push_many, settle)
     e2e = Cost(N, end_to_end)
-    waits = per_call_waits(config, n)
+    waits = per_call_waits(config, n, "binary")
+    http2_mock, http2_config = start_mock("http2")
+    waits += per_call_waits(http2_config, n, "HTTP/2")
+    http2_mock.stdin.close()
+    http2_mock.wait()
     stats = pusher.stats()
     pusher.close()
     mock.stdin.close()
@@ -128,7 +129,7 @@ def main():
 
     print(f"apnspush {apnspush.__version__}, Python {sys.version.split()[0]}, "
           f"N={N:,}, best of {REPEATS}")
-    print(f"{'':<42}{'calls/s':>12}  {'ns/call':>8}  {'CPU ns/call':>11}")
+    print(f"{'':<46}{'calls/s':>12}  {'ns/call':>8}  {'CPU ns/call':>11}")
     rows = [
         ("baseline: pyo3 attribute getter n.priority", noop, "", True),
         ("baseline: Notification(token, payload)", construct,
@@ -147,15 +148,25 @@ def main():
     ]
     for label, c, note, own_cpu in rows:
         cpu = f"{c.cpu:>11,.0f}" if own_cpu else f"{'':>11}"
-        print(f"{label:<42}{c.rate:>12,.0f}  {c.wall:>8,.0f}  {cpu}  {note}")
-    print(f"per-call waits, {PER_CALL:,} calls one after another (best of {REPEATS}):")
+        print(f"{label:<46}{c.rate:>12,.0f}  {c.wall:>8,.0f}  {cpu}  {note}")
+    print(f"per-call waits, {PER_CALL:,} calls one after another (best of {REPEATS}; binary: "
+          "each outcome waits for a flush marker, which the gateway answers by closing):")
     for label, c, note in waits:
-        print(f"{label:<42}{c.rate:>12,.0f}  {c.wall:>8,.0f}  {c.cpu:>11,.0f}  {note}")
+        print(f"{label:<46}{c.rate:>12,.0f}  {c.wall:>8,.0f}  {c.cpu:>11,.0f}  {note}")
     print(f"engine: pushed {stats['pushed']:,}, accepted {stats['accepted']:,}, "
           f"rejected {stats['rejected']}, failed {stats['failed']}")
 
 
-def per_call_waits(config, n):
+def start_mock(protocol):
+    """A mock in a child process; returns it and its config."""
+    mock = subprocess.Popen(
+        [sys.executable, "-c", MOCK_CHILD, protocol],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    return mock, json.loads(mock.stdout.readline())
+
+
+def per_call_waits(config, n, protocol):
     """Rows (label, Cost, note) for the verbs that wait, on a pusher of their own."""
     rows = []
     with apnspush.Pusher(**config, outcome_reports="none") as pusher:
@@ -172,14 +183,14 @@ def per_call_waits(config, n):
             pusher.ensure_delivery()
 
         push = Cost(PER_CALL, each(pusher.push))
-        rows.append(("push(n) (until written)", push, ""))
+        rows.append((f"{protocol}: push(n) (until written)", push, ""))
         ensure = Cost(PER_CALL, each(pusher.ensure_push))
-        rows.append(("ensure_push(n)", ensure, ""))
+        rows.append((f"{protocol}: ensure_push(n)", ensure, ""))
         deliver = Cost(PER_CALL, each(push_then_deliver))
-        rows.append(("push_async(n) + ensure_delivery()", deliver, ""))
+        rows.append((f"{protocol}: push_async(n) + ensure_delivery()", deliver, ""))
         if hasattr(pusher, "submit"):
             submit = Cost(PER_CALL, each(lambda n: pusher.submit(n).result()))
-            rows.append(("submit(n).result()", submit,
+            rows.append((f"{protocol}: submit(n).result()", submit,
                          f"{submit.wall / ensure.wall:.2f}x ensure_push's time"))
     aio = getattr(apnspush, "aio", None)
     if aio is None:
@@ -197,10 +208,10 @@ def per_call_waits(config, n):
         await asyncio.gather(*(pusher.send(n) for _ in range(GATHER)))
 
     one = Cost(PER_CALL, lambda: loop.run_until_complete(sends_one_by_one()))
-    rows.append(("aio: await send(n), one at a time", one,
+    rows.append((f"{protocol}: aio await send(n), one by one", one,
                  f"ensure_push/aio send time ratio {ensure.wall / one.wall:.2f}"))
     many = Cost(GATHER, lambda: loop.run_until_complete(sends_at_once()))
-    rows.append((f"aio: gather({GATHER:,} send(n)), per send", many,
+    rows.append((f"{protocol}: aio gather({GATHER:,} sends), each", many,
                  f"{many.rate / one.rate:.1f}x one at a time's rate"))
     loop.run_until_complete(pusher.close())
     loop.close()
