@@ -1,6 +1,7 @@
 """Shared helpers: deterministic device tokens and a mock server per test."""
 
 import json
+import os
 
 import pytest
 
@@ -37,3 +38,20 @@ def outcomes_by_id(outcomes):
         assert o.id not in by_id, f"outcome reported twice: {o!r}"
         by_id[o.id] = o
     return by_id
+
+
+def threads() -> dict:
+    """This process's threads, id -> name: a new thread shows as a new id even if another
+    ended meanwhile."""
+    names = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                names[tid] = f.read().strip()
+        except OSError:
+            pass  # ended meanwhile
+    return names
+
+
+def new_threads(before: dict, after: dict) -> dict:
+    return {tid: name for tid, name in after.items() if tid not in before}

@@ -3,27 +3,13 @@ no thread per wait, a loop that keeps running while sends wait for room, and out
 survive cancellation. Time bounds are hang detectors."""
 
 import asyncio
-import os
 import threading
 
 import pytest
 
 import apnspush
 from apnspush import aio
-from conftest import note, payload_index, token
-
-
-def threads() -> dict:
-    """This process's threads, id -> name: a new thread shows as a new id even if another
-    ended."""
-    names = {}
-    for tid in os.listdir("/proc/self/task"):
-        try:
-            with open(f"/proc/self/task/{tid}/comm") as f:
-                names[tid] = f.read().strip()
-        except OSError:
-            pass  # ended meanwhile
-    return names
+from conftest import new_threads, note, payload_index, threads, token
 
 
 def run(coroutine):
@@ -52,7 +38,7 @@ def test_100000_concurrent_sends_are_accepted_without_a_thread_per_wait():
         assert mock.wait_accepted(100_001, timeout=60)
         assert mock.accepted_count() == 100_001  # and the first one
     assert pending > 0, "measured while the sends were pending"
-    assert {t: during[t] for t in set(during) - set(before)} == {}
+    assert new_threads(before, during) == {}
     assert len(during) == len(before)
     assert len({o.id for o in outcomes}) == 100_000
     assert all(o.kind == "accepted" for o in outcomes)
