@@ -32,14 +32,10 @@ module Apnspush
     # Connects now. Raises ConnectError, TlsError, CredentialsError, UnknownConfigKeyError,
     # InvalidConfigValueError.
     def initialize(config = {})
-      conf = Native.new_handle { |out| Native.apns_conf_new(out) }
-      begin
-        apply_config(conf, config)
+      Config.with_native(config) do |conf|
         out = FFI::MemoryPointer.new(:pointer)
         Native.with_errbuf { |errbuf, len| Native.apns_pusher_new(conf, out, errbuf, len) }
         @handle = FFI::AutoPointer.new(out.read_pointer, Native.method(:apns_pusher_destroy))
-      ensure
-        Native.apns_conf_destroy(conf)
       end
     end
 
@@ -139,24 +135,10 @@ module Apnspush
       @handle or raise Error.for_result(Native::ERR_CLOSED, "the pusher was destroyed")
     end
 
-    def apply_config(conf, config)
-      config = config.transform_keys(&:to_s)
-      mock = config.delete("mock")
-      unless mock.nil? || mock.is_a?(MockServer)
-        raise ArgumentError, "mock: expected an Apnspush::MockServer, got #{mock.class}"
-      end
-      mock&.apply_to(conf)
-      config.each do |key, value|
-        text = value.nil? ? "" : value.to_s
-        Native.with_errbuf { |errbuf, len| Native.apns_conf_set(conf, key, text, errbuf, len) }
-      end
-    end
-
     # Builds the C notification, yields it with an id output, and frees it unless the push
     # call took it (APNS_OK). Returns the id.
     def enqueue(notification)
-      notification = Notification.new(**notification) if notification.is_a?(Hash)
-      native = notification.to_native
+      native = Notification.from(notification).to_native
       id = FFI::MemoryPointer.new(:uint64)
       result = nil
       begin
