@@ -312,7 +312,8 @@ apns_result apns_notification_builder_set_token_hex(apns_notification_builder *b
 apns_result apns_notification_builder_set_token(apns_notification_builder *b, const uint8_t *token, size_t token_len);
 
 /**
- * The complete payload as a JSON object; it overrides every `aps` and custom setter.
+ * The complete payload as a JSON object. Exclusive with the `aps` and custom setters:
+ * `apns_notification_builder_build` fails with `APNS_ERR_INVALID_ARGUMENT` if both were used.
  */
 apns_result apns_notification_builder_set_payload_json(apns_notification_builder *b, const char *json);
 
@@ -515,6 +516,14 @@ apns_result apns_pusher_failed_notifications(const apns_pusher *p, apns_outcome_
 apns_result apns_pusher_stats_json(const apns_pusher *p, char *buf, size_t len, size_t *needed);
 
 /**
+ * Writes the name of every key apns_pusher_stats_json writes, in order, as a JSON array of
+ * strings (the core's one list, `Stats::FIELDS`, that each language's stats must match).
+ * Buffer convention as apns_pusher_stats_json. Threads: any. Blocking: never.
+ * Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER (NULL `buf` with `len` > 0).
+ */
+apns_result apns_stats_fields_json(char *buf, size_t len, size_t *needed);
+
+/**
  * Stops intake, flushes for most of `timeout_ms`, stops every thread, and reports anything
  * still without an outcome: never written -> cancelled, written but unconfirmed -> failed with
  * APNS_ERR_CLOSED. Those outcomes can still be read with apns_pusher_poll and
@@ -609,6 +618,16 @@ uint32_t apns_outcome_attempts(const apns_outcome *o);
  * The pointer given to apns_notification_set_user_data (or the builder's); NULL for NULL.
  */
 void *apns_outcome_user_data(const apns_outcome *o);
+
+/**
+ * Writes the name of every field a language's outcome carries, as a JSON array of strings (the
+ * core's one list, `Outcome::FIELDS`: "token" is apns_outcome_token_hex, "error" the result
+ * name, "kind" apns_outcome_kind_name), NUL-terminated. `*needed` (optional) always receives
+ * the size required, NUL included; a `buf` shorter than that is left untouched and gives
+ * APNS_ERR_BUFFER_TOO_SMALL. Threads: any. Blocking: never.
+ * Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER (NULL `buf` with `len` > 0).
+ */
+apns_result apns_outcome_fields_json(char *buf, size_t len, size_t *needed);
 
 /**
  * Frees an outcome the caller owns (from apns_pusher_ensure_push); never one passed to a

@@ -53,7 +53,7 @@ class TestNotificationOptions < Minitest::Test
 
     assert_equal Apnspush::Outcome.new(id: 1, kind: :accepted, status: 200, reason: "", error: nil,
                                        timestamp: nil, apns_id: APNS_ID, attempts: 1, confirmed: true,
-                                       token_hex: token(1), user_data: 2**64 - 1),
+                                       token: token(1), user_data: 2**64 - 1),
                  outcome
     assert_equal({ "aps" => { "alert" => { "title" => "T", "body" => "B" }, "badge" => 3,
                               "sound" => "ping.aiff", "category" => "MSG", "thread-id" => "th-1",
@@ -117,18 +117,19 @@ class TestNotificationOptions < Minitest::Test
 
   def test_a_payload_with_the_fields_it_is_built_from_is_refused_and_nothing_is_lost
     start
-    given = { alert: "a", badge: 1, sound: "s", category: "c", thread_id: "t", content_available: false,
-              mutable_content: true, custom: { "k" => 1 } }
-    assert_equal Apnspush::Notification::PAYLOAD_FIELDS.sort, given.keys.sort
+    # Every field a payload is built from, each with the name the error gives it.
+    given = { alert: ["a", "alert body"], badge: [1, "badge"], sound: ["s", "sound"], category: ["c", "category"],
+              thread_id: ["t", "thread-id"], content_available: [false, "content-available"],
+              mutable_content: [true, "mutable-content"], custom: [{ "k" => 1 }, "custom keys"] }
     @pusher.push!(token: token(1), alert: "before")
-    given.each do |field, value|
-      fields = { token: token(2), payload: { aps: { alert: "p" } }, field => value }
-      error = assert_raises(Apnspush::InvalidArgumentError, field.to_s) { Apnspush::Notification.new(**fields) }
+    given.each do |field, (value, name)|
+      notification = Apnspush::Notification.new(token: token(2), payload: { aps: { alert: "p" } }, field => value)
+      error = assert_raises(Apnspush::InvalidArgumentError, field.to_s) { @pusher.push!(notification) }
       assert_equal "APNS_ERR_INVALID_ARGUMENT", error.code
       assert_kind_of Apnspush::InputError, error
-      assert_match(/payload: given together with #{field}/, error.message)
-      assert_raises(Apnspush::InvalidArgumentError, field.to_s) { @pusher.push!(fields) }
-      assert_raises(Apnspush::InvalidArgumentError, field.to_s) { @pusher.ensure_push(fields, timeout: 5) }
+      assert_match(/payload was given together with the fields it is built from \(#{name}\)/, error.message)
+      assert_raises(Apnspush::InvalidArgumentError, field.to_s) { @pusher.push(notification, timeout: 5) }
+      assert_raises(Apnspush::InvalidArgumentError, field.to_s) { @pusher.ensure_push(notification.to_h, timeout: 5) }
     end
     @pusher.push!(token: token(3), payload: { aps: { alert: "after" } })
     @pusher.ensure_delivery(timeout: 30)

@@ -110,6 +110,8 @@ module Apnspush
                     blocking: true
     attach_function :apns_pusher_failed_notifications, %i[pointer outcome_cb pointer pointer], :int
     attach_function :apns_pusher_stats_json, %i[pointer pointer size_t pointer], :int
+    attach_function :apns_stats_fields_json, %i[pointer size_t pointer], :int
+    attach_function :apns_outcome_fields_json, %i[pointer size_t pointer], :int
     attach_function :apns_pusher_close, %i[pointer uint64 pointer pointer], :int, blocking: true
     attach_function :apns_pusher_destroy, [:pointer], :void, blocking: true
 

@@ -4,15 +4,16 @@ require "json"
 
 module Apnspush
   # One notification, as plain Ruby values (Grocer style). Notification.new checks the Ruby
-  # types and refuses a payload given with the fields it is built from; the library validates
-  # every value when the notification is pushed (push!, push, ensure_push), before anything is
-  # queued. Every refusal is an Apnspush::InputError subclass (BadTokenError, InvalidJsonError,
+  # types; the library validates every value when the notification is pushed (push!, push,
+  # ensure_push), before anything is queued. Every refusal is an Apnspush::InputError subclass (BadTokenError, InvalidJsonError,
   # PayloadTooLargeError, InvalidArgumentError). The same object can be pushed many times.
   #
   # token: the device token, hex (a String in any text encoding, either case) or raw bytes
   #   (a binary String, Encoding::BINARY, e.g. ["5a5a..."].pack("H*")).
-  # payload: the complete payload (a Hash or JSON text). Given with any of PAYLOAD_FIELDS it is
-  #   refused (InvalidArgumentError): use one or the other.
+  # payload: the complete payload (a Hash or JSON text). Given together with any of the fields
+  #   it is built from (alert, badge, sound, category, thread_id, content_available,
+  #   mutable_content, custom; false counts as given) it is refused when pushed
+  #   (InvalidArgumentError, the core's rule): give one or the other.
   # alert: a String (the alert body) or a Hash with :title and/or :body.
   # badge (Integer), sound, category, thread_id (Strings), content_available, mutable_content
   #   (true/false): the `aps` fields.
@@ -25,9 +26,6 @@ module Apnspush
     FIELDS = %i[token payload alert badge sound category thread_id content_available
                 mutable_content custom expiry priority topic push_type collapse_id apns_id
                 user_data].freeze
-    # The fields a payload is built from: none may be given together with payload.
-    PAYLOAD_FIELDS = %i[alert badge sound category thread_id content_available mutable_content
-                        custom].freeze
     STRINGS = %i[sound category thread_id topic push_type collapse_id apns_id].freeze
     private_constant :STRINGS
     attr_reader(*FIELDS)
@@ -55,7 +53,6 @@ module Apnspush
       @push_type = check(:push_type, push_type, String, Symbol)
       @collapse_id = check(:collapse_id, collapse_id, String, Symbol)
       @apns_id = check(:apns_id, apns_id, String, Symbol)
-      refuse_payload_with_fields
       freeze
     end
 
@@ -122,16 +119,6 @@ module Apnspush
         check(:"alert #{key}", value, String)
       end
       alert
-    end
-
-    def refuse_payload_with_fields
-      return if payload.nil?
-
-      given = PAYLOAD_FIELDS.reject { |field| public_send(field).nil? }
-      return if given.empty?
-
-      raise invalid("payload: given together with #{given.join(', ')}, which it would " \
-                    "override; give either the complete payload or the fields it is built from")
     end
 
     def fill(builder)

@@ -13,10 +13,15 @@ module Apnspush
   # apns_id: the HTTP/2 apns-id of the request; nil for the binary protocol.
   # attempts: times it was written, replays included.
   # confirmed: accepted on evidence rather than presumed after the binary error window.
-  # token_hex: the device token as lower-case hex.
+  # token: the device token as lower-case hex (also as token_hex).
   # user_data: the Integer given to the notification, 0 when none.
-  Outcome = Struct.new(:id, :kind, :status, :reason, :error, :timestamp, :apns_id, :attempts,
-                       :confirmed, :token_hex, :user_data, keyword_init: true) do
+  #
+  # The members are the core's outcome field list, Apnspush::OUTCOME_FIELDS, in its order
+  # (test/test_fields.rb).
+  Outcome = Struct.new(:id, :kind, :status, :reason, :error, :timestamp, :token, :apns_id, :confirmed,
+                       :attempts, :user_data, keyword_init: true) do
+    alias_method :token_hex, :token
+
     %i[accepted rejected failed expired cancelled].each do |name|
       define_method(:"#{name}?") { kind == name }
     end
@@ -31,10 +36,10 @@ module Apnspush
           reason: Native.apns_outcome_reason(ptr).force_encoding(Encoding::UTF_8),
           error: error == Native::OK ? nil : Native.apns_result_name(error),
           timestamp: Native.apns_outcome_timestamp(ptr, timestamp) ? timestamp.read(:uint64) : nil,
+          token: Native.apns_outcome_token_hex(ptr),
           apns_id: Native.apns_outcome_apns_id(ptr),
-          attempts: Native.apns_outcome_attempts(ptr),
           confirmed: Native.apns_outcome_confirmed(ptr),
-          token_hex: Native.apns_outcome_token_hex(ptr),
+          attempts: Native.apns_outcome_attempts(ptr),
           user_data: Native.apns_outcome_user_data(ptr).address)
     end
 

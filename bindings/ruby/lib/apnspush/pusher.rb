@@ -97,11 +97,11 @@ module Apnspush
       end
     end
 
-    # Every counter (pushed, accepted, rejected, duplicates_possible, ...) as a Hash with
-    # symbol keys.
+    # Every counter (pushed, accepted, rejected, duplicates_possible, ...) and last_error as a
+    # Hash with symbol keys, in the order of Apnspush::STATS_FIELDS. Never blocks.
     def stats
       json = Native.read_text { |buf, len, needed| Native.apns_pusher_stats_json(handle, buf, len, needed) }
-      JSON.parse(json, symbolize_names: true)
+      JSON.parse(json, symbolize_names: true).sort_by { |key, _| STATS_FIELDS.index(key) || STATS_FIELDS.size }.to_h
     end
 
     # Stops intake, flushes for most of `timeout`, and gives what is left an outcome (never
