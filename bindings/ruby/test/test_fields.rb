@@ -11,10 +11,10 @@ require_relative "../lib/apnspush"
 class TestFields < Minitest::Test
   DOC = File.expand_path("../../../docs/RUBY.md", __dir__)
 
-  # The names in the first column of the table under the `## heading` of docs/RUBY.md.
+  # The names in the first column of the table under the heading `heading` of docs/RUBY.md.
   def documented(heading)
-    section = File.read(DOC)[/^## #{Regexp.escape(heading)}\n(.*?)(?=^## |\z)/m, 1]
-    refute_nil section, "docs/RUBY.md has a ## #{heading} section"
+    section = File.read(DOC)[/^#+ #{Regexp.escape(heading)}\n(.*?)(?=^#|\z)/m, 1]
+    refute_nil section, "docs/RUBY.md has a #{heading} section"
     section.scan(/^\| `(\w+)` \|/).flatten.map(&:to_sym)
   end
 
