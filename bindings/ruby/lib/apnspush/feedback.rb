@@ -17,8 +17,10 @@ module Apnspush
       rescue Exception => e # rubocop:disable Lint/RescueException
         error ||= e
       end
-      Config.with_native(config) do |conf|
-        Native.with_errbuf { |errbuf, len| Native.apns_feedback_fetch(conf, callback, nil, errbuf, len) }
+      Logging.serving do
+        Config.with_native(config) do |conf|
+          Native.with_errbuf { |errbuf, len| Native.apns_feedback_fetch(conf, callback, nil, errbuf, len) }
+        end
       end
       raise error if error
 

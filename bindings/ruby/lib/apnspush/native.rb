@@ -121,6 +121,12 @@ module Apnspush
     attach_function :apns_feedback_fetch, %i[pointer feedback_cb pointer pointer size_t], :int,
                     blocking: true
 
+    # Logging: void (*)(void *ctx, uint32_t level, const char *target, const char *message), the
+    # strings borrowed for the call; served only inside apns_log_poll and apns_pusher_poll.
+    callback :log_fn, %i[pointer uint32 string string], :void
+    attach_function :apns_set_log_callback, %i[log_fn pointer uint32], :int
+    attach_function :apns_log_poll, %i[size_t pointer], :int
+
     # Mock server.
     attach_function :apns_mock_new, [:pointer], :int
     attach_function :apns_mock_set_protocol, %i[pointer string], :int

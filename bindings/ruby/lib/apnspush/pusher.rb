@@ -32,10 +32,12 @@ module Apnspush
     # Connects now. Raises ConnectError, TlsError, CredentialsError, UnknownConfigKeyError,
     # InvalidConfigValueError.
     def initialize(config = {})
-      Config.with_native(config) do |conf|
-        out = FFI::MemoryPointer.new(:pointer)
-        Native.with_errbuf { |errbuf, len| Native.apns_pusher_new(conf, out, errbuf, len) }
-        @handle = FFI::AutoPointer.new(out.read_pointer, Native.method(:apns_pusher_destroy))
+      Logging.serving do
+        Config.with_native(config) do |conf|
+          out = FFI::MemoryPointer.new(:pointer)
+          Native.with_errbuf { |errbuf, len| Native.apns_pusher_new(conf, out, errbuf, len) }
+          @handle = FFI::AutoPointer.new(out.read_pointer, Native.method(:apns_pusher_destroy))
+        end
       end
     end
 
@@ -43,14 +45,18 @@ module Apnspush
     # Blocks only while the send queue is full (unless block_when_full is false: QueueFullError);
     # that wait is one C call, so Ctrl-C is served when it ends.
     def push!(notification)
-      enqueue(notification) { |native, id| Native.apns_pusher_push_async(handle, native, id) }
+      Logging.serving do
+        enqueue(notification) { |native, id| Native.apns_pusher_push_async(handle, native, id) }
+      end
     end
 
     # As push!, then waits until it is written to a socket; returns its id. TimeoutError means
     # it is queued and will still get an outcome.
     def push(notification, timeout: nil)
       ms = Native.timeout_ms(timeout)
-      enqueue(notification) { |native, id| Native.apns_pusher_push(handle, native, ms, id) }
+      Logging.serving do
+        enqueue(notification) { |native, id| Native.apns_pusher_push(handle, native, ms, id) }
+      end
     end
 
     # Enqueues the notification and waits for its final Outcome (binary: a flush marker or the
@@ -58,7 +64,9 @@ module Apnspush
     def ensure_push(notification, timeout: nil)
       ms = Native.timeout_ms(timeout)
       owned = FFI::MemoryPointer.new(:pointer)
-      enqueue(notification) { |native, _id| Native.apns_pusher_ensure_push(handle, native, ms, owned) }
+      Logging.serving do
+        enqueue(notification) { |native, _id| Native.apns_pusher_ensure_push(handle, native, ms, owned) }
+      end
       outcome = owned.read_pointer
       begin
         Outcome.from_native(outcome)
@@ -75,7 +83,7 @@ module Apnspush
       value = block_given? ? yield(self) : nil
       through = Native.apns_pusher_last_id(handle)
       wait_in_slices(timeout) do |ms|
-        Native.apns_pusher_ensure_delivery_through(handle, through, ms, nil, nil)
+        Logging.serving { Native.apns_pusher_ensure_delivery_through(handle, through, ms, nil, nil) }
       end
       value
     end
@@ -83,17 +91,22 @@ module Apnspush
     # Drains the outcomes that are not accepted (rejected, failed, expired, cancelled) recorded
     # since the last call. Never blocks.
     def failed_notifications
-      Outcome.collect do |callback|
-        Native.check!(Native.apns_pusher_failed_notifications(handle, callback, nil, nil))
+      Logging.serving do
+        Outcome.collect do |callback|
+          Native.check!(Native.apns_pusher_failed_notifications(handle, callback, nil, nil))
+        end
       end
     end
 
     # Takes the queued outcome reports (which ones: the outcome_reports key), waiting up to
     # `timeout` for the first. A pusher that is never polled should set outcome_reports to
-    # "failures" or "none", or the reports accumulate.
+    # "failures" or "none", or the reports accumulate. Serves the queued log records too, also
+    # while it waits.
     def poll(timeout: 0)
-      Outcome.collect do |callback|
-        Native.check!(Native.apns_pusher_poll(handle, Native.timeout_ms(timeout), callback, nil, nil))
+      Logging.serving do
+        Outcome.collect do |callback|
+          Native.check!(Native.apns_pusher_poll(handle, Native.timeout_ms(timeout), callback, nil, nil))
+        end
       end
     end
 
@@ -112,7 +125,7 @@ module Apnspush
       cancelled = FFI::MemoryPointer.new(:uint64)
       unconfirmed = FFI::MemoryPointer.new(:uint64)
       ms = (timeout * 1000).ceil
-      Native.check!(Native.apns_pusher_close(handle, ms, cancelled, unconfirmed))
+      Logging.serving { Native.check!(Native.apns_pusher_close(handle, ms, cancelled, unconfirmed)) }
       { cancelled: cancelled.read(:uint64), unconfirmed: unconfirmed.read(:uint64) }
     end
 
@@ -121,7 +134,7 @@ module Apnspush
     def destroy
       handle = @handle
       @handle = nil
-      handle&.free
+      Logging.serving { handle&.free }
       nil
     end
 
