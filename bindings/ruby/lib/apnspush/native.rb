@@ -8,8 +8,9 @@ module Apnspush
   #
   # Functions that can block (connect, wait, join threads, or push into a full queue) are
   # attached with `blocking: true`: the GVL is released while they run, so other Ruby threads
-  # keep running. No C function calls back into Ruby except the outcome and feedback callbacks,
-  # and those run on the calling Ruby thread, inside the call (the C API guarantees it).
+  # keep running. No C function calls back into Ruby except the outcome, feedback and log
+  # callbacks, and those run on the calling Ruby thread, inside the call (the C API guarantees
+  # it).
   module Native
     extend FFI::Library
 

@@ -5,8 +5,9 @@ require "json"
 module Apnspush
   # One notification, as plain Ruby values (Grocer style). Notification.new checks the Ruby
   # types; the library validates every value when the notification is pushed (push!, push,
-  # ensure_push), before anything is queued. Every refusal is an Apnspush::InputError subclass (BadTokenError, InvalidJsonError,
-  # PayloadTooLargeError, InvalidArgumentError). The same object can be pushed many times.
+  # ensure_push), before anything is queued. Every refusal is an Apnspush::InputError subclass
+  # (BadTokenError, InvalidJsonError, PayloadTooLargeError, InvalidArgumentError). The same
+  # object can be pushed many times.
   #
   # token: the device token, hex (a String in any text encoding, either case) or raw bytes
   #   (a binary String, Encoding::BINARY, e.g. ["5a5a..."].pack("H*")).

@@ -10,8 +10,10 @@ module Apnspush
   # special key :mock (a running MockServer), whose connection settings are applied first.
   #
   # Threads: every method may be called from any Ruby thread at once, except #destroy.
-  # Blocking: the calls that wait release the GVL; waits run in short slices so that Ctrl-C
-  # and Thread#raise are served between them. Timeouts are in seconds; nil waits without limit.
+  # Blocking: the calls that wait release the GVL; ensure_delivery waits in short slices so that
+  # Ctrl-C and Thread#raise are served between them. Timeouts are in seconds; nil waits without
+  # limit. Logging: every method serves the queued log records to Apnspush.logger on the calling
+  # thread (Apnspush::Logging).
   # Errors: Apnspush::Error subclasses named after the C results (BadTokenError, ...).
   # Resources: the C handle is freed by #destroy, by Pusher.open's block, or by the garbage
   # collector (which closes with close_timeout_ms first).
