@@ -650,6 +650,15 @@ apns_result apns_mock_set_protocol(const apns_mock *m, const char *protocol);
 apns_result apns_mock_reject_token(const apns_mock *m, const char *token_hex, uint8_t status);
 
 /**
+ * HTTP/2: answers requests to the token (hex) with `status` and `reason` (e.g. 410
+ * "Unregistered", which carries a timestamp), replacing an earlier rule for it. Before start
+ * it is an option; on a running mock it applies to later requests.
+ * Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (`status` not 400-599),
+ * APNS_ERR_CLOSED (stopped), APNS_ERR_NULL_PARAMETER.
+ */
+apns_result apns_mock_reject_token_http2(const apns_mock *m, const char *token_hex, uint16_t status, const char *reason);
+
+/**
  * Before start: per connection, close the socket abruptly after `k` accepted (binary) or `k`
  * requests (HTTP/2); 0 (default) never. Errors: APNS_ERR_INVALID_ARGUMENT (running),
  * APNS_ERR_CLOSED (stopped), APNS_ERR_NULL_PARAMETER.
@@ -769,6 +778,13 @@ uint64_t apns_mock_tokens_seen(const apns_mock *m);
  * (whatever their fate): [{"connection": id from 1, "requests": count}], by connection id.
  */
 apns_result apns_mock_requests_json(const apns_mock *m, char *buf, size_t len, size_t *needed);
+
+/**
+ * As apns_mock_accepted_json for the delivery headers of every HTTP/2 request judged, in
+ * order (recorded only with record_payloads): [{"token": hex, "expiration", "push_type",
+ * "topic", "priority", "collapse_id"}], each header a string as received or null when absent.
+ */
+apns_result apns_mock_http2_requests_json(const apns_mock *m, char *buf, size_t len, size_t *needed);
 
 /**
  * Writes the accepted notifications, in processing order, as a JSON array of objects

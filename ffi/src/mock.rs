@@ -13,7 +13,9 @@ use crate::cast::{free_box, to_boxed_ptr, Castable, OwnershipBox};
 use crate::conf::apns_conf;
 use crate::result::apns_result;
 use apnspush::config::Protocol;
-use apnspush::mock::{Accepted, Http2Rejected, MockJwt, MockOptions, MockServer, Rejected};
+use apnspush::mock::{
+    Accepted, Http2Rejected, Http2Request, MockJwt, MockOptions, MockServer, Rejected,
+};
 use apnspush::notification::{hex_decode, hex_encode};
 use apnspush::{Config, FeedbackTuple};
 use serde_json::{json, Value};
@@ -52,6 +54,7 @@ struct Record {
     connections: u64,
     tokens_seen: u64,
     requests: Vec<(u64, u64)>,
+    http2_requests: Vec<Http2Request>,
 }
 
 impl Record {
@@ -69,6 +72,7 @@ impl Record {
             connections: server.connections(),
             tokens_seen: server.tokens_seen(),
             requests: server.requests_per_connection(),
+            http2_requests: server.http2_requests(),
         }
     }
 
@@ -77,6 +81,24 @@ impl Record {
             .requests
             .iter()
             .map(|&(connection, requests)| json!({"connection": connection, "requests": requests}))
+            .collect();
+        Value::Array(items).to_string()
+    }
+
+    fn http2_requests_json(&self) -> String {
+        let items: Vec<Value> = self
+            .http2_requests
+            .iter()
+            .map(|r| {
+                json!({
+                    "token": hex_encode(&r.token),
+                    "expiration": r.expiration,
+                    "push_type": r.push_type,
+                    "topic": r.topic,
+                    "priority": r.priority,
+                    "collapse_id": r.collapse_id,
+                })
+            })
             .collect();
         Value::Array(items).to_string()
     }
@@ -224,6 +246,36 @@ pub extern "C" fn apns_mock_reject_token(
         match &mut *m.lock() {
             State::Draft(options) => options.reject.push((token, status)),
             State::Running(server) => server.reject_token(&token, status),
+            State::Stopped(_) => return apns_result::APNS_ERR_CLOSED,
+        }
+        apns_result::APNS_OK
+    }
+}
+
+/// HTTP/2: answers requests to the token (hex) with `status` and `reason` (e.g. 410
+/// "Unregistered", which carries a timestamp), replacing an earlier rule for it. Before start
+/// it is an option; on a running mock it applies to later requests.
+/// Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (`status` not 400-599),
+/// APNS_ERR_CLOSED (stopped), APNS_ERR_NULL_PARAMETER.
+#[no_mangle]
+pub extern "C" fn apns_mock_reject_token_http2(
+    m: *const apns_mock,
+    token_hex: *const c_char,
+    status: u16,
+    reason: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let m: &MockHandle = try_ref!(m);
+        let reason = try_str!(reason);
+        let Ok(token) = hex_decode(try_str!(token_hex)) else {
+            return apns_result::APNS_ERR_BAD_TOKEN;
+        };
+        if !(400..600).contains(&status) {
+            return apns_result::APNS_ERR_INVALID_ARGUMENT;
+        }
+        match &mut *m.lock() {
+            State::Draft(options) => options.http2_reject.push((token, status, reason.to_string())),
+            State::Running(server) => server.reject_token_http2(&token, status, reason),
             State::Stopped(_) => return apns_result::APNS_ERR_CLOSED,
         }
         apns_result::APNS_OK
@@ -435,6 +487,25 @@ pub extern "C" fn apns_mock_requests_json(
     ffi_boundary! {
         let m: &MockHandle = try_ref!(m);
         match m.record(Record::requests_json) {
+            Some(json) => write_text(buf, len, needed, &json),
+            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
+        }
+    }
+}
+
+/// As apns_mock_accepted_json for the delivery headers of every HTTP/2 request judged, in
+/// order (recorded only with record_payloads): [{"token": hex, "expiration", "push_type",
+/// "topic", "priority", "collapse_id"}], each header a string as received or null when absent.
+#[no_mangle]
+pub extern "C" fn apns_mock_http2_requests_json(
+    m: *const apns_mock,
+    buf: *mut c_char,
+    len: usize,
+    needed: *mut usize,
+) -> apns_result {
+    ffi_boundary! {
+        let m: &MockHandle = try_ref!(m);
+        match m.record(Record::http2_requests_json) {
             Some(json) => write_text(buf, len, needed, &json),
             None => apns_result::APNS_ERR_INVALID_ARGUMENT,
         }

@@ -156,6 +156,7 @@ static void mock(void) {
   NULL_PARAM(apns_mock_new(NULL));
   NULL_PARAM(apns_mock_set_protocol(NULL, "binary"));
   NULL_PARAM(apns_mock_reject_token(NULL, "00", 8));
+  NULL_PARAM(apns_mock_reject_token_http2(NULL, "00", 410, "Unregistered"));
   NULL_PARAM(apns_mock_set_drop_after(NULL, 1));
   NULL_PARAM(apns_mock_set_shutdown_after(NULL, 1));
   NULL_PARAM(apns_mock_set_close_silently_after(NULL, 1));
@@ -177,6 +178,7 @@ static void mock(void) {
   NULL_PARAM(apns_mock_accepted_json(NULL, buf, sizeof buf, &needed));
   NULL_PARAM(apns_mock_rejected_json(NULL, buf, sizeof buf, &needed));
   NULL_PARAM(apns_mock_requests_json(NULL, buf, sizeof buf, &needed));
+  NULL_PARAM(apns_mock_http2_requests_json(NULL, buf, sizeof buf, &needed));
   CHECK(needed == 7);
   NULL_PARAM(apns_mock_wait_accepted(NULL, 1, 0));
   NULL_PARAM(apns_mock_clear(NULL));
@@ -186,6 +188,8 @@ static void mock(void) {
   CHECK_OK(apns_mock_new(&m));
   NULL_PARAM(apns_mock_set_protocol(m, NULL));
   NULL_PARAM(apns_mock_reject_token(m, NULL, 8));
+  NULL_PARAM(apns_mock_reject_token_http2(m, NULL, 410, "Unregistered"));
+  NULL_PARAM(apns_mock_reject_token_http2(m, "00", 410, NULL));
   NULL_PARAM(apns_mock_add_feedback(m, 1, NULL));
   NULL_PARAM(apns_mock_config_apply(m, NULL));
   apns_mock_destroy(m);
