@@ -25,7 +25,7 @@ bad_tokens_test_() ->
 
         Failed = apnspush:failed_notifications(P),
         ?assertEqual(lists:sort([{token(I), 8} || I <- Bad]),
-                     lists:sort([{T, S} || {T, S, _Reason} <- Failed])),
+                     lists:sort([{T, S} || #{token := T, status := S, kind := rejected} <- Failed])),
         ?assertEqual([], apnspush:failed_notifications(P)),
         Good = [token(I) || I <- lists:seq(0, Total - 1), not lists:member(I, Bad)],
         ?assertEqual(Total - length(Bad), apnspush:mock_accepted_count(Mock)),
@@ -104,6 +104,12 @@ invalid_input_is_refused_before_queueing_test() ->
     ok = apnspush:ensure_delivery(P, 10000),
     ?assertMatch(#{pushed := 0}, apnspush:stats(P)),
     ?assertEqual(0, apnspush:mock_accepted_count(Mock)).
+
+%% The application's vsn is the library's version.
+version_test() ->
+    ok = case application:load(apnspush) of ok -> ok; {error, {already_loaded, _}} -> ok end,
+    {ok, Vsn} = application:get_key(apnspush, vsn),
+    ?assertEqual(list_to_binary(Vsn), apnspush:version()).
 
 bad_configuration_test() ->
     {ok, Mock} = apnspush:start_mock(),
