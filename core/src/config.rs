@@ -65,6 +65,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("outcome_reports", "all"),
     ("max_reports", "100000"),
     ("close_timeout_ms", "5000"),
+    ("connect_on_start", "true"),
 ];
 
 /// Keys whose values are secret, or PEM text that may hold a secret: no message, log line or
@@ -140,6 +141,9 @@ pub struct Config {
     /// Bound of the poll queue and of the failed list, each (oldest dropped past it).
     pub(crate) max_reports: usize,
     pub(crate) close_timeout: Duration,
+    /// Connect every connection in `Pusher::new` (errors raised there), or let the connection
+    /// threads connect in the background.
+    pub(crate) connect_on_start: bool,
     /// Test-only fault injection: panic in the "reader" or "writer" once this many were written.
     #[cfg(test)]
     pub(crate) test_panic: Option<(&'static str, u64)>,
@@ -224,6 +228,7 @@ impl Config {
             reports: Reports::All,
             max_reports: 0,
             close_timeout: Duration::ZERO,
+            connect_on_start: true,
             #[cfg(test)]
             test_panic: None,
         };
@@ -290,6 +295,7 @@ impl Config {
             "connections" => self.connections = number(key, v, 1, 64)? as usize,
             "queue_capacity" => self.queue_capacity = number(key, v, 1, 1 << 26)? as usize,
             "block_when_full" => self.block_when_full = boolean(key, v)?,
+            "connect_on_start" => self.connect_on_start = boolean(key, v)?,
             "max_in_flight" => self.max_in_flight = number(key, v, 1, 1 << 26)? as usize,
             "binary_format" => {
                 self.binary_format = match v {

@@ -1,6 +1,7 @@
 //! State shared by a pusher's public handle and its connection threads, whatever the protocol:
 //! the queues, the ledger, the counters, and the stop/flush signals.
 
+use crate::completion::{Completion, CompletionQueue, Wakes};
 use crate::config::Config;
 use crate::job::{now_epoch_secs, Job};
 use crate::ledger::Ledger;
@@ -46,6 +47,10 @@ pub(crate) struct Engine {
     /// Written notifications waiting for a retry (429/5xx, REFUSED_STREAM, a token that
     /// cannot be replaced yet), with when they are due. Writers take due ones first.
     delayed: Mutex<Vec<(Instant, Job)>>,
+    /// Queues owed a `Room` once the send queue has room (`Pusher::notify_room`).
+    room: Mutex<Vec<CompletionQueue>>,
+    /// `room.len()`, read without the lock on every batch.
+    room_waiting: AtomicUsize,
     /// Test-only: injected panics so far (`crate::slot::fault`).
     #[cfg(test)]
     pub(crate) test_panics: std::sync::atomic::AtomicU64,
@@ -71,6 +76,8 @@ impl Engine {
             connected: AtomicUsize::new(0),
             pushing: AtomicUsize::new(0),
             delayed: Mutex::new(Vec::new()),
+            room: Mutex::new(Vec::new()),
+            room_waiting: AtomicUsize::new(0),
             #[cfg(test)]
             test_panics: std::sync::atomic::AtomicU64::new(0),
         }
@@ -78,6 +85,41 @@ impl Engine {
 
     pub(crate) fn stopping(&self) -> bool {
         self.stop.load(Relaxed)
+    }
+
+    /// Whether binary writers should flush now: a thread waits for outcomes, or a completion
+    /// queue does.
+    pub(crate) fn wants_flush(&self) -> bool {
+        self.flush_wanted.load(Relaxed) > 0 || self.ledger.has_queued_interest()
+    }
+
+    /// `queue` receives one `Room` once the send queue has room or the pusher is closing (at
+    /// once if it has room now).
+    pub(crate) fn notify_room(&self, queue: &CompletionQueue) {
+        let mut room = self.room.lock();
+        if !room.iter().any(|q| q.same(queue)) {
+            room.push(queue.clone());
+            self.room_waiting.store(room.len(), Relaxed);
+        }
+        drop(room);
+        // A writer may have taken the last job before the registration was visible.
+        if !self.send_tx.is_full() || self.stopping() {
+            self.deliver_room();
+        }
+    }
+
+    /// Sends `Room` to every queue waiting for it.
+    pub(crate) fn deliver_room(&self) {
+        let waiting = {
+            let mut room = self.room.lock();
+            self.room_waiting.store(0, Relaxed);
+            std::mem::take(&mut *room)
+        };
+        let mut wakes = Wakes::default();
+        for q in &waiting {
+            wakes.append(q, Completion::Room);
+        }
+        wakes.run();
     }
 
     pub(crate) fn wake_writers(&self) {
@@ -99,6 +141,9 @@ impl Engine {
                 default(idle) => {},
             }
             self.fill(out, max);
+        }
+        if self.room_waiting.load(Relaxed) > 0 && !self.send_tx.is_full() {
+            self.deliver_room();
         }
         let now = now_epoch_secs();
         if out.iter().any(|j| j.is_expired(now)) {

@@ -7,6 +7,7 @@
 //! the report queue and the failed list each hold at most `max_reports` outcomes, dropping
 //! (and counting) their oldest past it, so settling never blocks.
 
+use crate::completion::{Completion, CompletionQueue, Wakes};
 use crate::config::Reports;
 use crate::error::{Error, ErrorKind, Result};
 use crate::outcome::{Outcome, OutcomeKind};
@@ -29,6 +30,9 @@ pub(crate) struct Ledger {
     stats: Arc<Counters>,
     /// Number of `push` callers waiting for a write; writers skip bookkeeping when 0.
     written_waiters: AtomicUsize,
+    /// Ids whose outcome a completion queue waits for, plus `Delivered` watches: while
+    /// non-zero, binary writers flush (as while a thread waits in `ensure_push`).
+    queued_interest: AtomicUsize,
 }
 
 struct State {
@@ -41,6 +45,12 @@ struct State {
     waiters: HashMap<u64, Option<Outcome>>,
     /// push waiters: id -> written yet.
     written: HashMap<u64, bool>,
+    /// Ids submitted with a completion queue: the queue, and whether it wants `Written`.
+    sinks: HashMap<u64, (CompletionQueue, bool)>,
+    /// Queues that receive every outcome.
+    watchers: Vec<CompletionQueue>,
+    /// `Delivered(id)` owed to a queue once every id up to `id` is settled.
+    delivered: Vec<(u64, CompletionQueue)>,
     reports: VecDeque<Outcome>,
     failed: VecDeque<Outcome>,
     closed: bool,
@@ -55,6 +65,9 @@ impl Ledger {
                 open: OpenIds::default(),
                 waiters: HashMap::new(),
                 written: HashMap::new(),
+                sinks: HashMap::new(),
+                watchers: Vec::new(),
+                delivered: Vec::new(),
                 reports: VecDeque::new(),
                 failed: VecDeque::new(),
                 closed: false,
@@ -64,12 +77,27 @@ impl Ledger {
             max_reports: max_reports.max(1),
             stats,
             written_waiters: AtomicUsize::new(0),
+            queued_interest: AtomicUsize::new(0),
         }
     }
 
     /// Hands out the next id. `wait_outcome`/`wait_written` register a waiter atomically with it.
     /// Errors with `Closed` once `close` has been called.
     pub(crate) fn open(&self, wait_outcome: bool, wait_written: bool) -> Result<u64> {
+        self.open_with(wait_outcome, wait_written, None)
+    }
+
+    /// `open` whose outcome (and with `written`, its write) is delivered to `queue`.
+    pub(crate) fn open_to(&self, queue: &CompletionQueue, written: bool) -> Result<u64> {
+        self.open_with(false, false, Some((queue, written)))
+    }
+
+    fn open_with(
+        &self,
+        wait_outcome: bool,
+        wait_written: bool,
+        queue: Option<(&CompletionQueue, bool)>,
+    ) -> Result<u64> {
         let mut s = self.state.lock();
         if s.closed {
             return Err(Error::new(ErrorKind::Closed, "the pusher is closed"));
@@ -86,6 +114,13 @@ impl Ledger {
             s.written.insert(id, false);
             self.written_waiters.fetch_add(1, Relaxed);
         }
+        if let Some((queue, written)) = queue {
+            s.sinks.insert(id, (queue.clone(), written));
+            self.queued_interest.fetch_add(1, Relaxed);
+            if written {
+                self.written_waiters.fetch_add(1, Relaxed);
+            }
+        }
         Counters::add(&self.stats.pushed, 1);
         Ok(id)
     }
@@ -97,9 +132,78 @@ impl Ledger {
         if s.written.remove(&id).is_some() {
             self.written_waiters.fetch_sub(1, Relaxed);
         }
+        self.drop_sink(&mut s, id);
         mark(&mut s, id);
+        let mut wakes = Wakes::default();
+        self.deliver_settled(&mut s, &mut wakes);
         self.stats.pushed.fetch_sub(1, Relaxed);
+        drop(s);
+        wakes.run();
         self.changed.notify_all();
+    }
+
+    /// Removes `id`'s completion queue registration, returning the queue.
+    fn drop_sink(&self, s: &mut State, id: u64) -> Option<CompletionQueue> {
+        let (queue, written) = s.sinks.remove(&id)?;
+        self.queued_interest.fetch_sub(1, Relaxed);
+        if written {
+            self.written_waiters.fetch_sub(1, Relaxed);
+        }
+        Some(queue)
+    }
+
+    /// Sends `Delivered` to every watch whose id is now below `base`.
+    fn deliver_settled(&self, s: &mut State, wakes: &mut Wakes) {
+        if s.delivered.is_empty() {
+            return;
+        }
+        let base = s.base;
+        s.delivered.retain(|(through, queue)| {
+            let done = *through < base;
+            if done {
+                wakes.append(queue, Completion::Delivered(*through));
+                self.queued_interest.fetch_sub(1, Relaxed);
+            }
+            !done
+        });
+    }
+
+    /// `queue` receives every outcome settled from now on (once per queue).
+    pub(crate) fn watch(&self, queue: &CompletionQueue) {
+        let mut s = self.state.lock();
+        if !s.watchers.iter().any(|q| q.same(queue)) {
+            s.watchers.push(queue.clone());
+        }
+    }
+
+    /// Stops `watch`.
+    pub(crate) fn unwatch(&self, queue: &CompletionQueue) {
+        self.state.lock().watchers.retain(|q| !q.same(queue));
+    }
+
+    /// `queue` receives `Delivered(through)` once every id up to `through` is settled (at once
+    /// if they already are).
+    pub(crate) fn notify_delivered(&self, queue: &CompletionQueue, through: u64) {
+        let mut s = self.state.lock();
+        let mut wakes = Wakes::default();
+        if s.base > through {
+            wakes.append(queue, Completion::Delivered(through));
+        } else {
+            s.delivered.push((through, queue.clone()));
+            self.queued_interest.fetch_add(1, Relaxed);
+        }
+        drop(s);
+        wakes.run();
+    }
+
+    /// Whether every id up to `id` is settled.
+    pub(crate) fn settled_through(&self, id: u64) -> bool {
+        self.state.lock().base > id
+    }
+
+    /// Whether a completion queue waits for an outcome or a `Delivered`.
+    pub(crate) fn has_queued_interest(&self) -> bool {
+        self.queued_interest.load(Relaxed) > 0
     }
 
     /// Stops handing out ids.
@@ -120,10 +224,19 @@ impl Ledger {
         let now = Instant::now();
         let mut fresh = 0;
         let mut s = self.state.lock();
+        let mut wakes = Wakes::default();
         let mut latency = self.stats.latency_recorder();
         for (pushed_at, outcome) in outcomes {
             if !mark(&mut s, outcome.id) {
                 continue;
+            }
+            for q in &s.watchers {
+                wakes.append(q, Completion::Settled(outcome.clone()));
+            }
+            if !s.sinks.is_empty() {
+                if let Some(q) = self.drop_sink(&mut s, outcome.id) {
+                    wakes.append(&q, Completion::Settled(outcome.clone()));
+                }
             }
             fresh += 1;
             self.count(&outcome);
@@ -148,7 +261,9 @@ impl Ledger {
             }
         }
         drop(latency);
+        self.deliver_settled(&mut s, &mut wakes);
         drop(s);
+        wakes.run();
         self.changed.notify_all();
         fresh
     }
@@ -180,12 +295,21 @@ impl Ledger {
             return;
         }
         let mut s = self.state.lock();
+        let mut wakes = Wakes::default();
         for id in ids {
             if let Some(w) = s.written.get_mut(&id) {
                 *w = true;
             }
+            if let Some((queue, written)) = s.sinks.get_mut(&id) {
+                if *written {
+                    *written = false;
+                    self.written_waiters.fetch_sub(1, Relaxed);
+                    wakes.append(queue, Completion::Written(id));
+                }
+            }
         }
         drop(s);
+        wakes.run();
         self.changed.notify_all();
     }
 
@@ -321,7 +445,57 @@ mod tests {
     /// Per-id state held by the ledger: open ids and registered waiters.
     fn per_id_entries(l: &Ledger) -> usize {
         let s = l.state.lock();
-        s.open.len() + s.waiters.len() + s.written.len()
+        s.open.len() + s.waiters.len() + s.written.len() + s.sinks.len() + s.delivered.len()
+    }
+
+    #[test]
+    fn completion_queues_get_writes_outcomes_and_deliveries_once() {
+        let l = ledger(Reports::None, 10);
+        let q = CompletionQueue::new();
+        let all = CompletionQueue::new();
+        l.watch(&all);
+        l.watch(&all);
+        let a = l.open_to(&q, true).unwrap();
+        let b = l.open_to(&q, false).unwrap();
+        let c = l.open(false, false).unwrap();
+        assert!(l.has_queued_interest() && l.has_written_waiters());
+        l.notify_delivered(&q, b);
+        l.mark_written([a, b, a].into_iter());
+        assert!(!l.has_written_waiters());
+        assert_eq!(q.take(10), [Completion::Written(a)]);
+        l.settle(vec![outcome(b, OutcomeKind::Rejected)]);
+        // b is settled, a is not: no delivery yet.
+        let got = q.take(10);
+        assert!(matches!(&got[..], [Completion::Settled(o)] if o.id == b));
+        l.settle(vec![
+            outcome(a, OutcomeKind::Accepted),
+            outcome(c, OutcomeKind::Accepted),
+        ]);
+        l.settle(vec![outcome(a, OutcomeKind::Rejected)]); // a second outcome is ignored
+        let got = q.take(10);
+        assert!(
+            matches!(&got[..], [Completion::Settled(o), Completion::Delivered(d)]
+            if o.id == a && o.kind == OutcomeKind::Accepted && *d == b)
+        );
+        // The watcher saw every outcome exactly once, in settle order.
+        let ids: Vec<u64> = all
+            .take(10)
+            .into_iter()
+            .map(|c| match c {
+                Completion::Settled(o) => o.id,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(ids, [b, a, c]);
+        // Already settled: delivered at once. Nothing per id is left behind.
+        l.notify_delivered(&q, c);
+        assert_eq!(q.take(10), [Completion::Delivered(c)]);
+        assert!(!l.has_queued_interest());
+        assert_eq!(per_id_entries(&l), 0);
+        l.unwatch(&all);
+        let d = l.open_to(&q, false).unwrap();
+        l.withdraw(d);
+        assert!(all.is_empty() && q.is_empty() && !l.has_queued_interest());
     }
 
     #[test]

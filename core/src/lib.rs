@@ -5,6 +5,7 @@
 //! everything Apple discarded is replayed. See README.md for the guarantee and the verbs.
 
 pub mod binary;
+pub mod completion;
 pub mod config;
 mod engine;
 pub mod error;
@@ -18,15 +19,18 @@ pub mod outcome;
 mod push_type;
 mod pusher;
 mod rules;
+mod send;
 mod slot;
 pub mod stats;
 mod tls;
 
 pub use binary::codec::FeedbackTuple;
+pub use completion::{Completion, CompletionQueue};
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
 pub use feedback::{fetch_feedback, MAX_FEEDBACK_BYTES};
 pub use notification::{Notification, NotificationBuilder};
 pub use outcome::{Outcome, OutcomeKind};
 pub use pusher::{CloseSummary, Pusher};
+pub use send::SendFuture;
 pub use stats::Stats;

@@ -141,6 +141,8 @@ pub struct NotificationBuilder {
     aps: serde_json::Map<String, serde_json::Value>,
     alert: serde_json::Map<String, serde_json::Value>,
     custom: Vec<(String, std::result::Result<serde_json::Value, Error>)>,
+    /// Payload fields set (names for the error when a complete payload is given as well).
+    fields: Vec<&'static str>,
     expiry: Option<u32>,
     priority: Option<u8>,
     topic: Option<String>,
@@ -159,45 +161,56 @@ impl NotificationBuilder {
         self.token = Some(Ok(bytes.to_vec()));
         self
     }
-    /// The complete payload as JSON text; overrides the field setters below.
+    /// The complete payload as JSON text. Exclusive with the payload field setters below
+    /// (alert title/body, badge, sound, category, thread id, content-available,
+    /// mutable-content, custom keys): `build` refuses both with `InvalidArgument`.
     pub fn payload_json(mut self, json: &str) -> Self {
         self.payload_json = Some(json.to_owned());
         self
     }
     pub fn alert_title(mut self, title: &str) -> Self {
+        self.field("alert title");
         self.alert.insert("title".into(), title.into());
         self
     }
     pub fn alert_body(mut self, body: &str) -> Self {
+        self.field("alert body");
         self.alert.insert("body".into(), body.into());
         self
     }
     pub fn badge(mut self, badge: u32) -> Self {
+        self.field("badge");
         self.aps.insert("badge".into(), badge.into());
         self
     }
     pub fn sound(mut self, sound: &str) -> Self {
+        self.field("sound");
         self.aps.insert("sound".into(), sound.into());
         self
     }
     pub fn category(mut self, category: &str) -> Self {
+        self.field("category");
         self.aps.insert("category".into(), category.into());
         self
     }
     pub fn thread_id(mut self, thread_id: &str) -> Self {
+        self.field("thread-id");
         self.aps.insert("thread-id".into(), thread_id.into());
         self
     }
     pub fn content_available(mut self, on: bool) -> Self {
+        self.field("content-available");
         self.set_flag("content-available", on);
         self
     }
     pub fn mutable_content(mut self, on: bool) -> Self {
+        self.field("mutable-content");
         self.set_flag("mutable-content", on);
         self
     }
     /// A top-level custom key whose value is JSON text (`"42"`, `"\"text\""`, `"{...}"`).
     pub fn custom_json(mut self, key: &str, value_json: &str) -> Self {
+        self.field("custom keys");
         let value = serde_json::from_str(value_json)
             .map_err(|e| Error::new(ErrorKind::InvalidJson, format!("custom key {key:?}: {e}")));
         self.custom.push((key.to_owned(), value));
@@ -238,6 +251,12 @@ impl NotificationBuilder {
         self
     }
 
+    fn field(&mut self, name: &'static str) {
+        if !self.fields.contains(&name) {
+            self.fields.push(name);
+        }
+    }
+
     fn set_flag(&mut self, key: &str, on: bool) {
         if on {
             self.aps.insert(key.into(), 1.into());
@@ -263,6 +282,16 @@ impl NotificationBuilder {
                     ),
                 ));
             }
+        }
+        if self.payload_json.is_some() && !self.fields.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "a payload was given together with the fields it is built from ({}): \
+                     give either the complete payload or the fields",
+                    self.fields.join(", ")
+                ),
+            ));
         }
         let (payload, inferred) = match self.payload_json {
             Some(json) => {

@@ -57,6 +57,22 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Every field a face's outcome carries, under these names (`token` as hex text, `error`
+    /// as the error kind's name, `kind` as `OutcomeKind::name`).
+    pub const FIELDS: &'static [&'static str] = &[
+        "id",
+        "kind",
+        "status",
+        "reason",
+        "error",
+        "timestamp",
+        "token",
+        "apns_id",
+        "confirmed",
+        "attempts",
+        "user_data",
+    ];
+
     pub fn token_hex(&self) -> String {
         crate::notification::hex_encode(&self.token)
     }

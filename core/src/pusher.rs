@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::binary::connection::{self as binary, BinaryConn};
+use crate::completion::CompletionQueue;
 use crate::config::{Config, Protocol};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
@@ -42,9 +43,10 @@ pub struct CloseSummary {
 }
 
 impl Pusher {
-    /// Connects every connection now. Errors: `Connect` (unreachable), `Tls` (handshake or
-    /// verification), `Credentials` (also when the server refuses the client certificate),
-    /// `InvalidConfigValue`.
+    /// Connects every connection now (with `connect_on_start = false`, in the background).
+    /// Errors: `Connect` (unreachable), `Tls` (handshake or verification), `Credentials` (also
+    /// when the server refuses the client certificate; with a lazy start, only unreadable
+    /// credentials), `InvalidConfigValue`.
     pub fn new(config: Config) -> Result<Pusher> {
         let stats = Arc::new(Counters::default());
         let ledger = Ledger::new(config.reports, config.max_reports, stats.clone());
@@ -64,7 +66,78 @@ impl Pusher {
     /// Errors: `PayloadTooLarge`/`BadToken` (protocol limits), `QueueFull` (non-blocking mode),
     /// `Closed`. Nothing already queued is affected by an error.
     pub fn push_async(&self, notification: Notification) -> Result<u64> {
-        self.enqueue(notification, false, false).map_err(|(e, _)| e)
+        self.enqueue(notification, Interest::None, Room::Config)
+            .map_err(|(e, _)| e)
+    }
+
+    /// `push_async` that waits at most `timeout` for room in a full send queue, then fails with
+    /// `QueueFull` and hands the notification back (never queued then), so a caller can wait
+    /// in slices and give up between them. With `block_when_full = false` it never waits.
+    pub fn push_async_timeout(
+        &self,
+        notification: Notification,
+        timeout: Duration,
+    ) -> std::result::Result<u64, (Error, Notification)> {
+        let room = Room::Until(Instant::now() + timeout);
+        self.enqueue(notification, Interest::None, room)
+    }
+
+    /// Enqueues like `push_async_timeout` (`Duration::ZERO`: never wait) and delivers the
+    /// notification's outcome, and with `written` its write, to `queue`
+    /// (`Completion::Settled` / `Completion::Written`). On `QueueFull` the notification is
+    /// handed back; `notify_room` tells `queue` when to try again.
+    pub fn submit(
+        &self,
+        notification: Notification,
+        queue: &CompletionQueue,
+        written: bool,
+        timeout: Duration,
+    ) -> std::result::Result<u64, (Error, Notification)> {
+        let room = Room::Until(Instant::now() + timeout);
+        self.enqueue(notification, Interest::Queue(queue, written), room)
+    }
+
+    /// `queue` receives one `Completion::Room` when the send queue has room again (at once if
+    /// it has room now) or the pusher is closing.
+    pub fn notify_room(&self, queue: &CompletionQueue) {
+        self.engine.notify_room(queue);
+    }
+
+    /// `queue` receives `Completion::Delivered(through)` once every notification with an id up
+    /// to `through` has its outcome (at once if they have). Binary connections flush while it
+    /// waits, as for `ensure_delivery`.
+    pub fn notify_delivered(&self, queue: &CompletionQueue, through: u64) {
+        self.engine.ledger.notify_delivered(queue, through);
+        self.engine.wake_writers();
+    }
+
+    /// `queue` receives `Completion::Settled` for every outcome from now on (as well as the
+    /// `outcome_reports` queue and the failed list). Watching twice is watching once.
+    pub fn watch(&self, queue: &CompletionQueue) {
+        self.engine.ledger.watch(queue);
+    }
+
+    /// Ends `watch`.
+    pub fn unwatch(&self, queue: &CompletionQueue) {
+        self.engine.ledger.unwatch(queue);
+    }
+
+    /// The `block_when_full` key: whether enqueues may wait for room.
+    pub fn blocks_when_full(&self) -> bool {
+        self.engine.config.block_when_full
+    }
+
+    /// Whether every notification with an id up to `id` has its outcome. Never blocks.
+    pub fn settled_through(&self, id: u64) -> bool {
+        self.engine.ledger.settled_through(id)
+    }
+
+    /// A future of the notification's outcome (runtime-free: any executor, or `block_on`).
+    /// It enqueues on its first poll, waiting for room in a full queue without blocking
+    /// (with `block_when_full = false` it resolves to `QueueFull`). Dropping it after it
+    /// enqueued does not cancel the notification.
+    pub fn send(&self, notification: Notification) -> crate::send::SendFuture<'_> {
+        crate::send::SendFuture::new(self, notification)
     }
 
     /// `push_async` that hands the notification back with the error, so a caller that keeps
@@ -73,7 +146,7 @@ impl Pusher {
         &self,
         notification: Notification,
     ) -> std::result::Result<u64, (Error, Notification)> {
-        self.enqueue(notification, false, false)
+        self.enqueue(notification, Interest::None, Room::Config)
     }
 
     /// Enqueues many; stops at the first error, returning it (earlier ones stay queued).
@@ -91,7 +164,7 @@ impl Pusher {
     /// `Timeout` leaves it queued; it still gets its outcome.
     pub fn push(&self, notification: Notification, timeout: Option<Duration>) -> Result<u64> {
         let id = self
-            .enqueue(notification, false, true)
+            .enqueue(notification, Interest::Written, Room::Config)
             .map_err(|(e, _)| e)?;
         if self.engine.ledger.wait_written(id, deadline(timeout)) {
             Ok(id)
@@ -110,7 +183,7 @@ impl Pusher {
         timeout: Option<Duration>,
     ) -> Result<Outcome> {
         let id = self
-            .enqueue(notification, true, false)
+            .enqueue(notification, Interest::Outcome, Room::Config)
             .map_err(|(e, _)| e)?;
         let outcome = self.flushing(|| self.engine.ledger.wait_outcome(id, deadline(timeout)));
         outcome.ok_or_else(|| {
@@ -208,6 +281,7 @@ impl Pusher {
         }
         e.stop.store(true, Relaxed);
         e.wake_writers();
+        e.deliver_room();
         for live in &e.live {
             if let Some(conn) = live.lock().clone() {
                 conn.shutdown();
@@ -271,8 +345,8 @@ impl Pusher {
     fn enqueue(
         &self,
         notification: Notification,
-        wait_outcome: bool,
-        wait_written: bool,
+        interest: Interest<'_>,
+        room: Room,
     ) -> std::result::Result<u64, (Error, Notification)> {
         let e = &self.engine;
         let checked =
@@ -287,7 +361,7 @@ impl Pusher {
             return Err((err, notification));
         }
         e.pushing.fetch_add(1, Relaxed);
-        let result = self.enqueue_counted(notification, wait_outcome, wait_written);
+        let result = self.enqueue_counted(notification, interest, room);
         e.pushing.fetch_sub(1, Relaxed);
         result
     }
@@ -295,11 +369,17 @@ impl Pusher {
     fn enqueue_counted(
         &self,
         notification: Notification,
-        wait_outcome: bool,
-        wait_written: bool,
+        interest: Interest<'_>,
+        room: Room,
     ) -> std::result::Result<u64, (Error, Notification)> {
         let e = &self.engine;
-        let id = match e.ledger.open(wait_outcome, wait_written) {
+        let opened = match interest {
+            Interest::None => e.ledger.open(false, false),
+            Interest::Outcome => e.ledger.open(true, false),
+            Interest::Written => e.ledger.open(false, true),
+            Interest::Queue(queue, written) => e.ledger.open_to(queue, written),
+        };
+        let id = match opened {
             Ok(id) => id,
             Err(err) => return Err((err, notification)),
         };
@@ -309,7 +389,12 @@ impl Pusher {
             attempts: 1,
             pushed_at: Instant::now(),
         };
-        if !e.config.block_when_full {
+        let deadline = match room {
+            _ if !e.config.block_when_full => Some(Instant::now()),
+            Room::Config => None,
+            Room::Until(deadline) => Some(deadline),
+        };
+        if deadline.is_some_and(|d| d <= Instant::now()) {
             return match e.send_tx.try_send(job) {
                 Ok(()) => Ok(id),
                 Err(full) => {
@@ -326,7 +411,20 @@ impl Pusher {
             };
         }
         loop {
-            match e.send_tx.send_timeout(job, Duration::from_millis(20)) {
+            let mut slice = Duration::from_millis(20);
+            if let Some(d) = deadline {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    e.ledger.withdraw(id);
+                    let msg = format!(
+                        "send queue is still full ({} notifications) at the deadline",
+                        e.config.queue_capacity
+                    );
+                    return Err((Error::new(ErrorKind::QueueFull, msg), job.notification));
+                }
+                slice = slice.min(left);
+            }
+            match e.send_tx.send_timeout(job, slice) {
                 Ok(()) => return Ok(id),
                 Err(SendTimeoutError::Timeout(j)) | Err(SendTimeoutError::Disconnected(j)) => {
                     if e.stopping() {
@@ -353,6 +451,25 @@ impl Drop for Pusher {
     }
 }
 
+/// Who is told about an enqueued notification.
+enum Interest<'a> {
+    None,
+    /// A thread will wait in `wait_outcome`.
+    Outcome,
+    /// A thread will wait in `wait_written`.
+    Written,
+    /// The queue gets its outcome, and with `true` its write.
+    Queue(&'a CompletionQueue, bool),
+}
+
+/// How long an enqueue may wait for room in a full send queue.
+enum Room {
+    /// `block_when_full`: until there is room, or fail at once.
+    Config,
+    /// Until this instant (fail at once with `block_when_full = false`).
+    Until(Instant),
+}
+
 fn deadline(timeout: Option<Duration>) -> Option<Instant> {
     timeout.map(|t| Instant::now() + t)
 }
@@ -373,9 +490,7 @@ fn check_http2(config: &Config, n: &Notification) -> Result<()> {
 fn start_http2(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {
     use crate::http2::connection::{run_slot, H2Conn, Http2Context};
     let ctx = Arc::new(Http2Context::new(engine)?);
-    let conns = (0..engine.config.connections)
-        .map(|_| H2Conn::connect(engine, &ctx))
-        .collect::<Result<Vec<_>>>()?;
+    let conns = connect_all(engine, || H2Conn::connect(engine, &ctx))?;
     spawn_slots(engine, conns, "apns-h2-write", move |engine, slot, conn| {
         run_slot(engine, ctx.clone(), slot, conn)
     })
@@ -383,21 +498,30 @@ fn start_http2(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {
 
 fn start_binary(engine: &Arc<Engine>) -> Result<Vec<JoinHandle<()>>> {
     let tls = crate::tls::client_config(&engine.config, &[])?;
-    let conns = (0..engine.config.connections)
-        .map(|_| BinaryConn::connect(engine, &tls, engine.config.max_in_flight))
-        .collect::<Result<Vec<_>>>()?;
+    let window = engine.config.max_in_flight;
+    let conns = connect_all(engine, || BinaryConn::connect(engine, &tls, window))?;
     spawn_slots(engine, conns, "apns-write", move |engine, slot, conn| {
         binary::run_slot(engine, slot, tls.clone(), conn)
     })
+}
+
+/// One connection per slot, connected now; with `connect_on_start = false`, none (each slot
+/// thread connects its own).
+fn connect_all<C>(engine: &Engine, connect: impl Fn() -> Result<C>) -> Result<Vec<Option<C>>> {
+    let n = engine.config.connections;
+    if !engine.config.connect_on_start {
+        return Ok((0..n).map(|_| None).collect());
+    }
+    (0..n).map(|_| connect().map(Some)).collect()
 }
 
 /// Starts one slot thread per connected connection, named `{name}-{slot}`, running `run`.
 /// If a thread cannot start, the ones already running are stopped.
 fn spawn_slots<C: Send + 'static>(
     engine: &Arc<Engine>,
-    conns: Vec<C>,
+    conns: Vec<Option<C>>,
     name: &str,
-    run: impl Fn(Arc<Engine>, usize, C) + Send + Sync + 'static,
+    run: impl Fn(Arc<Engine>, usize, Option<C>) + Send + Sync + 'static,
 ) -> Result<Vec<JoinHandle<()>>> {
     let run = Arc::new(run);
     let mut threads = Vec::new();

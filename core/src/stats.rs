@@ -79,6 +79,20 @@ macro_rules! counters {
         }
 
         impl Stats {
+            /// Every field name, in declaration order: the one list each face's stats must
+            /// match (their suites compare against it).
+            pub const FIELDS: &'static [&'static str] = &[
+                $(stringify!($name),)*
+                "queued",
+                "in_flight",
+                "latency_p50_us",
+                "latency_p90_us",
+                "latency_p99_us",
+                "latency_p999_us",
+                "latency_max_us",
+                "last_error",
+            ];
+
             /// The snapshot as one JSON object with the field names as keys.
             pub fn to_json(&self) -> String {
                 let mut m = serde_json::Map::new();
@@ -164,6 +178,23 @@ impl LatencyRecorder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_name_every_json_key_in_order() {
+        let json: serde_json::Value = serde_json::from_str(&Stats::default().to_json()).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        let mut fields = Stats::FIELDS.to_vec();
+        fields.sort_unstable();
+        let mut keys_sorted = keys.clone();
+        keys_sorted.sort_unstable();
+        assert_eq!(keys_sorted, fields);
+        assert_eq!(Stats::FIELDS.len(), keys.len());
+    }
 
     fn within_1_percent(got: u64, want: u64) -> bool {
         got.abs_diff(want) * 100 <= want

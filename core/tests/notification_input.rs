@@ -1,6 +1,6 @@
 //! Every bad input is refused at construction with a typed error.
 
-use apnspush::{Config, ErrorKind, Notification};
+use apnspush::{Config, ErrorKind, Notification, NotificationBuilder};
 
 const TOKEN: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 
@@ -340,4 +340,45 @@ fn config_topic_is_bounded() {
     let e = c.set("topic", &"t".repeat(100_000)).unwrap_err();
     assert!(e.message().len() < 200, "{e}");
     assert!(c.set("topic", "com.example app").is_err());
+}
+
+#[test]
+fn a_payload_with_the_fields_it_is_built_from_is_refused() {
+    let with_payload = || Notification::builder().token_hex(TOKEN).payload_json("{}");
+    let cases: Vec<(&str, NotificationBuilder)> = vec![
+        ("alert title", with_payload().alert_title("t")),
+        ("alert body", with_payload().alert_body("b")),
+        ("badge", with_payload().badge(1)),
+        ("sound", with_payload().sound("s")),
+        ("category", with_payload().category("c")),
+        ("thread-id", with_payload().thread_id("t")),
+        ("content-available", with_payload().content_available(false)),
+        ("mutable-content", with_payload().mutable_content(true)),
+        ("custom keys", with_payload().custom_json("k", "1")),
+        // The order of the calls does not matter.
+        (
+            "badge",
+            Notification::builder()
+                .token_hex(TOKEN)
+                .badge(2)
+                .payload_json("{}"),
+        ),
+    ];
+    for (field, builder) in cases {
+        let err = builder.build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{field}");
+        assert!(err.to_string().contains(field), "{field}: {err}");
+    }
+    // Either alone is fine; options that are not payload fields go with a payload.
+    assert!(with_payload()
+        .topic("t")
+        .priority(5)
+        .collapse_id("c")
+        .build()
+        .is_ok());
+    assert!(Notification::builder()
+        .token_hex(TOKEN)
+        .badge(1)
+        .build()
+        .is_ok());
 }

@@ -73,7 +73,8 @@ pub extern "C" fn apns_notification_builder_set_token(
     }
 }
 
-/// The complete payload as a JSON object; it overrides every `aps` and custom setter.
+/// The complete payload as a JSON object. Exclusive with the `aps` and custom setters:
+/// `apns_notification_builder_build` fails with `APNS_ERR_INVALID_ARGUMENT` if both were used.
 #[no_mangle]
 pub extern "C" fn apns_notification_builder_set_payload_json(
     b: *mut apns_notification_builder,

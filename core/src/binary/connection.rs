@@ -154,9 +154,14 @@ pub(crate) fn run_slot(
     engine: Arc<Engine>,
     slot: usize,
     tls: Arc<ClientConfig>,
-    mut conn: Arc<BinaryConn>,
+    conn: Option<Arc<BinaryConn>>,
 ) {
     let mut slot_window = Window::new(engine.config.max_in_flight);
+    // Lazy start (`connect_on_start = false`): the slot makes its first connection itself.
+    let first = conn.or_else(|| {
+        engine.reconnect(|| BinaryConn::connect(&engine, &tls, engine.config.max_in_flight))
+    });
+    let Some(mut conn) = first else { return };
     let mut refused_ends = 0u32;
     let mut reader: Option<Reader<BinaryConn>> = None;
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
@@ -253,7 +258,7 @@ fn write_loop(engine: &Engine, slot: usize, conn: &BinaryConn, batch: &mut Vec<J
         engine.take_batch(slot, batch, room.min(BATCH), TICK);
         if batch.is_empty() {
             let unmarked = conn.history.lock().unmarked();
-            if unmarked > 0 && engine.flush_wanted.load(Relaxed) > 0 {
+            if unmarked > 0 && engine.wants_flush() {
                 write_marker(engine, conn, &mut plain, &mut scratch);
             }
             continue;

@@ -138,8 +138,11 @@ pub(crate) fn run_slot(
     engine: Arc<Engine>,
     ctx: Arc<Http2Context>,
     slot: usize,
-    mut conn: Arc<H2Conn>,
+    conn: Option<Arc<H2Conn>>,
 ) {
+    // Lazy start (`connect_on_start = false`): the slot makes its first connection itself.
+    let first = conn.or_else(|| engine.reconnect(|| H2Conn::connect(&engine, &ctx)));
+    let Some(mut conn) = first else { return };
     let mut unanswered_ends = 0u32;
     let mut reader: Option<Reader<H2Conn>> = None;
     let mut unwritten = Unwritten::default();

@@ -1,6 +1,7 @@
 //! Shared helpers for the engine's end-to-end tests against the built-in mock.
 #![allow(dead_code)]
 
+pub mod executor;
 pub mod server_process;
 
 use apnspush::mock::{MockOptions, MockServer};
