@@ -312,7 +312,8 @@ apns_result apns_notification_builder_set_token_hex(apns_notification_builder *b
 apns_result apns_notification_builder_set_token(apns_notification_builder *b, const uint8_t *token, size_t token_len);
 
 /**
- * The complete payload as a JSON object; it overrides every `aps` and custom setter.
+ * The complete payload as a JSON object. Exclusive with the `aps` and custom setters:
+ * `apns_notification_builder_build` fails with `APNS_ERR_INVALID_ARGUMENT` if both were used.
  */
 apns_result apns_notification_builder_set_payload_json(apns_notification_builder *b, const char *json);
 

@@ -22,6 +22,11 @@
 
 -on_load(init/0).
 
+-ifdef(TEST).
+%% The raw JSON of stats/1, for the test that stats/1 keeps every key of the core's.
+-export([stats_nif/1]).
+-endif.
+
 -export_type([pusher/0, mock/0, error/0, payload/0, options/0, outcome/0]).
 
 -opaque pusher() :: reference().

@@ -105,6 +105,20 @@ invalid_input_is_refused_before_queueing_test() ->
     ?assertMatch(#{pushed := 0}, apnspush:stats(P)),
     ?assertEqual(0, apnspush:mock_accepted_count(Mock)).
 
+%% stats/1 has exactly the keys of the core's stats JSON (apns_pusher_stats_json, one key per
+%% field of the core's Stats::FIELDS), read here from the raw text: a field the core gains cannot
+%% be dropped by the face.
+stats_keys_are_the_cores_test() ->
+    {ok, Mock} = apnspush:start_mock(),
+    {ok, P} = apnspush:new(apnspush:mock_config(Mock)),
+    {ok, Json} = apnspush:stats_nif(P),
+    {match, Keys} = re:run(Json, <<"[{,]\\s*\"([a-z0-9_]+)\"\\s*:">>,
+                           [global, {capture, all_but_first, binary}]),
+    CoreKeys = lists:sort([binary_to_atom(K, utf8) || [K] <- Keys]),
+    ?assert(length(CoreKeys) >= 30),
+    ?assert(lists:member(last_error, CoreKeys) andalso lists:member(token_refreshes, CoreKeys)),
+    ?assertEqual(CoreKeys, lists:sort(maps:keys(apnspush:stats(P)))).
+
 %% The application's vsn is the library's version.
 version_test() ->
     ok = case application:load(apnspush) of ok -> ok; {error, {already_loaded, _}} -> ok end,
