@@ -4,7 +4,7 @@
 # when the C source, the header or the library changed. rebar3 runs it before compiling (see
 # rebar.config); any directory works as the current one.
 set -eu
-app=$(cd "$(dirname "$0")/.." && pwd)
+app=$(cd "$(dirname "$0")/.." && pwd -P)
 root=$(cd "$app/../.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 lib=$target/release/libapnspush.a
