@@ -48,7 +48,7 @@ pub(crate) struct Engine {
     /// cannot be replaced yet), with when they are due. Writers take due ones first.
     delayed: Mutex<Vec<(Instant, Job)>>,
     /// Queues owed a `Room` once the send queue has room (`Pusher::notify_room`).
-    room: Mutex<Vec<CompletionQueue>>,
+    room: Mutex<std::collections::VecDeque<CompletionQueue>>,
     /// `room.len()`, read without the lock on every batch.
     room_waiting: AtomicUsize,
     /// Test-only: injected panics so far (`crate::slot::fault`).
@@ -76,7 +76,7 @@ impl Engine {
             connected: AtomicUsize::new(0),
             pushing: AtomicUsize::new(0),
             delayed: Mutex::new(Vec::new()),
-            room: Mutex::new(Vec::new()),
+            room: Mutex::new(Default::default()),
             room_waiting: AtomicUsize::new(0),
             #[cfg(test)]
             test_panics: std::sync::atomic::AtomicU64::new(0),
@@ -93,14 +93,12 @@ impl Engine {
         self.flush_wanted.load(Relaxed) > 0 || self.ledger.has_queued_interest()
     }
 
-    /// `queue` receives one `Room` once the send queue has room or the pusher is closing (at
-    /// once if it has room now).
+    /// `queue` receives a `Room` once the send queue has room or the pusher is closing (at
+    /// once if it has room now); one per registration, in registration order.
     pub(crate) fn notify_room(&self, queue: &CompletionQueue) {
         let mut room = self.room.lock();
-        if !room.iter().any(|q| q.same(queue)) {
-            room.push(queue.clone());
-            self.room_waiting.store(room.len(), Relaxed);
-        }
+        room.push_back(queue.clone());
+        self.room_waiting.store(room.len(), Relaxed);
         drop(room);
         // A writer may have taken the last job before the registration was visible.
         if !self.send_tx.is_full() || self.stopping() {
@@ -108,12 +106,20 @@ impl Engine {
         }
     }
 
-    /// Sends `Room` to every queue waiting for it.
+    /// Sends `Room` to as many waiting queues as the send queue has free places, oldest first
+    /// (to all of them once the pusher is stopping); the rest wait for the next batch taken.
     pub(crate) fn deliver_room(&self) {
-        let waiting = {
+        let free = match self.send_tx.capacity() {
+            _ if self.stopping() => usize::MAX,
+            Some(cap) => cap.saturating_sub(self.send_tx.len()),
+            None => usize::MAX,
+        };
+        let waiting: Vec<CompletionQueue> = {
             let mut room = self.room.lock();
-            self.room_waiting.store(0, Relaxed);
-            std::mem::take(&mut *room)
+            let n = free.min(room.len());
+            let woken = room.drain(..n).collect();
+            self.room_waiting.store(room.len(), Relaxed);
+            woken
         };
         let mut wakes = Wakes::default();
         for q in &waiting {
