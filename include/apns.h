@@ -5,8 +5,9 @@
  * Conventions (docs/C_API.md): handles are opaque and owned by the caller unless a function
  * says it takes them; outputs are written only on success; a buffer is followed by its
  * length; callbacks take `void *userdata` first and run only on the calling thread, inside
- * apns_pusher_poll, apns_pusher_ensure_delivery, apns_pusher_failed_notifications and
- * apns_feedback_fetch. Link with -lapnspush (pkg-config apnspush).
+ * apns_pusher_poll, apns_pusher_ensure_delivery, apns_pusher_failed_notifications,
+ * apns_feedback_fetch and (the log callback) apns_log_poll. Link with -lapnspush (pkg-config
+ * apnspush).
  */
 
 #ifndef APNS_H
@@ -200,6 +201,16 @@ typedef void (*apns_outcome_cb)(void *userdata, const apns_outcome *outcome);
  * token, borrowed for the call).
  */
 typedef void (*apns_feedback_cb)(void *userdata, uint32_t timestamp, const uint8_t *token, size_t token_len);
+
+/**
+ * `void (*)(void *ctx, uint32_t level, const char *target, const char *message)`: receives one
+ * log record. `level`: 1 error, 2 warn, 3 info, 4 debug, 5 trace. `target` is "apnspush" or
+ * "apnspush::<area>" (http2, binary, token, retry, outcome, engine, queue). Both strings are
+ * valid only during the call (copy what you keep). Runs on the thread that called
+ * apns_log_poll or apns_pusher_poll (several at once if several threads poll). It may call any
+ * apnspush function except apns_pusher_destroy of a pusher whose poll it runs in.
+ */
+typedef void (*apns_log_fn)(void *ctx, uint32_t level, const char *target, const char *message);
 
 #ifdef __cplusplus
 extern "C" {
@@ -494,7 +505,9 @@ apns_result apns_pusher_ensure_delivery_through(const apns_pusher *p, uint64_t i
  * Serves queued outcome reports to `cb` on this thread (a NULL `cb` discards them), waiting up
  * to `timeout_ms` for the first (0: do not wait; < 0: wait until one arrives). Which outcomes
  * are queued is set by the outcome_reports key. Writes how many were served to `*served`
- * (optional). Blocking: up to `timeout_ms`. Errors: APNS_ERR_NULL_PARAMETER.
+ * (optional). Before the outcomes it serves every queued log record to the log callback
+ * (apns_set_log_callback), on this thread too. Blocking: up to `timeout_ms`.
+ * Errors: APNS_ERR_NULL_PARAMETER.
  */
 apns_result apns_pusher_poll(const apns_pusher *p, int64_t timeout_ms, apns_outcome_cb cb, void *userdata, size_t *served);
 
@@ -832,6 +845,27 @@ apns_result apns_mock_stop(const apns_mock *m);
  * Threads: no other call may use `m` meanwhile. Blocking: as apns_mock_stop.
  */
 void apns_mock_destroy(apns_mock *m);
+
+/**
+ * Sets the process's log callback: records up to `max_level` (0 off, 1 error, 2 warn, 3 info,
+ * 4 debug, 5 trace) are queued from now on and served to `log_fn` by apns_log_poll and
+ * apns_pusher_poll. A NULL `log_fn` or level 0 turns logging off and discards queued records.
+ * Calling it again replaces the callback and the level.
+ * Ownership: `ctx` is passed back to `log_fn` untouched and never dereferenced; it must stay valid
+ * until the callback is replaced or turned off.
+ * Threads: any. Blocking: never.
+ * Errors: APNS_ERR_INVALID_ARGUMENT (`max_level` above 5, or another `log` logger is already
+ * installed in the process, e.g. by a Rust program that links libapnspush.a).
+ */
+apns_result apns_set_log_callback(apns_log_fn log_fn, void *ctx, uint32_t max_level);
+
+/**
+ * Serves up to `max` queued log records, oldest first, to the callback on this thread, and
+ * writes how many to `*served` (optional). Without a callback nothing is served.
+ * Threads: any. Blocking: never (only the callback's own time). Errors: none but
+ * APNS_ERR_PANIC.
+ */
+apns_result apns_log_poll(size_t max, size_t *served);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -5,11 +5,13 @@ use crate::completion::{Completion, CompletionQueue, Wakes};
 use crate::config::Config;
 use crate::job::{now_epoch_secs, Job};
 use crate::ledger::Ledger;
+use crate::logs::TokenPrefix;
 use crate::outcome::Outcome;
-use crate::rules::Action;
+use crate::rules::{Action, Event};
 use crate::stats::Counters;
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
+use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -126,6 +128,14 @@ impl Engine {
             wakes.append(q, Completion::Room);
         }
         wakes.run();
+    }
+
+    /// The log target of this pusher's connections: `apnspush::http2` or `apnspush::binary`.
+    pub(crate) fn log_target(&self) -> &'static str {
+        match self.config.protocol {
+            crate::config::Protocol::Http2 => "apnspush::http2",
+            crate::config::Protocol::Binary => "apnspush::binary",
+        }
     }
 
     pub(crate) fn wake_writers(&self) {
@@ -281,7 +291,13 @@ impl Engine {
                     self.give_up_queued(failures, &e);
                 }
             }
-            self.pause(jitter(delay));
+            let wait = jitter(delay);
+            log::info!(
+                target: self.log_target(),
+                "reconnecting in {} ms ({failures} failed attempts in a row)",
+                wait.as_millis()
+            );
+            self.pause(wait);
             delay = (delay * 2).min(cfg.backoff_max);
         }
     }
@@ -292,6 +308,14 @@ impl Engine {
         if failures >= self.config.max_attempts && self.connected.load(Relaxed) == 0 {
             let mut jobs = self.drain_delayed();
             jobs.extend(self.drain_queues());
+            if !jobs.is_empty() {
+                log::warn!(
+                    target: "apnspush::engine",
+                    "no connection after {failures} failed attempts: {} queued notifications \
+                     failed ({e})",
+                    jobs.len()
+                );
+            }
             self.settle_jobs(jobs, |j| {
                 j.failed(e.kind(), format!("no connection: {}", e.message()))
             });
@@ -337,6 +361,30 @@ pub(crate) struct Settle {
 }
 
 impl Settle {
+    /// What has been recorded so far, for a log line summing up one event.
+    pub(crate) fn tally(&self) -> Tally {
+        Tally {
+            settled: self.outcomes.len(),
+            replayed: self.replay.len(),
+            duplicates: self.duplicates,
+            later: self.later.len(),
+        }
+    }
+
+    /// As [`Settle::add`], logging at debug what `event` did to the notification (targets
+    /// `apnspush::retry` for a retry, `apnspush::outcome` for a rejection or failure; trace
+    /// for an acceptance).
+    pub(crate) fn decided(
+        &mut self,
+        event: Event<'_>,
+        job: Job,
+        action: Action,
+        fill: impl FnOnce(&mut Outcome),
+    ) {
+        log_decision(&event, &job, &action);
+        self.add(job, action, fill);
+    }
+
     /// Records `action` for `job`; `fill` adds protocol details to a final outcome (status,
     /// apns-id, timestamp). `RefreshToken` must be resolved by the caller (it knows the
     /// token); here it is a replay that counts an attempt.
@@ -392,7 +440,88 @@ impl Settle {
     ) {
         for job in jobs {
             let action = crate::rules::decide(event, job.attempts, cfg);
-            self.add(job, action, |_| {});
+            self.decided(event, job, action, |_| {});
         }
+    }
+}
+
+/// Counts of a [`Settle`], displayed as "R replayed (D possible duplicates), L retried later,
+/// S settled".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub(crate) settled: usize,
+    pub(crate) replayed: usize,
+    pub(crate) duplicates: u64,
+    pub(crate) later: usize,
+}
+
+impl fmt::Display for Tally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} replayed ({} possible duplicates), {} retried later, {} settled",
+            self.replayed, self.duplicates, self.later, self.settled
+        )
+    }
+}
+
+/// One notification's fate, per notification: debug (trace for an acceptance), so the hot
+/// path pays one level check when disabled.
+fn log_decision(event: &Event<'_>, job: &Job, action: &Action) {
+    use log::Level;
+    let (level, target) = match action {
+        Action::Accept { .. } => (Level::Trace, "apnspush::outcome"),
+        Action::Reject { .. } | Action::Fail { .. } => (Level::Debug, "apnspush::outcome"),
+        _ => (Level::Debug, "apnspush::retry"),
+    };
+    if !log::log_enabled!(target: target, level) {
+        return;
+    }
+    let (id, token) = (job.id, TokenPrefix(&job.notification.token));
+    match action {
+        Action::Accept { confirmed: true } => {
+            log::log!(target: target, level, "notification {id} (token {token}) accepted: {event}")
+        }
+        Action::Accept { confirmed: false } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) presumed accepted: {event}"
+        ),
+        Action::Reject { status, reason } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) rejected: {status} {reason}"
+        ),
+        Action::Fail { kind, reason, .. } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) failed: {}: {reason}",
+            kind.name()
+        ),
+        Action::Replay {
+            duplicate: false, ..
+        } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) replayed: {event}"
+        ),
+        Action::Replay {
+            duplicate: true, ..
+        } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) replayed, possible duplicate: {event}"
+        ),
+        Action::RefreshToken => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) resent with a fresh provider token: {event}"
+        ),
+        Action::RetryLater { delay } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) retried in {} ms: {event}",
+            delay.as_millis()
+        ),
     }
 }

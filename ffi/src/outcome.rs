@@ -57,7 +57,7 @@ pub(crate) fn serve(cb: apns_outcome_cb, userdata: *mut c_void, outcomes: Vec<Ou
 }
 
 /// A C string from engine text; interior NULs (never expected) are dropped.
-fn c_text(s: &str) -> CString {
+pub(crate) fn c_text(s: &str) -> CString {
     CString::new(s.replace('\0', "")).expect("NULs removed")
 }
 

@@ -11,9 +11,9 @@ use crate::conf::apns_conf;
 use crate::notification::apns_notification;
 use crate::outcome::{apns_outcome, apns_outcome_cb, serve, to_owned_ptr};
 use crate::result::apns_result;
-use apnspush::{Config, Notification, Pusher};
+use apnspush::{Completion, CompletionQueue, Config, Notification, Pusher};
 use std::ffi::{c_char, c_void};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A connected APNs provider. Owned by the caller; free it with apns_pusher_destroy.
 pub struct apns_pusher {
@@ -206,6 +206,38 @@ pub extern "C" fn apns_pusher_ensure_delivery_through(
     }
 }
 
+/// Waits on this thread for every id up to `id` to settle, handing the queued reports to
+/// `serve` as outcomes arrive: a completion queue that watches every outcome wakes the wait, and
+/// a `Delivered` ends it. No helper thread, no polling interval.
+fn wait_serving(
+    p: &Pusher,
+    id: u64,
+    limit: Option<Duration>,
+    mut serve: impl FnMut(Vec<apnspush::Outcome>),
+) -> apnspush::Result<()> {
+    let queue = CompletionQueue::new();
+    p.watch(&queue);
+    p.notify_delivered(&queue, id);
+    let deadline = limit.map(|l| Instant::now() + l);
+    let result = loop {
+        let left = match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()),
+            None => Duration::from_secs(3600),
+        };
+        let items = queue.wait(usize::MAX, left);
+        serve(p.poll_outcomes(usize::MAX, Duration::ZERO));
+        if items.iter().any(|c| matches!(c, Completion::Delivered(_))) {
+            break Ok(());
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            let msg = "some notifications have no outcome yet";
+            break Err(apnspush::Error::new(apnspush::ErrorKind::Timeout, msg));
+        }
+    };
+    p.unwatch(&queue);
+    result
+}
+
 /// Waits for ids up to `id`, serving reports to `cb` (if any) on this thread meanwhile.
 fn ensure_through(
     p: &Pusher,
@@ -217,22 +249,7 @@ fn ensure_through(
     let limit = timeout(timeout_ms);
     let waited = match cb {
         None => p.ensure_delivery_through(id, limit),
-        // The wait runs on a helper thread so that this thread can serve the callbacks.
-        Some(_) => std::thread::scope(|s| {
-            let waiter = s.spawn(|| p.ensure_delivery_through(id, limit));
-            while !waiter.is_finished() {
-                serve(
-                    cb,
-                    userdata,
-                    p.poll_outcomes(usize::MAX, Duration::from_millis(10)),
-                );
-            }
-            let waited = waiter
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            serve(cb, userdata, p.poll_outcomes(usize::MAX, Duration::ZERO));
-            waited
-        }),
+        Some(_) => wait_serving(p, id, limit, |reports| serve(cb, userdata, reports)),
     };
     match waited {
         Ok(()) => apns_result::APNS_OK,
@@ -243,7 +260,9 @@ fn ensure_through(
 /// Serves queued outcome reports to `cb` on this thread (a NULL `cb` discards them), waiting up
 /// to `timeout_ms` for the first (0: do not wait; < 0: wait until one arrives). Which outcomes
 /// are queued is set by the outcome_reports key. Writes how many were served to `*served`
-/// (optional). Blocking: up to `timeout_ms`. Errors: APNS_ERR_NULL_PARAMETER.
+/// (optional). Before the outcomes it serves every queued log record to the log callback
+/// (apns_set_log_callback), on this thread too. Blocking: up to `timeout_ms`.
+/// Errors: APNS_ERR_NULL_PARAMETER.
 #[no_mangle]
 pub extern "C" fn apns_pusher_poll(
     p: *const apns_pusher,
@@ -261,9 +280,11 @@ pub extern "C" fn apns_pusher_poll(
                 if !batch.is_empty() {
                     break batch;
                 }
+                crate::log::serve_logs(usize::MAX);
             },
         };
         let n = outcomes.len();
+        crate::log::serve_logs(usize::MAX);
         serve(cb, userdata, outcomes);
         if let Some(out) = Out::new(served) {
             out.write(n);

@@ -114,6 +114,16 @@ static void builder_payload_reaches_the_mock(void) {
   CHECK_RESULT(apns_notification_builder_build(b, &n, err, sizeof err), APNS_ERR_INVALID_JSON);
   apns_notification_builder_destroy(b);
 
+  /* A complete payload together with the fields it is built from is refused, naming them. */
+  CHECK_OK(apns_notification_builder_new(&b));
+  CHECK_OK(apns_notification_builder_set_token_hex(b, hex));
+  CHECK_OK(apns_notification_builder_set_badge(b, 1));
+  CHECK_OK(apns_notification_builder_set_payload_json(b, "{\"aps\":{}}"));
+  n = NULL;
+  CHECK_RESULT(apns_notification_builder_build(b, &n, err, sizeof err), APNS_ERR_INVALID_ARGUMENT);
+  CHECK(n == NULL && strstr(err, "badge") != NULL);
+  apns_notification_builder_destroy(b);
+
   json = read_json(m, apns_mock_accepted_json);
   CHECK(strstr(json, "\\\"title\\\":\\\"Title\\\"") != NULL);
   CHECK(strstr(json, "\\\"body\\\":\\\"Body\\\"") != NULL);

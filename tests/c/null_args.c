@@ -195,6 +195,15 @@ static void mock(void) {
   apns_mock_destroy(m);
 }
 
+static void logging(void) {
+  size_t served = 7;
+  /* A NULL callback turns logging off (nothing to refuse); a NULL `served` is optional. */
+  CHECK_OK(apns_set_log_callback(NULL, NULL, 3));
+  CHECK_OK(apns_log_poll(10, NULL));
+  CHECK_OK(apns_log_poll(10, &served));
+  CHECK(served == 0);
+}
+
 int main(void) {
   results_and_version();
   conf();
@@ -204,6 +213,7 @@ int main(void) {
   outcome();
   feedback();
   mock();
+  logging();
   printf("null_args: every exported function refused NULL arguments cleanly\n");
   return 0;
 }
