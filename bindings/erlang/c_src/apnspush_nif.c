@@ -14,7 +14,11 @@
  * reschedules itself as a dirty NIF that retries until the queue has room.
  *
  * Callbacks: the C API calls outcome callbacks only on the calling thread, inside the call, so
- * they build terms in the caller's environment directly. No C code runs Erlang code.
+ * they build terms in the caller's environment directly. The log callback is process-wide: it
+ * runs only inside apns_log_poll and apns_pusher_poll, which only log_poll_nif and poll_nif
+ * call, each after pointing the thread-local `log_sink` at its own list; the records reach
+ * Erlang as {Level, Target, Message} terms that apnspush.erl hands to logger. No C code runs
+ * Erlang code.
  *
  * Errors: {error, {Code, Message}} with Code the C result name without APNS_ERR_, lower-case
  * (APNS_ERR_BAD_TOKEN -> bad_token); badarg for terms of the wrong type.
@@ -50,6 +54,7 @@ static ErlNifResourceType *MOCK_RES;
 static int pending_destroys; /* detached destroy threads still running (atomic) */
 
 static ERL_NIF_TERM ATOM_OK, ATOM_ERROR, ATOM_TRUE, ATOM_FALSE, ATOM_UNDEFINED;
+static ERL_NIF_TERM ATOM_ERROR_LEVEL, ATOM_WARNING, ATOM_INFO, ATOM_DEBUG;
 static ERL_NIF_TERM ATOM_ID, ATOM_KIND, ATOM_STATUS, ATOM_REASON, ATOM_TOKEN, ATOM_CONFIRMED,
     ATOM_ATTEMPTS, ATOM_CANCELLED, ATOM_UNCONFIRMED, ATOM_TIMESTAMP, ATOM_APNS_ID, ATOM_USER_DATA;
 
@@ -676,6 +681,49 @@ static ERL_NIF_TERM collected(collector *c) {
     return ordered;
 }
 
+/* The list the log callback appends to: set by the NIF that calls apns_log_poll or
+ * apns_pusher_poll on this thread, for the duration of that call only. */
+static __thread collector *log_sink;
+
+/* The process's apns_log_fn (see the file comment): {Level, Target, Message}, Level an Erlang
+ * logger level (trace, which logger lacks, is debug). */
+static void collect_log(void *ctx, uint32_t level, const char *target, const char *message) {
+    collector *c = log_sink;
+    ERL_NIF_TERM atom;
+    (void)ctx;
+    if (!c) return; /* never: only the two calls above serve records */
+    atom = level <= 1 ? ATOM_ERROR_LEVEL : level == 2 ? ATOM_WARNING : level == 3 ? ATOM_INFO : ATOM_DEBUG;
+    c->list = enif_make_list_cell(
+        c->env, enif_make_tuple3(c->env, atom, make_text(c->env, target), make_text(c->env, message)),
+        c->list);
+}
+
+/* set_log_level_nif(0..5) -> ok | {error, _}: installs collect_log for records up to that level
+ * (1 error .. 5 trace); 0 turns logging off and discards queued records. */
+static ERL_NIF_TERM set_log_level_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    unsigned int level;
+    apns_result r;
+    (void)argc;
+    if (!enif_get_uint(env, argv[0], &level) || level > 5) return enif_make_badarg(env);
+    r = apns_set_log_callback(level ? collect_log : NULL, NULL, level);
+    return r == APNS_OK ? ATOM_OK : make_error(env, r, NULL);
+}
+
+/* log_poll_nif(Max) -> [{Level, Target, Message}]: the queued log records, oldest first. Dirty
+ * CPU (builds up to Max terms); never waits. */
+static ERL_NIF_TERM log_poll_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    collector logs = {env, enif_make_list(env, 0)};
+    ErlNifUInt64 max;
+    apns_result r;
+    (void)argc;
+    if (!enif_get_uint64(env, argv[0], &max)) return enif_make_badarg(env);
+    log_sink = &logs;
+    r = apns_log_poll((size_t)max, NULL);
+    log_sink = NULL;
+    if (r != APNS_OK) return make_error(env, r, NULL);
+    return collected(&logs);
+}
+
 /* failed_notifications_nif(Pusher) -> [Outcome]: drains; never waits. */
 static ERL_NIF_TERM failed_notifications_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     pusher_res *res;
@@ -688,19 +736,23 @@ static ERL_NIF_TERM failed_notifications_nif(ErlNifEnv *env, int argc, const ERL
     return collected(&c);
 }
 
-/* poll_nif(Pusher, TimeoutMs) -> [Outcome]: the queued outcome reports. Dirty (may wait). */
+/* poll_nif(Pusher, TimeoutMs) -> {[Outcome], [LogRecord]}: the queued outcome reports and the
+ * log records apns_pusher_poll serves first. Dirty (may wait). */
 static ERL_NIF_TERM poll_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     pusher_res *res;
     collector c = {env, enif_make_list(env, 0)};
+    collector logs = {env, enif_make_list(env, 0)};
     ErlNifSInt64 timeout;
     apns_result r;
     (void)argc;
     if (!get_pusher(env, argv[0], &res) || !get_timeout(env, argv[1], &timeout)) {
         return enif_make_badarg(env);
     }
+    log_sink = &logs;
     r = apns_pusher_poll(res->pusher, timeout, collect_outcome, &c, NULL);
+    log_sink = NULL;
     if (r != APNS_OK) return make_error(env, r, NULL);
-    return collected(&c);
+    return enif_make_tuple2(env, collected(&c), collected(&logs));
 }
 
 /* stats_nif(Pusher) -> {ok, JsonBinary}. Never blocks. */
@@ -750,6 +802,10 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
     ATOM_TRUE = enif_make_atom(env, "true");
     ATOM_FALSE = enif_make_atom(env, "false");
     ATOM_UNDEFINED = enif_make_atom(env, "undefined");
+    ATOM_ERROR_LEVEL = ATOM_ERROR;
+    ATOM_WARNING = enif_make_atom(env, "warning");
+    ATOM_INFO = enif_make_atom(env, "info");
+    ATOM_DEBUG = enif_make_atom(env, "debug");
     ATOM_ID = enif_make_atom(env, "id");
     ATOM_KIND = enif_make_atom(env, "kind");
     ATOM_STATUS = enif_make_atom(env, "status");
@@ -769,6 +825,7 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
 static void unload(ErlNifEnv *env, void *priv) {
     const struct timespec pause = {0, QUEUE_FULL_RETRY_NS};
     (void)env, (void)priv;
+    apns_set_log_callback(NULL, NULL, 0); /* collect_log goes away with this library */
     while (__atomic_load_n(&pending_destroys, __ATOMIC_ACQUIRE) > 0) nanosleep(&pause, NULL);
 }
 
@@ -788,6 +845,8 @@ static ErlNifFunc nif_funcs[] = {
     {"stats_nif", 1, stats_nif, 0},
     {"close_nif", 2, close_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
     {"version_nif", 0, version_nif, 0},
+    {"set_log_level_nif", 1, set_log_level_nif, 0},
+    {"log_poll_nif", 1, log_poll_nif, ERL_NIF_DIRTY_JOB_CPU_BOUND},
 };
 
 ERL_NIF_INIT(apnspush, nif_funcs, load, NULL, NULL, unload)

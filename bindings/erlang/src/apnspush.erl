@@ -19,6 +19,7 @@
          stop_mock/1]).
 -export([new/1, push/3, push/4, ensure_push/4, ensure_push/5, ensure_delivery/2,
          failed_notifications/1, poll/2, stats/1, close/1, close/2, version/0]).
+-export([set_log_level/1, log_poll/0, log_poll/1]).
 
 -on_load(init/0).
 
@@ -246,8 +247,13 @@ failed_notifications(Pusher) -> failed_notifications_nif(Pusher).
 
 %% Takes the queued outcome reports (which ones: the outcome_reports key), waiting up to
 %% Timeout for the first. A pusher never polled should set outcome_reports to failures or none.
+%% The engine's queued log records are handed to logger first (see set_log_level/1).
 -spec poll(pusher(), timeout_ms()) -> [outcome()] | error().
-poll(Pusher, Timeout) -> poll_nif(Pusher, Timeout).
+poll(Pusher, Timeout) ->
+    case poll_nif(Pusher, Timeout) of
+        {Outcomes, Logs} -> log(Logs), Outcomes;
+        Error -> Error
+    end.
 
 %% Every counter (pushed, accepted, rejected, duplicates_possible, ...) as a map.
 -spec stats(pusher()) -> #{atom() => term()} | error().
@@ -269,6 +275,39 @@ close(Pusher, TimeoutMs) -> close_nif(Pusher, TimeoutMs).
 %% The version of the loaded library.
 -spec version() -> binary().
 version() -> version_nif().
+
+%% ---- logging ----------------------------------------------------------------------------
+
+-type log_level() :: none | error | warning | info | debug | trace.
+
+%% Records the engine's log records up to Level from now on (none turns logging off and
+%% discards what is queued; trace is logged at logger's debug level). They are queued in the
+%% library and handed to logger by poll/2 and log_poll/0,1, on the calling process: the apnspush
+%% application does this every log_poll_interval_ms (see docs/ERLANG.md). Each record becomes
+%% logger:log(Level, "~ts", [Message], #{domain => [apnspush], target => Target}), Target
+%% being <<"apnspush">> or <<"apnspush::Area">> (http2, binary, token, engine, queue, ...).
+%% {error, {invalid_argument, _}}: another Rust `log` logger owns this OS process.
+-spec set_log_level(log_level()) -> ok | error().
+set_log_level(Level) ->
+    Levels = lists:zip([none, error, warning, info, debug, trace], lists:seq(0, 5)),
+    case lists:keyfind(Level, 1, Levels) of
+        {Level, N} -> set_log_level_nif(N);
+        false -> erlang:error(badarg, [Level])
+    end.
+
+log_poll() -> log_poll(10000).
+
+%% Hands up to Max queued log records to logger, oldest first; returns how many.
+-spec log_poll(pos_integer()) -> non_neg_integer().
+log_poll(Max) when is_integer(Max), Max > 0 ->
+    Logs = log_poll_nif(Max),
+    log(Logs),
+    length(Logs).
+
+log(Logs) ->
+    [logger:log(Level, "~ts", [Message], #{domain => [apnspush], target => Target})
+     || {Level, Target, Message} <- Logs],
+    ok.
 
 text(B) when is_binary(B) -> B;
 text(A) when is_atom(A) -> atom_to_binary(A, utf8);
@@ -292,3 +331,5 @@ poll_nif(_, _) -> erlang:nif_error(nif_not_loaded).
 stats_nif(_) -> erlang:nif_error(nif_not_loaded).
 close_nif(_, _) -> erlang:nif_error(nif_not_loaded).
 version_nif() -> erlang:nif_error(nif_not_loaded).
+set_log_level_nif(_) -> erlang:nif_error(nif_not_loaded).
+log_poll_nif(_) -> erlang:nif_error(nif_not_loaded).
