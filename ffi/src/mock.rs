@@ -76,15 +76,6 @@ impl Record {
         }
     }
 
-    fn requests_json(&self) -> String {
-        let items: Vec<Value> = self
-            .requests
-            .iter()
-            .map(|&(connection, requests)| json!({"connection": connection, "requests": requests}))
-            .collect();
-        Value::Array(items).to_string()
-    }
-
     fn http2_requests_json(&self) -> String {
         let items: Vec<Value> = self
             .http2_requests
@@ -99,6 +90,15 @@ impl Record {
                     "collapse_id": r.collapse_id,
                 })
             })
+            .collect();
+        Value::Array(items).to_string()
+    }
+
+    fn requests_json(&self) -> String {
+        let items: Vec<Value> = self
+            .requests
+            .iter()
+            .map(|&(connection, requests)| json!({"connection": connection, "requests": requests}))
             .collect();
         Value::Array(items).to_string()
     }
@@ -252,10 +252,11 @@ pub extern "C" fn apns_mock_reject_token(
     }
 }
 
-/// HTTP/2: answers requests to the token (hex) with `status` and `reason` (e.g. 410
-/// "Unregistered", which carries a timestamp), replacing an earlier rule for it. Before start
-/// it is an option; on a running mock it applies to later requests.
-/// Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (`status` not 400-599),
+/// HTTP/2: answers notifications to the token (hex) with `status` (100 to 599) and `reason`
+/// (e.g. 410 "Unregistered", which adds the current time as the outcome's timestamp).
+/// Before start it is an option; on a running mock it applies to later notifications and
+/// replaces an earlier rule for the token. Ownership: `reason` is copied.
+/// Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (status out of range),
 /// APNS_ERR_CLOSED (stopped), APNS_ERR_NULL_PARAMETER.
 #[no_mangle]
 pub extern "C" fn apns_mock_reject_token_http2(
@@ -266,15 +267,15 @@ pub extern "C" fn apns_mock_reject_token_http2(
 ) -> apns_result {
     ffi_boundary! {
         let m: &MockHandle = try_ref!(m);
-        let reason = try_str!(reason);
         let Ok(token) = hex_decode(try_str!(token_hex)) else {
             return apns_result::APNS_ERR_BAD_TOKEN;
         };
-        if !(400..600).contains(&status) {
+        let reason = try_str!(reason);
+        if !(100..=599).contains(&status) {
             return apns_result::APNS_ERR_INVALID_ARGUMENT;
         }
         match &mut *m.lock() {
-            State::Draft(options) => options.http2_reject.push((token, status, reason.to_string())),
+            State::Draft(options) => options.http2_reject.push((token, status, reason.into())),
             State::Running(server) => server.reject_token_http2(&token, status, reason),
             State::Stopped(_) => return apns_result::APNS_ERR_CLOSED,
         }
@@ -494,8 +495,9 @@ pub extern "C" fn apns_mock_requests_json(
 }
 
 /// As apns_mock_accepted_json for the delivery headers of every HTTP/2 request judged, in
-/// order (recorded only with record_payloads): [{"token": hex, "expiration", "push_type",
-/// "topic", "priority", "collapse_id"}], each header a string as received or null when absent.
+/// order (whatever its fate; empty without record_payloads): [{"token": hex ("" when the path
+/// held no valid token), "expiration", "push_type", "topic", "priority", "collapse_id": the
+/// header's text, or null when absent}].
 #[no_mangle]
 pub extern "C" fn apns_mock_http2_requests_json(
     m: *const apns_mock,

@@ -334,6 +334,22 @@ pub extern "C" fn apns_pusher_stats_json(
     }
 }
 
+/// Writes the name of every key apns_pusher_stats_json writes, in order, as a JSON array of
+/// strings (the core's one list, `Stats::FIELDS`, that each language's stats must match).
+/// Buffer convention as apns_pusher_stats_json. Threads: any. Blocking: never.
+/// Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER (NULL `buf` with `len` > 0).
+#[no_mangle]
+pub extern "C" fn apns_stats_fields_json(
+    buf: *mut c_char,
+    len: usize,
+    needed: *mut usize,
+) -> apns_result {
+    ffi_boundary! {
+        let json = serde_json::to_string(apnspush::Stats::FIELDS).unwrap_or_default();
+        write_text(buf, len, needed, &json)
+    }
+}
+
 /// Stops intake, flushes for most of `timeout_ms`, stops every thread, and reports anything
 /// still without an outcome: never written -> cancelled, written but unconfirmed -> failed with
 /// APNS_ERR_CLOSED. Those outcomes can still be read with apns_pusher_poll and

@@ -13,6 +13,11 @@ static void results_and_version(void) {
   CHECK(apns_result_describe(-1) != NULL);
   CHECK(apns_version() != NULL);
   CHECK(strcmp(apns_outcome_kind_name(-1), "none") == 0);
+  NULL_PARAM(apns_stats_fields_json(NULL, 8, &count));
+  CHECK_RESULT(apns_stats_fields_json(NULL, 0, &count), APNS_ERR_BUFFER_TOO_SMALL);
+  CHECK(count > 2);
+  NULL_PARAM(apns_outcome_fields_json(NULL, 8, &count));
+  CHECK_RESULT(apns_outcome_fields_json(NULL, 0, NULL), APNS_ERR_BUFFER_TOO_SMALL);
 }
 
 static void conf(void) {

@@ -4,7 +4,7 @@
 # echoed; malformed PEM in the *_pem keys and a PEM-looking cert_p12_password fail (at set or at
 # Pusher.new) with errors that quote no line of the PEM body; nor does stats[:last_error].
 # Assertion messages never include the error text or the key.
-# Run: ruby examples/ruby/test/test_secrets.rb
+# Run: ruby bindings/ruby/test/test_secrets.rb
 
 require "minitest/autorun"
 require "securerandom"
@@ -113,9 +113,9 @@ class TestSecrets < Minitest::Test
     mock = Apnspush::MockServer.new(protocol: "http2", require_client_cert: false)
     pusher = Apnspush::Pusher.new(mock.config.merge(cert_p12_password: password, reconnect_backoff_ms: 10))
     token = ("5a" * 24) + format("%016x", 1)
-    assert_equal :accepted, pusher.ensure_push({ device_token: token, alert: "n1" }, timeout: 120).kind
+    assert_equal :accepted, pusher.ensure_push({ token: token, alert: "n1" }, timeout: 120).kind
     mock.stop
-    pusher.push!({ device_token: token, alert: "n2" })
+    pusher.push!({ token: token, alert: "n2" })
     deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 120
     while pusher.stats[:last_error].empty?
       assert Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline, "no last_error"

@@ -6,7 +6,9 @@ module Apnspush
   # The built-in mock APNs server (a C apns_mock): a binary (default) or HTTP/2 gateway and the
   # feedback service over TLS on 127.0.0.1, with its own CA, started by MockServer.new.
   #
-  # reject: {token_hex => status} answered with that status (binary 8 = invalid token).
+  # reject: {token_hex => status} answered with that status (binary 8 = invalid token; HTTP/2
+  #   answers any of them 400 BadDeviceToken).
+  # reject_http2: {token_hex => [status, reason]} answered so over HTTP/2 (410 adds a timestamp).
   # drop_after / shutdown_after / close_silently_after: per connection, after K notifications
   #   drop the socket / send status 10 and close / close without an error-response.
   # error_delay: seconds to hold every error-response. feedback: [[epoch_seconds, token_hex], ...].
@@ -27,7 +29,7 @@ module Apnspush
       end
     end
 
-    def initialize(protocol: "binary", reject: {}, drop_after: nil, shutdown_after: nil,
+    def initialize(protocol: "binary", reject: {}, reject_http2: {}, drop_after: nil, shutdown_after: nil,
                    close_silently_after: nil, error_delay: nil, record_payloads: true,
                    require_client_cert: true, feedback: [])
       ptr = Native.new_handle { |out| Native.apns_mock_new(out) }
@@ -35,6 +37,7 @@ module Apnspush
       begin
         call(:set_protocol, protocol.to_s)
         reject.each { |token, status| reject_token(token, status) }
+        reject_http2.each { |token, (status, reason)| reject_token_http2(token, status, reason) }
         call(:set_drop_after, drop_after.to_i)
         call(:set_shutdown_after, shutdown_after.to_i)
         call(:set_close_silently_after, close_silently_after.to_i)
@@ -75,6 +78,11 @@ module Apnspush
       call(:reject_token, token_hex.to_s, Integer(status))
     end
 
+    # HTTP/2: answers later notifications to `token_hex` with `status` and `reason`.
+    def reject_token_http2(token_hex, status, reason)
+      call(:reject_token_http2, token_hex.to_s, Integer(status), reason.to_s)
+    end
+
     # Notifications accepted so far (the final count once stopped).
     def accepted_count
       Native.apns_mock_accepted_count(handle)
@@ -90,6 +98,13 @@ module Apnspush
     # [{apns_id:, token:, status:, reason:, timestamp:, connection:}, ...].
     def rejected
       record(:apns_mock_rejected_json)
+    end
+
+    # HTTP/2: the delivery headers of every request judged, in order (empty with
+    # record_payloads: false): [{token:, expiration:, push_type:, topic:, priority:,
+    # collapse_id:}, ...], each header as received (a String) or nil when absent.
+    def http2_requests
+      record(:apns_mock_http2_requests_json)
     end
 
     def markers

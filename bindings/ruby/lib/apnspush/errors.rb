@@ -2,7 +2,8 @@
 
 module Apnspush
   # The base of every error raised by this library. `code` is the C result name
-  # ("APNS_ERR_BAD_TOKEN"), the same string in every language; `result` is its number.
+  # ("APNS_ERR_BAD_TOKEN"), the same string in every language; `result` is its number. Both are
+  # nil for LibraryNotFoundError, which has no C result.
   class Error < StandardError
     attr_reader :code, :result
 
@@ -12,7 +13,7 @@ module Apnspush
       @result = result
     end
 
-    # The subclass for each C result value, filled in from apns_result_all below.
+    # The subclass for each C result value, filled in by result_errors.rb.
     CLASSES = {} # rubocop:disable Style/MutableConstant
 
     # An instance of the subclass for `result`, with `message` (or the library's description).
@@ -31,19 +32,18 @@ module Apnspush
   class StateError < Error; end
   class BoundaryError < Error; end
 
-  GROUPS = { 1 => InputError, 2 => ConfigError, 3 => TransportError, 4 => StateError,
-             5 => BoundaryError }.freeze
-  private_constant :GROUPS
+  # Raised by `require "apnspush"` when libapnspush could not be loaded from any candidate.
+  # `tried` lists each candidate (a path, or the bare name given to the system loader) with the
+  # loader's message.
+  class LibraryNotFoundError < Error
+    attr_reader :tried
 
-  # One class per result, named after it: APNS_ERR_QUEUE_FULL → Apnspush::QueueFullError.
-  count = FFI::MemoryPointer.new(:size_t)
-  all = Native.apns_result_all(count)
-  all.read_array_of_int(count.read(:size_t)).each do |result|
-    next if result == Native::OK
-
-    name = Native.apns_result_name(result).delete_prefix("APNS_ERR_")
-    class_name = "#{name.split('_').map(&:capitalize).join}Error"
-    Error::CLASSES[result] = const_set(class_name, Class.new(GROUPS.fetch(result / 100, Error)))
+    def initialize(tried)
+      @tried = tried
+      lines = tried.map { |candidate, why| "  #{candidate}: #{why}" }
+      super("libapnspush could not be loaded; tried, in order:\n#{lines.join("\n")}\n" \
+            "Build it (cargo build --release -p apnspush-ffi), install it (scripts/install-c.sh), " \
+            "or set APNSPUSH_LIB to its path.")
+    end
   end
-  Error::CLASSES.freeze
 end

@@ -1,7 +1,7 @@
 # frozen_string_literal: true
 
 # The Ruby wrapper against the built-in mock: every assertion checks the mock's record and the
-# outcomes the pusher reported. Run: ruby examples/ruby/test/test_apnspush.rb
+# outcomes the pusher reported. Run: ruby bindings/ruby/test/test_apnspush.rb
 
 require "minitest/autorun"
 require "socket"
@@ -30,13 +30,13 @@ class TestApnspush < Minitest::Test
     ids = {}
     @pusher.ensure_delivery(timeout: 60) do
       total.times do |i|
-        ids[@pusher.push!(Apnspush::Notification.new(device_token: token(i), alert: "n#{i}", user_data: i))] = i
+        ids[@pusher.push!(Apnspush::Notification.new(token: token(i), alert: "n#{i}", user_data: i))] = i
       end
     end
 
     assert_equal total, ids.size, "every push! returns a distinct id"
     failed = @pusher.failed_notifications
-    assert_equal bad.map { |i| token(i) }.sort, failed.map(&:token).sort
+    assert_equal bad.map { |i| token(i) }.sort, failed.map(&:token_hex).sort
     failed.each do |o|
       assert_equal :rejected, o.kind
       assert_equal 8, o.status
@@ -59,7 +59,7 @@ class TestApnspush < Minitest::Test
     total = 2_000
     start({ drop_after: 300 }, { outcome_reports: "all" })
     ids = @pusher.ensure_delivery(timeout: 60) do
-      Array.new(total) { |i| @pusher.push!(device_token: token(i), payload: { aps: { alert: "n#{i}" } }) }
+      Array.new(total) { |i| @pusher.push!(token: token(i), payload: { aps: { alert: "n#{i}" } }) }
     end
 
     outcomes = @pusher.poll
@@ -75,7 +75,7 @@ class TestApnspush < Minitest::Test
     start
     value = @pusher.ensure_delivery(timeout: 30) do |pusher|
       assert_same @pusher, pusher
-      50.times { |i| pusher.push!(device_token: token(i), alert: { title: "t", body: "b#{i}" }, badge: i) }
+      50.times { |i| pusher.push!(token: token(i), alert: { title: "t", body: "b#{i}" }, badge: i) }
       :done
     end
 
@@ -90,21 +90,21 @@ class TestApnspush < Minitest::Test
 
   def test_ensure_delivery_without_a_block_just_waits
     start
-    10.times { |i| @pusher.push!(device_token: token(i), alert: "x") }
+    10.times { |i| @pusher.push!(token: token(i), alert: "x") }
     assert_nil @pusher.ensure_delivery(timeout: 30)
     assert_equal 10, @mock.accepted_count
   end
 
   def test_ensure_push_returns_the_outcome
     start(reject: { token(2) => 8 })
-    ok = @pusher.ensure_push(Apnspush::Notification.new(device_token: token(1), sound: "ping.aiff",
+    ok = @pusher.ensure_push(Apnspush::Notification.new(token: token(1), sound: "ping.aiff",
                                                         custom: { "acme" => { "n" => 1 } }),
                              timeout: 30)
-    bad = @pusher.ensure_push({ device_token: token(2), alert: "x" }, timeout: 30)
+    bad = @pusher.ensure_push({ token: token(2), alert: "x" }, timeout: 30)
 
     assert_equal :accepted, ok.kind
     assert_nil ok.error
-    assert_equal [:rejected, 8, token(2)], [bad.kind, bad.status, bad.token]
+    assert_equal [:rejected, 8, token(2)], [bad.kind, bad.status, bad.token_hex]
     recorded = JSON.parse(@mock.accepted.fetch(0).fetch(:payload))
     assert_equal({ "n" => 1 }, recorded["acme"])
     assert_equal "ping.aiff", recorded.dig("aps", "sound")
@@ -113,7 +113,7 @@ class TestApnspush < Minitest::Test
 
   def test_push_waits_until_written
     start
-    id = @pusher.push({ device_token: token(1), alert: "x" }, timeout: 30)
+    id = @pusher.push({ token: token(1), alert: "x" }, timeout: 30)
     assert_equal 1, id
     assert @mock.wait_accepted(1, timeout: 30)
     assert_equal [token(1)], @mock.accepted.map { |a| a[:token] }
@@ -122,9 +122,9 @@ class TestApnspush < Minitest::Test
   def test_invalid_notifications_raise_the_matching_error_and_queue_nothing
     start
     cases = {
-      Apnspush::BadTokenError => { device_token: "not hex", alert: "x" },
-      Apnspush::InvalidJsonError => { device_token: token(1), payload: "{not json" },
-      Apnspush::PayloadTooLargeError => { device_token: token(1), alert: "x" * 5_000 }
+      Apnspush::BadTokenError => { token: "not hex", alert: "x" },
+      Apnspush::InvalidJsonError => { token: token(1), payload: "{not json" },
+      Apnspush::PayloadTooLargeError => { token: token(1), alert: "x" * 5_000 }
     }
     cases.each do |klass, fields|
       error = assert_raises(klass) { @pusher.push!(fields) }
@@ -132,7 +132,7 @@ class TestApnspush < Minitest::Test
       assert_equal "APNS_ERR_#{klass.name.split('::').last.delete_suffix('Error').gsub(/(?<=.)([A-Z])/, '_\1').upcase}",
                    error.code
     end
-    assert_raises(ArgumentError) { @pusher.push!(device_token: token(1), alert: { subtitle: "s" }) }
+    assert_raises(Apnspush::InvalidArgumentError) { @pusher.push!(token: token(1), alert: { subtitle: "s" }) }
     assert_equal 0, @pusher.stats[:pushed]
     @pusher.ensure_delivery(timeout: 10)
     assert_equal 0, @mock.accepted_count
@@ -160,11 +160,11 @@ class TestApnspush < Minitest::Test
 
   def test_close_then_push_raises_closed_and_destroy_frees
     start
-    @pusher.push!(device_token: token(1), alert: "x")
+    @pusher.push!(token: token(1), alert: "x")
     summary = @pusher.close(timeout: 10)
     assert_equal({ cancelled: 0, unconfirmed: 0 }, summary)
     assert_equal 1, @mock.accepted_count
-    assert_raises(Apnspush::ClosedError) { @pusher.push!(device_token: token(2), alert: "x") }
+    assert_raises(Apnspush::ClosedError) { @pusher.push!(token: token(2), alert: "x") }
     @pusher.destroy
     assert @pusher.destroyed?
     assert_raises(Apnspush::ClosedError) { @pusher.stats }

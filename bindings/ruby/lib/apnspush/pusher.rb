@@ -10,8 +10,10 @@ module Apnspush
   # special key :mock (a running MockServer), whose connection settings are applied first.
   #
   # Threads: every method may be called from any Ruby thread at once, except #destroy.
-  # Blocking: the calls that wait release the GVL; waits run in short slices so that Ctrl-C
-  # and Thread#raise are served between them. Timeouts are in seconds; nil waits without limit.
+  # Blocking: the calls that wait release the GVL; ensure_delivery waits in short slices so that
+  # Ctrl-C and Thread#raise are served between them. Timeouts are in seconds; nil waits without
+  # limit. Logging: every method serves the queued log records to Apnspush.logger on the calling
+  # thread (Apnspush::Logging).
   # Errors: Apnspush::Error subclasses named after the C results (BadTokenError, ...).
   # Resources: the C handle is freed by #destroy, by Pusher.open's block, or by the garbage
   # collector (which closes with close_timeout_ms first).
@@ -32,14 +34,12 @@ module Apnspush
     # Connects now. Raises ConnectError, TlsError, CredentialsError, UnknownConfigKeyError,
     # InvalidConfigValueError.
     def initialize(config = {})
-      conf = Native.new_handle { |out| Native.apns_conf_new(out) }
-      begin
-        apply_config(conf, config)
-        out = FFI::MemoryPointer.new(:pointer)
-        Native.with_errbuf { |errbuf, len| Native.apns_pusher_new(conf, out, errbuf, len) }
-        @handle = FFI::AutoPointer.new(out.read_pointer, Native.method(:apns_pusher_destroy))
-      ensure
-        Native.apns_conf_destroy(conf)
+      Logging.serving do
+        Config.with_native(config) do |conf|
+          out = FFI::MemoryPointer.new(:pointer)
+          Native.with_errbuf { |errbuf, len| Native.apns_pusher_new(conf, out, errbuf, len) }
+          @handle = FFI::AutoPointer.new(out.read_pointer, Native.method(:apns_pusher_destroy))
+        end
       end
     end
 
@@ -47,14 +47,18 @@ module Apnspush
     # Blocks only while the send queue is full (unless block_when_full is false: QueueFullError);
     # that wait is one C call, so Ctrl-C is served when it ends.
     def push!(notification)
-      enqueue(notification) { |native, id| Native.apns_pusher_push_async(handle, native, id) }
+      Logging.serving do
+        enqueue(notification) { |native, id| Native.apns_pusher_push_async(handle, native, id) }
+      end
     end
 
     # As push!, then waits until it is written to a socket; returns its id. TimeoutError means
     # it is queued and will still get an outcome.
     def push(notification, timeout: nil)
       ms = Native.timeout_ms(timeout)
-      enqueue(notification) { |native, id| Native.apns_pusher_push(handle, native, ms, id) }
+      Logging.serving do
+        enqueue(notification) { |native, id| Native.apns_pusher_push(handle, native, ms, id) }
+      end
     end
 
     # Enqueues the notification and waits for its final Outcome (binary: a flush marker or the
@@ -62,7 +66,9 @@ module Apnspush
     def ensure_push(notification, timeout: nil)
       ms = Native.timeout_ms(timeout)
       owned = FFI::MemoryPointer.new(:pointer)
-      enqueue(notification) { |native, _id| Native.apns_pusher_ensure_push(handle, native, ms, owned) }
+      Logging.serving do
+        enqueue(notification) { |native, _id| Native.apns_pusher_ensure_push(handle, native, ms, owned) }
+      end
       outcome = owned.read_pointer
       begin
         Outcome.from_native(outcome)
@@ -79,7 +85,7 @@ module Apnspush
       value = block_given? ? yield(self) : nil
       through = Native.apns_pusher_last_id(handle)
       wait_in_slices(timeout) do |ms|
-        Native.apns_pusher_ensure_delivery_through(handle, through, ms, nil, nil)
+        Logging.serving { Native.apns_pusher_ensure_delivery_through(handle, through, ms, nil, nil) }
       end
       value
     end
@@ -87,25 +93,30 @@ module Apnspush
     # Drains the outcomes that are not accepted (rejected, failed, expired, cancelled) recorded
     # since the last call. Never blocks.
     def failed_notifications
-      Outcome.collect do |callback|
-        Native.check!(Native.apns_pusher_failed_notifications(handle, callback, nil, nil))
+      Logging.serving do
+        Outcome.collect do |callback|
+          Native.check!(Native.apns_pusher_failed_notifications(handle, callback, nil, nil))
+        end
       end
     end
 
     # Takes the queued outcome reports (which ones: the outcome_reports key), waiting up to
     # `timeout` for the first. A pusher that is never polled should set outcome_reports to
-    # "failures" or "none", or the reports accumulate.
+    # "failures" or "none", or the reports accumulate. Serves the queued log records too, also
+    # while it waits.
     def poll(timeout: 0)
-      Outcome.collect do |callback|
-        Native.check!(Native.apns_pusher_poll(handle, Native.timeout_ms(timeout), callback, nil, nil))
+      Logging.serving do
+        Outcome.collect do |callback|
+          Native.check!(Native.apns_pusher_poll(handle, Native.timeout_ms(timeout), callback, nil, nil))
+        end
       end
     end
 
-    # Every counter (pushed, accepted, rejected, duplicates_possible, ...) as a Hash with
-    # symbol keys.
+    # Every counter (pushed, accepted, rejected, duplicates_possible, ...) and last_error as a
+    # Hash with symbol keys, in the order of Apnspush::STATS_FIELDS. Never blocks.
     def stats
       json = Native.read_text { |buf, len, needed| Native.apns_pusher_stats_json(handle, buf, len, needed) }
-      JSON.parse(json, symbolize_names: true)
+      JSON.parse(json, symbolize_names: true).sort_by { |key, _| STATS_FIELDS.index(key) || STATS_FIELDS.size }.to_h
     end
 
     # Stops intake, flushes for most of `timeout`, and gives what is left an outcome (never
@@ -116,7 +127,7 @@ module Apnspush
       cancelled = FFI::MemoryPointer.new(:uint64)
       unconfirmed = FFI::MemoryPointer.new(:uint64)
       ms = (timeout * 1000).ceil
-      Native.check!(Native.apns_pusher_close(handle, ms, cancelled, unconfirmed))
+      Logging.serving { Native.check!(Native.apns_pusher_close(handle, ms, cancelled, unconfirmed)) }
       { cancelled: cancelled.read(:uint64), unconfirmed: unconfirmed.read(:uint64) }
     end
 
@@ -125,7 +136,7 @@ module Apnspush
     def destroy
       handle = @handle
       @handle = nil
-      handle&.free
+      Logging.serving { handle&.free }
       nil
     end
 
@@ -139,24 +150,10 @@ module Apnspush
       @handle or raise Error.for_result(Native::ERR_CLOSED, "the pusher was destroyed")
     end
 
-    def apply_config(conf, config)
-      config = config.transform_keys(&:to_s)
-      mock = config.delete("mock")
-      unless mock.nil? || mock.is_a?(MockServer)
-        raise ArgumentError, "mock: expected an Apnspush::MockServer, got #{mock.class}"
-      end
-      mock&.apply_to(conf)
-      config.each do |key, value|
-        text = value.nil? ? "" : value.to_s
-        Native.with_errbuf { |errbuf, len| Native.apns_conf_set(conf, key, text, errbuf, len) }
-      end
-    end
-
     # Builds the C notification, yields it with an id output, and frees it unless the push
     # call took it (APNS_OK). Returns the id.
     def enqueue(notification)
-      notification = Notification.new(**notification) if notification.is_a?(Hash)
-      native = notification.to_native
+      native = Notification.from(notification).to_native
       id = FFI::MemoryPointer.new(:uint64)
       result = nil
       begin

@@ -8,18 +8,40 @@ module Apnspush
   #
   # Functions that can block (connect, wait, join threads, or push into a full queue) are
   # attached with `blocking: true`: the GVL is released while they run, so other Ruby threads
-  # keep running. No C function calls back into Ruby except the outcome and feedback callbacks,
-  # and those run on the calling Ruby thread, inside the call (the C API guarantees it).
+  # keep running. No C function calls back into Ruby except the outcome, feedback and log
+  # callbacks, and those run on the calling Ruby thread, inside the call (the C API guarantees
+  # it).
   module Native
     extend FFI::Library
 
-    # APNSPUSH_LIB (an absolute path) overrides the library built by
-    # `cargo build --release -p apnspush-ffi`.
-    LIBRARY = begin
-      path = ENV.fetch("APNSPUSH_LIB", "")
-      path.empty? ? File.expand_path("../../../../target/release/libapnspush.so", __dir__) : path
+    # Where libapnspush is looked for, in order: the path in APNSPUSH_LIB (when set, the only
+    # candidate, so that a wrong path is reported rather than another build loaded); the
+    # repository build, target/release/libapnspush.so, when this file is in a source checkout;
+    # the system loader (ldconfig, LD_LIBRARY_PATH) by name, as scripts/install-c.sh installs it.
+    def self.library_candidates
+      override = ENV.fetch("APNSPUSH_LIB", "")
+      return [override] unless override.empty?
+
+      root = File.expand_path("../../../..", __dir__)
+      checkout = File.file?(File.join(root, "Cargo.toml")) &&
+                 File.file?(File.join(root, "bindings/ruby/apnspush.gemspec"))
+      (checkout ? [File.join(root, "target/release/libapnspush.so")] : []) + ["libapnspush.so"]
     end
-    ffi_lib LIBRARY
+
+    # The first candidate that loads; raises LibraryNotFoundError naming every one tried.
+    LIBRARY = begin
+      tried = []
+      loaded = library_candidates.find do |candidate|
+        ffi_lib candidate
+        true
+      rescue LoadError => e
+        tried << [candidate, e.message.lines.first.to_s.strip]
+        false
+      end
+      raise Apnspush::LibraryNotFoundError, tried if loaded.nil?
+
+      loaded
+    end
 
     # void (*)(void *userdata, const apns_outcome *outcome): the outcome is borrowed for the call.
     callback :outcome_cb, %i[pointer pointer], :void
@@ -38,6 +60,7 @@ module Apnspush
     # Notifications (built through the builder; strings are copied).
     attach_function :apns_notification_builder_new, [:pointer], :int
     attach_function :apns_notification_builder_set_token_hex, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_token, %i[pointer pointer size_t], :int
     attach_function :apns_notification_builder_set_payload_json, %i[pointer string], :int
     attach_function :apns_notification_builder_set_alert_title, %i[pointer string], :int
     attach_function :apns_notification_builder_set_alert_body, %i[pointer string], :int
@@ -88,13 +111,28 @@ module Apnspush
                     blocking: true
     attach_function :apns_pusher_failed_notifications, %i[pointer outcome_cb pointer pointer], :int
     attach_function :apns_pusher_stats_json, %i[pointer pointer size_t pointer], :int
+    attach_function :apns_stats_fields_json, %i[pointer size_t pointer], :int
+    attach_function :apns_outcome_fields_json, %i[pointer size_t pointer], :int
     attach_function :apns_pusher_close, %i[pointer uint64 pointer pointer], :int, blocking: true
     attach_function :apns_pusher_destroy, [:pointer], :void, blocking: true
+
+    # Feedback service: void (*)(void *userdata, uint32_t timestamp, const uint8_t *token,
+    # size_t token_len), the token borrowed for the call.
+    callback :feedback_cb, %i[pointer uint32 pointer size_t], :void
+    attach_function :apns_feedback_fetch, %i[pointer feedback_cb pointer pointer size_t], :int,
+                    blocking: true
+
+    # Logging: void (*)(void *ctx, uint32_t level, const char *target, const char *message), the
+    # strings borrowed for the call; served only inside apns_log_poll and apns_pusher_poll.
+    callback :log_fn, %i[pointer uint32 string string], :void
+    attach_function :apns_set_log_callback, %i[log_fn pointer uint32], :int
+    attach_function :apns_log_poll, %i[size_t pointer], :int
 
     # Mock server.
     attach_function :apns_mock_new, [:pointer], :int
     attach_function :apns_mock_set_protocol, %i[pointer string], :int
     attach_function :apns_mock_reject_token, %i[pointer string uint8], :int
+    attach_function :apns_mock_reject_token_http2, %i[pointer string uint16 string], :int
     attach_function :apns_mock_set_drop_after, %i[pointer uint64], :int
     attach_function :apns_mock_set_shutdown_after, %i[pointer uint64], :int
     attach_function :apns_mock_set_close_silently_after, %i[pointer uint64], :int
@@ -111,12 +149,16 @@ module Apnspush
     attach_function :apns_mock_connections, [:pointer], :uint64
     attach_function :apns_mock_accepted_json, %i[pointer pointer size_t pointer], :int
     attach_function :apns_mock_rejected_json, %i[pointer pointer size_t pointer], :int
+    attach_function :apns_mock_http2_requests_json, %i[pointer pointer size_t pointer], :int
     attach_function :apns_mock_wait_accepted, %i[pointer uint64 int64], :int, blocking: true
     attach_function :apns_mock_clear, [:pointer], :int
     attach_function :apns_mock_stop, [:pointer], :int, blocking: true
     attach_function :apns_mock_destroy, [:pointer], :void, blocking: true
 
     OK = 0
+    ERR_BAD_TOKEN = 100
+    ERR_INVALID_JSON = 102
+    ERR_INVALID_ARGUMENT = 103
     ERR_CLOSED = 401
     ERR_TIMEOUT = 402
     ERR_BUFFER_TOO_SMALL = 501

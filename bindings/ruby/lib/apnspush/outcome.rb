@@ -3,15 +3,25 @@
 module Apnspush
   # The final outcome of one notification, copied out of the C outcome.
   #
-  # kind: :accepted, :rejected, :failed, :expired or :cancelled.
+  # id: the id the push call returned. kind: :accepted, :rejected, :failed, :expired or
+  #   :cancelled.
   # status: binary error-response status (8 = invalid token) or HTTP/2 status; 0 when none.
   # reason: Apple's reason text, or the library's message for a failed outcome; "" when none.
   # error: the C result name behind a failed outcome ("APNS_ERR_CLOSED", ...), or nil.
-  # token: the device token as lower-case hex. timestamp_ms: HTTP/2 410 only, else nil.
+  # timestamp: HTTP/2 410 only: when the token stopped being valid, in milliseconds since the
+  #   epoch; else nil.
+  # apns_id: the HTTP/2 apns-id of the request; nil for the binary protocol.
+  # attempts: times it was written, replays included.
   # confirmed: accepted on evidence rather than presumed after the binary error window.
+  # token: the device token as lower-case hex (also as token_hex).
   # user_data: the Integer given to the notification, 0 when none.
-  Outcome = Struct.new(:id, :kind, :status, :reason, :error, :token, :apns_id, :timestamp_ms,
-                       :confirmed, :attempts, :user_data, keyword_init: true) do
+  #
+  # The members are the core's outcome field list, Apnspush::OUTCOME_FIELDS, in its order
+  # (test/test_fields.rb).
+  Outcome = Struct.new(:id, :kind, :status, :reason, :error, :timestamp, :token, :apns_id, :confirmed,
+                       :attempts, :user_data, keyword_init: true) do
+    alias_method :token_hex, :token
+
     %i[accepted rejected failed expired cancelled].each do |name|
       define_method(:"#{name}?") { kind == name }
     end
@@ -25,9 +35,9 @@ module Apnspush
           status: Native.apns_outcome_status(ptr),
           reason: Native.apns_outcome_reason(ptr).force_encoding(Encoding::UTF_8),
           error: error == Native::OK ? nil : Native.apns_result_name(error),
+          timestamp: Native.apns_outcome_timestamp(ptr, timestamp) ? timestamp.read(:uint64) : nil,
           token: Native.apns_outcome_token_hex(ptr),
           apns_id: Native.apns_outcome_apns_id(ptr),
-          timestamp_ms: Native.apns_outcome_timestamp(ptr, timestamp) ? timestamp.read(:uint64) : nil,
           confirmed: Native.apns_outcome_confirmed(ptr),
           attempts: Native.apns_outcome_attempts(ptr),
           user_data: Native.apns_outcome_user_data(ptr).address)
