@@ -150,6 +150,14 @@ static ERL_NIF_TERM read_text(ErlNifEnv *env, const void *handle, text_reader re
 static apns_result read_stats(const void *h, char *buf, size_t len, size_t *needed) {
     return apns_pusher_stats_json(h, buf, len, needed);
 }
+static apns_result read_stats_fields(const void *h, char *buf, size_t len, size_t *needed) {
+    (void)h;
+    return apns_stats_fields_json(buf, len, needed);
+}
+static apns_result read_outcome_fields(const void *h, char *buf, size_t len, size_t *needed) {
+    (void)h;
+    return apns_outcome_fields_json(buf, len, needed);
+}
 static apns_result read_mock_accepted(const void *h, char *buf, size_t len, size_t *needed) {
     return apns_mock_accepted_json(h, buf, len, needed);
 }
@@ -784,6 +792,16 @@ static ERL_NIF_TERM close_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[
     return ok2(env, map);
 }
 
+/* fields_nif(stats | outcome) -> {ok, JsonArray}: the core's field list. Never blocks. */
+static ERL_NIF_TERM fields_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char which[16];
+    (void)argc;
+    if (!enif_get_atom(env, argv[0], which, sizeof which, ERL_NIF_LATIN1)) return enif_make_badarg(env);
+    if (strcmp(which, "stats") == 0) return read_text(env, NULL, read_stats_fields);
+    if (strcmp(which, "outcome") == 0) return read_text(env, NULL, read_outcome_fields);
+    return enif_make_badarg(env);
+}
+
 static ERL_NIF_TERM version_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     (void)argc, (void)argv;
     return make_text(env, apns_version());
@@ -845,6 +863,7 @@ static ErlNifFunc nif_funcs[] = {
     {"stats_nif", 1, stats_nif, 0},
     {"close_nif", 2, close_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
     {"version_nif", 0, version_nif, 0},
+    {"fields_nif", 1, fields_nif, 0},
     {"set_log_level_nif", 1, set_log_level_nif, 0},
     {"log_poll_nif", 1, log_poll_nif, ERL_NIF_DIRTY_JOB_CPU_BOUND},
 };

@@ -20,13 +20,9 @@
 -export([new/1, push/3, push/4, ensure_push/4, ensure_push/5, ensure_delivery/2,
          failed_notifications/1, poll/2, stats/1, close/1, close/2, version/0]).
 -export([set_log_level/1, log_poll/0, log_poll/1]).
+-export([stats_fields/0, outcome_fields/0]).
 
 -on_load(init/0).
-
--ifdef(TEST).
-%% The raw JSON of stats/1, for the test that stats/1 keeps every key of the core's.
--export([stats_nif/1]).
--endif.
 
 -export_type([pusher/0, mock/0, error/0, payload/0, options/0, outcome/0]).
 
@@ -263,6 +259,19 @@ stats(Pusher) ->
         Error -> Error
     end.
 
+%% The keys of stats/1: the core's one list of stats fields (apns_stats_fields_json).
+-spec stats_fields() -> [atom()].
+stats_fields() -> fields(stats).
+
+%% The keys of every outcome map: the core's one list of outcome fields
+%% (apns_outcome_fields_json).
+-spec outcome_fields() -> [atom()].
+outcome_fields() -> fields(outcome).
+
+fields(Which) ->
+    {ok, Json} = fields_nif(Which),
+    [binary_to_atom(F, utf8) || F <- apnspush_json:decode(Json)].
+
 close(Pusher) -> close(Pusher, 5000).
 
 %% Stops intake, flushes for most of TimeoutMs, and gives what is left an outcome (never
@@ -331,5 +340,6 @@ poll_nif(_, _) -> erlang:nif_error(nif_not_loaded).
 stats_nif(_) -> erlang:nif_error(nif_not_loaded).
 close_nif(_, _) -> erlang:nif_error(nif_not_loaded).
 version_nif() -> erlang:nif_error(nif_not_loaded).
+fields_nif(_) -> erlang:nif_error(nif_not_loaded).
 set_log_level_nif(_) -> erlang:nif_error(nif_not_loaded).
 log_poll_nif(_) -> erlang:nif_error(nif_not_loaded).

@@ -105,19 +105,24 @@ invalid_input_is_refused_before_queueing_test() ->
     ?assertMatch(#{pushed := 0}, apnspush:stats(P)),
     ?assertEqual(0, apnspush:mock_accepted_count(Mock)).
 
-%% stats/1 has exactly the keys of the core's stats JSON (apns_pusher_stats_json, one key per
-%% field of the core's Stats::FIELDS), read here from the raw text: a field the core gains cannot
-%% be dropped by the face.
-stats_keys_are_the_cores_test() ->
-    {ok, Mock} = apnspush:start_mock(),
+%% stats/1 and the outcome maps have exactly the core's field lists (Stats::FIELDS and
+%% Outcome::FIELDS through apns_stats_fields_json / apns_outcome_fields_json): a field the core
+%% gains cannot be dropped by the face.
+fields_are_the_cores_test() ->
+    ?assert(length(apnspush:stats_fields()) >= 30),
+    ?assert(lists:member(token_refreshes, apnspush:stats_fields())),
+    {ok, Mock} = apnspush:start_mock(#{reject => #{token(2) => 8}}),
     {ok, P} = apnspush:new(apnspush:mock_config(Mock)),
-    {ok, Json} = apnspush:stats_nif(P),
-    {match, Keys} = re:run(Json, <<"[{,]\\s*\"([a-z0-9_]+)\"\\s*:">>,
-                           [global, {capture, all_but_first, binary}]),
-    CoreKeys = lists:sort([binary_to_atom(K, utf8) || [K] <- Keys]),
-    ?assert(length(CoreKeys) >= 30),
-    ?assert(lists:member(last_error, CoreKeys) andalso lists:member(token_refreshes, CoreKeys)),
-    ?assertEqual(CoreKeys, lists:sort(maps:keys(apnspush:stats(P)))).
+    ?assertEqual(lists:sort(apnspush:stats_fields()), lists:sort(maps:keys(apnspush:stats(P)))),
+    {ok, Accepted} = apnspush:ensure_push(P, token(1), payload(1), 30000),
+    {ok, Rejected} = apnspush:ensure_push(P, token(2), payload(2), 30000),
+    ok = apnspush:ensure_delivery(P, 30000),
+    Failed = apnspush:failed_notifications(P),
+    ?assertMatch([#{kind := rejected}], Failed),
+    Outcomes = [Accepted, Rejected | apnspush:poll(P, 0) ++ Failed],
+    Fields = lists:sort(apnspush:outcome_fields()),
+    ?assertEqual(11, length(Fields)),
+    [?assertEqual(Fields, lists:sort(maps:keys(O))) || O <- Outcomes].
 
 %% The application's vsn is the library's version.
 version_test() ->
