@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs the Erlang application's EUnit suite (rebar3 eunit in bindings/erlang builds
-# libapnspush.a and the NIF first, through c_src/build.sh) and the demo against the built-in
-# mock, checking what the mock recorded. Run scripts/deps-erlang.sh first.
+# Builds the Erlang application (rebar3 compile in bindings/erlang builds libapnspush.a and the
+# NIF first, through c_src/build.sh), runs its EUnit suite (rebar3's test profile) and the demo
+# (which loads the default profile's build) against the built-in mock, checking what the mock
+# recorded. Run scripts/deps-erlang.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-(cd bindings/erlang && rebar3 eunit)
+(cd bindings/erlang && rebar3 compile && rebar3 eunit)
 
 demo_output=$(examples/erlang/demo.escript)
 echo "$demo_output"
