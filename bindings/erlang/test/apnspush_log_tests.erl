@@ -87,6 +87,7 @@ level_filters_records_test() ->
         [] = apnspush:poll(P, 0),
         _ = apnspush:log_poll(),
         ?assertEqual([], [L || {L, _, _} <- received(), L =/= error, L =/= warning]),
+        ?assertEqual(1, apnspush:mock_accepted_count(Mock)),
         ?assertError(badarg, apnspush:set_log_level(verbose))
     end).
 

@@ -122,7 +122,8 @@ fields_are_the_cores_test() ->
     Outcomes = [Accepted, Rejected | apnspush:poll(P, 0) ++ Failed],
     Fields = lists:sort(apnspush:outcome_fields()),
     ?assertEqual(11, length(Fields)),
-    [?assertEqual(Fields, lists:sort(maps:keys(O))) || O <- Outcomes].
+    [?assertEqual(Fields, lists:sort(maps:keys(O))) || O <- Outcomes],
+    ?assertEqual([token(1)], accepted_tokens(Mock)).
 
 %% The application's vsn is the library's version.
 version_test() ->
