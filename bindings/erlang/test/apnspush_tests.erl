@@ -25,7 +25,7 @@ bad_tokens_test_() ->
 
         Failed = apnspush:failed_notifications(P),
         ?assertEqual(lists:sort([{token(I), 8} || I <- Bad]),
-                     lists:sort([{T, S} || {T, S, _Reason} <- Failed])),
+                     lists:sort([{T, S} || #{token := T, status := S, kind := rejected} <- Failed])),
         ?assertEqual([], apnspush:failed_notifications(P)),
         Good = [token(I) || I <- lists:seq(0, Total - 1), not lists:member(I, Bad)],
         ?assertEqual(Total - length(Bad), apnspush:mock_accepted_count(Mock)),
@@ -104,6 +104,32 @@ invalid_input_is_refused_before_queueing_test() ->
     ok = apnspush:ensure_delivery(P, 10000),
     ?assertMatch(#{pushed := 0}, apnspush:stats(P)),
     ?assertEqual(0, apnspush:mock_accepted_count(Mock)).
+
+%% stats/1 and the outcome maps have exactly the core's field lists (Stats::FIELDS and
+%% Outcome::FIELDS through apns_stats_fields_json / apns_outcome_fields_json): a field the core
+%% gains cannot be dropped by the face.
+fields_are_the_cores_test() ->
+    ?assert(length(apnspush:stats_fields()) >= 30),
+    ?assert(lists:member(token_refreshes, apnspush:stats_fields())),
+    {ok, Mock} = apnspush:start_mock(#{reject => #{token(2) => 8}}),
+    {ok, P} = apnspush:new(apnspush:mock_config(Mock)),
+    ?assertEqual(lists:sort(apnspush:stats_fields()), lists:sort(maps:keys(apnspush:stats(P)))),
+    {ok, Accepted} = apnspush:ensure_push(P, token(1), payload(1), 30000),
+    {ok, Rejected} = apnspush:ensure_push(P, token(2), payload(2), 30000),
+    ok = apnspush:ensure_delivery(P, 30000),
+    Failed = apnspush:failed_notifications(P),
+    ?assertMatch([#{kind := rejected}], Failed),
+    Outcomes = [Accepted, Rejected | apnspush:poll(P, 0) ++ Failed],
+    Fields = lists:sort(apnspush:outcome_fields()),
+    ?assertEqual(11, length(Fields)),
+    [?assertEqual(Fields, lists:sort(maps:keys(O))) || O <- Outcomes],
+    ?assertEqual([token(1)], accepted_tokens(Mock)).
+
+%% The application's vsn is the library's version.
+version_test() ->
+    ok = case application:load(apnspush) of ok -> ok; {error, {already_loaded, _}} -> ok end,
+    {ok, Vsn} = application:get_key(apnspush, vsn),
+    ?assertEqual(list_to_binary(Vsn), apnspush:version()).
 
 bad_configuration_test() ->
     {ok, Mock} = apnspush:start_mock(),

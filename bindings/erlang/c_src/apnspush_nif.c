@@ -9,12 +9,16 @@
  *
  * Schedulers: calls that block (connect, waits, close, stop, certificate generation) are dirty
  * I/O NIFs; calls that may build many terms (failed_notifications, the mock's record) are dirty
- * CPU NIFs. push/3 runs on a normal scheduler: the pusher is created with block_when_full=false,
+ * CPU NIFs. push_nif runs on a normal scheduler: the pusher is created with block_when_full=false,
  * so enqueueing never blocks; on APNS_ERR_QUEUE_FULL (when the caller asked for blocking) it
  * reschedules itself as a dirty NIF that retries until the queue has room.
  *
  * Callbacks: the C API calls outcome callbacks only on the calling thread, inside the call, so
- * they build terms in the caller's environment directly. No C code runs Erlang code.
+ * they build terms in the caller's environment directly. The log callback is process-wide: it
+ * runs only inside apns_log_poll and apns_pusher_poll, which only log_poll_nif and poll_nif
+ * call, each after pointing the thread-local `log_sink` at its own list; the records reach
+ * Erlang as {Level, Target, Message} terms that apnspush.erl hands to logger. No C code runs
+ * Erlang code.
  *
  * Errors: {error, {Code, Message}} with Code the C result name without APNS_ERR_, lower-case
  * (APNS_ERR_BAD_TOKEN -> bad_token); badarg for terms of the wrong type.
@@ -22,6 +26,8 @@
 #include <erl_nif.h>
 
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,8 +54,9 @@ static ErlNifResourceType *MOCK_RES;
 static int pending_destroys; /* detached destroy threads still running (atomic) */
 
 static ERL_NIF_TERM ATOM_OK, ATOM_ERROR, ATOM_TRUE, ATOM_FALSE, ATOM_UNDEFINED;
+static ERL_NIF_TERM ATOM_ERROR_LEVEL, ATOM_WARNING, ATOM_INFO, ATOM_DEBUG;
 static ERL_NIF_TERM ATOM_ID, ATOM_KIND, ATOM_STATUS, ATOM_REASON, ATOM_TOKEN, ATOM_CONFIRMED,
-    ATOM_ATTEMPTS, ATOM_CANCELLED, ATOM_UNCONFIRMED;
+    ATOM_ATTEMPTS, ATOM_CANCELLED, ATOM_UNCONFIRMED, ATOM_TIMESTAMP, ATOM_APNS_ID, ATOM_USER_DATA;
 
 /* ---- terms ------------------------------------------------------------------------------ */
 
@@ -143,11 +150,22 @@ static ERL_NIF_TERM read_text(ErlNifEnv *env, const void *handle, text_reader re
 static apns_result read_stats(const void *h, char *buf, size_t len, size_t *needed) {
     return apns_pusher_stats_json(h, buf, len, needed);
 }
+static apns_result read_stats_fields(const void *h, char *buf, size_t len, size_t *needed) {
+    (void)h;
+    return apns_stats_fields_json(buf, len, needed);
+}
+static apns_result read_outcome_fields(const void *h, char *buf, size_t len, size_t *needed) {
+    (void)h;
+    return apns_outcome_fields_json(buf, len, needed);
+}
 static apns_result read_mock_accepted(const void *h, char *buf, size_t len, size_t *needed) {
     return apns_mock_accepted_json(h, buf, len, needed);
 }
 static apns_result read_mock_rejected(const void *h, char *buf, size_t len, size_t *needed) {
     return apns_mock_rejected_json(h, buf, len, needed);
+}
+static apns_result read_mock_http2_requests(const void *h, char *buf, size_t len, size_t *needed) {
+    return apns_mock_http2_requests_json(h, buf, len, needed);
 }
 
 /* ---- resources -------------------------------------------------------------------------- */
@@ -242,6 +260,28 @@ static int mock_option(ErlNifEnv *env, apns_mock *m, const char *key, ERL_NIF_TE
         }
         return enif_is_empty_list(env, list) ? APNS_OK : BADARG;
     }
+    if (strcmp(key, "reject_http2") == 0) {
+        /* [{TokenHex, Status, Reason}] */
+        ERL_NIF_TERM head, list = value;
+        while (enif_get_list_cell(env, list, &head, &list)) {
+            const ERL_NIF_TERM *triple;
+            int arity;
+            unsigned int status;
+            char *token = NULL, *reason = NULL;
+            apns_result r;
+            if (!enif_get_tuple(env, head, &arity, &triple) || arity != 3 ||
+                !enif_get_uint(env, triple[1], &status) || status > 65535 ||
+                !(token = dup_text(env, triple[0])) || !(reason = dup_text(env, triple[2]))) {
+                free(token);
+                return BADARG;
+            }
+            r = apns_mock_reject_token_http2(m, token, (uint16_t)status, reason);
+            free(token);
+            free(reason);
+            if (r != APNS_OK) return r;
+        }
+        return enif_is_empty_list(env, list) ? APNS_OK : BADARG;
+    }
     if (strcmp(key, "record_payloads") == 0 || strcmp(key, "require_client_cert") == 0) {
         if (!get_bool(env, value, &on)) return BADARG;
         if (strcmp(key, "record_payloads") == 0) return apns_mock_set_record_payloads(m, on);
@@ -252,6 +292,7 @@ static int mock_option(ErlNifEnv *env, apns_mock *m, const char *key, ERL_NIF_TE
     if (strcmp(key, "shutdown_after") == 0) return apns_mock_set_shutdown_after(m, k);
     if (strcmp(key, "close_silently_after") == 0) return apns_mock_set_close_silently_after(m, k);
     if (strcmp(key, "error_delay_ms") == 0) return apns_mock_set_error_delay_ms(m, k);
+    if (strcmp(key, "stall_after") == 0) return apns_mock_set_stall_after(m, k);
     return BADARG;
 }
 
@@ -309,7 +350,7 @@ static ERL_NIF_TERM mock_connections_nif(ErlNifEnv *env, int argc, const ERL_NIF
     return enif_make_uint64(env, apns_mock_connections(res->mock));
 }
 
-/* mock_record_nif(Mock, accepted | rejected) -> {ok, JsonBinary} | {error, _}. */
+/* mock_record_nif(Mock, accepted | rejected | http2_requests) -> {ok, JsonBinary} | {error, _}. */
 static ERL_NIF_TERM mock_record_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     mock_res *res;
     char which[16];
@@ -320,6 +361,9 @@ static ERL_NIF_TERM mock_record_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     }
     if (strcmp(which, "accepted") == 0) return read_text(env, res->mock, read_mock_accepted);
     if (strcmp(which, "rejected") == 0) return read_text(env, res->mock, read_mock_rejected);
+    if (strcmp(which, "http2_requests") == 0) {
+        return read_text(env, res->mock, read_mock_http2_requests);
+    }
     return enif_make_badarg(env);
 }
 
@@ -388,27 +432,125 @@ static ERL_NIF_TERM new_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
     return ok2(env, term);
 }
 
-/* Builds a notification from argv[1] (token hex) and argv[2] (payload JSON). Returns 1 with
- * `*out` set, or 0 with `*error` set to a badarg or {error, _} term. */
-static int build_notification(ErlNifEnv *env, const ERL_NIF_TERM argv[], apns_notification **out,
-                              ERL_NIF_TERM *error) {
+/* One notification option on a builder: an apns_result, or BADARG for an unknown key or a value
+ * of the wrong type. apnspush.erl has checked keys, types and ranges and turned every text into a
+ * binary; `custom` is [{KeyBin, JsonBin}]. */
+static int notification_option(ErlNifEnv *env, apns_notification_builder *b, const char *key,
+                               ERL_NIF_TERM value) {
+    typedef apns_result (*text_setter)(apns_notification_builder *, const char *);
+    static const struct {
+        const char *key;
+        text_setter set;
+    } texts[] = {
+        {"apns_id", apns_notification_builder_set_apns_id},
+        {"topic", apns_notification_builder_set_topic},
+        {"push_type", apns_notification_builder_set_push_type},
+        {"collapse_id", apns_notification_builder_set_collapse_id},
+        {"alert_title", apns_notification_builder_set_alert_title},
+        {"alert_body", apns_notification_builder_set_alert_body},
+        {"sound", apns_notification_builder_set_sound},
+        {"category", apns_notification_builder_set_category},
+        {"thread_id", apns_notification_builder_set_thread_id},
+    };
+    ErlNifUInt64 number;
+    bool on;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        if (strcmp(key, texts[i].key) == 0) {
+            char *text = dup_text(env, value);
+            apns_result r;
+            if (!text) return BADARG;
+            r = texts[i].set(b, text);
+            free(text);
+            return r;
+        }
+    }
+    if (strcmp(key, "content_available") == 0 || strcmp(key, "mutable_content") == 0) {
+        if (!get_bool(env, value, &on)) return BADARG;
+        return key[0] == 'c' ? apns_notification_builder_set_content_available(b, on)
+                             : apns_notification_builder_set_mutable_content(b, on);
+    }
+    if (strcmp(key, "custom") == 0) {
+        ERL_NIF_TERM head, list = value;
+        while (enif_get_list_cell(env, list, &head, &list)) {
+            const ERL_NIF_TERM *pair;
+            int arity;
+            char *name = NULL, *json = NULL;
+            apns_result r;
+            if (!enif_get_tuple(env, head, &arity, &pair) || arity != 2 ||
+                !(name = dup_text(env, pair[0])) || !(json = dup_text(env, pair[1]))) {
+                free(name);
+                return BADARG;
+            }
+            r = apns_notification_builder_set_custom_json(b, name, json);
+            free(name);
+            free(json);
+            if (r != APNS_OK) return r;
+        }
+        return enif_is_empty_list(env, list) ? APNS_OK : BADARG;
+    }
+    if (!enif_get_uint64(env, value, &number)) return BADARG;
+    if (strcmp(key, "user_data") == 0) {
+#if UINTPTR_MAX < UINT64_MAX
+        if (number > UINTPTR_MAX) return BADARG;
+#endif
+        return apns_notification_builder_set_user_data(b, (void *)(uintptr_t)number);
+    }
+    if (strcmp(key, "badge") == 0 && number <= UINT32_MAX) {
+        return apns_notification_builder_set_badge(b, (uint32_t)number);
+    }
+    if (strcmp(key, "expiry") == 0 && number <= UINT32_MAX) {
+        return apns_notification_builder_set_expiry(b, (uint32_t)number);
+    }
+    if (strcmp(key, "priority") == 0 && number <= UINT8_MAX) {
+        return apns_notification_builder_set_priority(b, (uint8_t)number);
+    }
+    return BADARG;
+}
+
+/* Builds a notification from the token hex, the payload JSON (or the atom undefined: built from
+ * the options) and the options [{Key :: atom(), Value}]. Returns 1 with `*out` set, or 0 with
+ * `*error` set to a badarg or {error, _} term. */
+static int build_notification(ErlNifEnv *env, ERL_NIF_TERM token_term, ERL_NIF_TERM payload_term,
+                              ERL_NIF_TERM options, apns_notification **out, ERL_NIF_TERM *error) {
     char errbuf[ERRBUF_LEN] = "";
-    char *token = dup_text(env, argv[1]);
-    char *payload = token ? dup_text(env, argv[2]) : NULL;
-    apns_result r;
-    if (!token || !payload) {
-        free(token);
-        *error = enif_make_badarg(env);
-        return 0;
-    }
-    r = apns_notification_new(token, payload, out, errbuf, sizeof errbuf);
-    free(token);
-    free(payload);
+    apns_notification_builder *b = NULL;
+    ERL_NIF_TERM head, list = options;
+    char *text;
+    int r = apns_notification_builder_new(&b);
     if (r != APNS_OK) {
-        *error = make_error(env, r, errbuf);
+        *error = make_error(env, r, NULL);
         return 0;
     }
-    return 1;
+    if (!(text = dup_text(env, token_term))) {
+        r = BADARG;
+    } else {
+        r = apns_notification_builder_set_token_hex(b, text);
+        free(text);
+    }
+    if (r == APNS_OK && !enif_is_identical(payload_term, ATOM_UNDEFINED)) {
+        if (!(text = dup_text(env, payload_term))) {
+            r = BADARG;
+        } else {
+            r = apns_notification_builder_set_payload_json(b, text);
+            free(text);
+        }
+    }
+    while (r == APNS_OK && enif_get_list_cell(env, list, &head, &list)) {
+        const ERL_NIF_TERM *pair;
+        int arity;
+        char key[32];
+        r = enif_get_tuple(env, head, &arity, &pair) && arity == 2 &&
+                    enif_get_atom(env, pair[0], key, sizeof key, ERL_NIF_LATIN1)
+                ? notification_option(env, b, key, pair[1])
+                : BADARG;
+        if (r != APNS_OK && r != BADARG) snprintf(errbuf, sizeof errbuf, "%s: %s", key, apns_result_describe(r));
+    }
+    if (r == APNS_OK && !enif_is_empty_list(env, list)) r = BADARG;
+    if (r == APNS_OK) r = apns_notification_builder_build(b, out, errbuf, sizeof errbuf);
+    apns_notification_builder_destroy(b);
+    if (r == APNS_OK) return 1;
+    *error = r == BADARG ? enif_make_badarg(env) : make_error(env, r, errbuf);
+    return 0;
 }
 
 /* Dirty: retries apns_pusher_push_async while the queue is full (the caller asked to block). */
@@ -421,7 +563,7 @@ static ERL_NIF_TERM push_blocking_nif(ErlNifEnv *env, int argc, const ERL_NIF_TE
     apns_result r;
     (void)argc;
     if (!get_pusher(env, argv[0], &res)) return enif_make_badarg(env);
-    if (!build_notification(env, argv, &n, &error)) return error;
+    if (!build_notification(env, argv[1], argv[2], argv[3], &n, &error)) return error;
     while ((r = apns_pusher_push_async(res->pusher, n, &id)) == APNS_ERR_QUEUE_FULL) {
         if (!enif_is_current_process_alive(env)) break;
         nanosleep(&pause, NULL);
@@ -433,8 +575,8 @@ static ERL_NIF_TERM push_blocking_nif(ErlNifEnv *env, int argc, const ERL_NIF_TE
     return ok2(env, enif_make_uint64(env, id));
 }
 
-/* push_nif(Pusher, TokenHex, PayloadJson) -> {ok, Id} | {error, _}: enqueue, never blocks a
- * normal scheduler (see the file comment). */
+/* push_nif(Pusher, TokenHex, PayloadJson | undefined, Options) -> {ok, Id} | {error, _}:
+ * enqueue, never blocks a normal scheduler (see the file comment). */
 static ERL_NIF_TERM push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     pusher_res *res;
     apns_notification *n;
@@ -442,7 +584,7 @@ static ERL_NIF_TERM push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]
     uint64_t id = 0;
     apns_result r;
     if (!get_pusher(env, argv[0], &res)) return enif_make_badarg(env);
-    if (!build_notification(env, argv, &n, &error)) return error;
+    if (!build_notification(env, argv[1], argv[2], argv[3], &n, &error)) return error;
     r = apns_pusher_push_async(res->pusher, n, &id);
     if (r == APNS_OK) return ok2(env, enif_make_uint64(env, id));
     apns_notification_destroy(n);
@@ -453,10 +595,13 @@ static ERL_NIF_TERM push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]
     return make_error(env, r, NULL);
 }
 
-/* #{id, kind, status, reason, token, error, confirmed, attempts} of an outcome. */
+/* #{id, kind, status, reason, error, timestamp, apns_id, attempts, confirmed, token, user_data}
+ * of an outcome: error, timestamp and apns_id are undefined when the outcome has none. */
 static ERL_NIF_TERM make_outcome(ErlNifEnv *env, const apns_outcome *o) {
-    ERL_NIF_TERM keys[8], values[8], map;
+    ERL_NIF_TERM keys[11], values[11], map;
     int error = apns_outcome_error(o);
+    uint64_t timestamp = 0;
+    const char *apns_id = apns_outcome_apns_id(o);
     keys[0] = ATOM_ID, values[0] = enif_make_uint64(env, apns_outcome_id(o));
     keys[1] = ATOM_KIND, values[1] = enif_make_atom(env, apns_outcome_kind_name(apns_outcome_kind(o)));
     keys[2] = ATOM_STATUS, values[2] = enif_make_uint(env, apns_outcome_status(o));
@@ -466,11 +611,17 @@ static ERL_NIF_TERM make_outcome(ErlNifEnv *env, const apns_outcome *o) {
     values[5] = error == APNS_OK ? ATOM_UNDEFINED : make_code(env, error);
     keys[6] = ATOM_CONFIRMED, values[6] = apns_outcome_confirmed(o) ? ATOM_TRUE : ATOM_FALSE;
     keys[7] = ATOM_ATTEMPTS, values[7] = enif_make_uint(env, apns_outcome_attempts(o));
-    if (!enif_make_map_from_arrays(env, keys, values, 8, &map)) return enif_make_badarg(env);
+    keys[8] = ATOM_TIMESTAMP;
+    values[8] = apns_outcome_timestamp(o, &timestamp) ? enif_make_uint64(env, timestamp) : ATOM_UNDEFINED;
+    keys[9] = ATOM_APNS_ID, values[9] = apns_id ? make_text(env, apns_id) : ATOM_UNDEFINED;
+    keys[10] = ATOM_USER_DATA;
+    values[10] = enif_make_uint64(env, (uintptr_t)apns_outcome_user_data(o));
+    if (!enif_make_map_from_arrays(env, keys, values, 11, &map)) return enif_make_badarg(env);
     return map;
 }
 
-/* ensure_push_nif(Pusher, TokenHex, PayloadJson, Timeout) -> {ok, Outcome} | {error, _}. Dirty. */
+/* ensure_push_nif(Pusher, TokenHex, PayloadJson | undefined, Options, Timeout) ->
+ * {ok, Outcome} | {error, _}. Dirty. */
 static ERL_NIF_TERM ensure_push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     const struct timespec pause = {0, QUEUE_FULL_RETRY_NS};
     pusher_res *res;
@@ -480,10 +631,10 @@ static ERL_NIF_TERM ensure_push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     ErlNifSInt64 timeout;
     apns_result r;
     (void)argc;
-    if (!get_pusher(env, argv[0], &res) || !get_timeout(env, argv[3], &timeout)) {
+    if (!get_pusher(env, argv[0], &res) || !get_timeout(env, argv[4], &timeout)) {
         return enif_make_badarg(env);
     }
-    if (!build_notification(env, argv, &n, &error)) return error;
+    if (!build_notification(env, argv[1], argv[2], argv[3], &n, &error)) return error;
     while ((r = apns_pusher_ensure_push(res->pusher, n, timeout, &o)) == APNS_ERR_QUEUE_FULL &&
            res->block_when_full && enif_is_current_process_alive(env)) {
         nanosleep(&pause, NULL);
@@ -524,18 +675,12 @@ static ERL_NIF_TERM ensure_delivery_nif(ErlNifEnv *env, int argc, const ERL_NIF_
 typedef struct {
     ErlNifEnv *env;
     ERL_NIF_TERM list;
-    int as_maps; /* 1: outcome maps; 0: {TokenHex, Status, Reason} */
 } collector;
 
 /* Runs on the thread that called the C function (the C API guarantees it). */
 static void collect_outcome(void *userdata, const apns_outcome *o) {
     collector *c = userdata;
-    ERL_NIF_TERM item =
-        c->as_maps ? make_outcome(c->env, o)
-                   : enif_make_tuple3(c->env, make_text(c->env, apns_outcome_token_hex(o)),
-                                      enif_make_uint(c->env, apns_outcome_status(o)),
-                                      make_text(c->env, apns_outcome_reason(o)));
-    c->list = enif_make_list_cell(c->env, item, c->list);
+    c->list = enif_make_list_cell(c->env, make_outcome(c->env, o), c->list);
 }
 
 static ERL_NIF_TERM collected(collector *c) {
@@ -544,10 +689,53 @@ static ERL_NIF_TERM collected(collector *c) {
     return ordered;
 }
 
-/* failed_notifications_nif(Pusher) -> [{TokenHex, Status, Reason}]: drains; never waits. */
+/* The list the log callback appends to: set by the NIF that calls apns_log_poll or
+ * apns_pusher_poll on this thread, for the duration of that call only. */
+static __thread collector *log_sink;
+
+/* The process's apns_log_fn (see the file comment): {Level, Target, Message}, Level an Erlang
+ * logger level (trace, which logger lacks, is debug). */
+static void collect_log(void *ctx, uint32_t level, const char *target, const char *message) {
+    collector *c = log_sink;
+    ERL_NIF_TERM atom;
+    (void)ctx;
+    if (!c) return; /* never: only the two calls above serve records */
+    atom = level <= 1 ? ATOM_ERROR_LEVEL : level == 2 ? ATOM_WARNING : level == 3 ? ATOM_INFO : ATOM_DEBUG;
+    c->list = enif_make_list_cell(
+        c->env, enif_make_tuple3(c->env, atom, make_text(c->env, target), make_text(c->env, message)),
+        c->list);
+}
+
+/* set_log_level_nif(0..5) -> ok | {error, _}: installs collect_log for records up to that level
+ * (1 error .. 5 trace); 0 turns logging off and discards queued records. */
+static ERL_NIF_TERM set_log_level_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    unsigned int level;
+    apns_result r;
+    (void)argc;
+    if (!enif_get_uint(env, argv[0], &level) || level > 5) return enif_make_badarg(env);
+    r = apns_set_log_callback(level ? collect_log : NULL, NULL, level);
+    return r == APNS_OK ? ATOM_OK : make_error(env, r, NULL);
+}
+
+/* log_poll_nif(Max) -> [{Level, Target, Message}]: the queued log records, oldest first. Dirty
+ * CPU (builds up to Max terms); never waits. */
+static ERL_NIF_TERM log_poll_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    collector logs = {env, enif_make_list(env, 0)};
+    ErlNifUInt64 max;
+    apns_result r;
+    (void)argc;
+    if (!enif_get_uint64(env, argv[0], &max)) return enif_make_badarg(env);
+    log_sink = &logs;
+    r = apns_log_poll((size_t)max, NULL);
+    log_sink = NULL;
+    if (r != APNS_OK) return make_error(env, r, NULL);
+    return collected(&logs);
+}
+
+/* failed_notifications_nif(Pusher) -> [Outcome]: drains; never waits. */
 static ERL_NIF_TERM failed_notifications_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     pusher_res *res;
-    collector c = {env, enif_make_list(env, 0), 0};
+    collector c = {env, enif_make_list(env, 0)};
     apns_result r;
     (void)argc;
     if (!get_pusher(env, argv[0], &res)) return enif_make_badarg(env);
@@ -556,19 +744,23 @@ static ERL_NIF_TERM failed_notifications_nif(ErlNifEnv *env, int argc, const ERL
     return collected(&c);
 }
 
-/* poll_nif(Pusher, TimeoutMs) -> [Outcome]: the queued outcome reports. Dirty (may wait). */
+/* poll_nif(Pusher, TimeoutMs) -> {[Outcome], [LogRecord]}: the queued outcome reports and the
+ * log records apns_pusher_poll serves first. Dirty (may wait). */
 static ERL_NIF_TERM poll_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     pusher_res *res;
-    collector c = {env, enif_make_list(env, 0), 1};
+    collector c = {env, enif_make_list(env, 0)};
+    collector logs = {env, enif_make_list(env, 0)};
     ErlNifSInt64 timeout;
     apns_result r;
     (void)argc;
     if (!get_pusher(env, argv[0], &res) || !get_timeout(env, argv[1], &timeout)) {
         return enif_make_badarg(env);
     }
+    log_sink = &logs;
     r = apns_pusher_poll(res->pusher, timeout, collect_outcome, &c, NULL);
+    log_sink = NULL;
     if (r != APNS_OK) return make_error(env, r, NULL);
-    return collected(&c);
+    return enif_make_tuple2(env, collected(&c), collected(&logs));
 }
 
 /* stats_nif(Pusher) -> {ok, JsonBinary}. Never blocks. */
@@ -600,6 +792,16 @@ static ERL_NIF_TERM close_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[
     return ok2(env, map);
 }
 
+/* fields_nif(stats | outcome) -> {ok, JsonArray}: the core's field list. Never blocks. */
+static ERL_NIF_TERM fields_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char which[16];
+    (void)argc;
+    if (!enif_get_atom(env, argv[0], which, sizeof which, ERL_NIF_LATIN1)) return enif_make_badarg(env);
+    if (strcmp(which, "stats") == 0) return read_text(env, NULL, read_stats_fields);
+    if (strcmp(which, "outcome") == 0) return read_text(env, NULL, read_outcome_fields);
+    return enif_make_badarg(env);
+}
+
 static ERL_NIF_TERM version_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     (void)argc, (void)argv;
     return make_text(env, apns_version());
@@ -618,6 +820,10 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
     ATOM_TRUE = enif_make_atom(env, "true");
     ATOM_FALSE = enif_make_atom(env, "false");
     ATOM_UNDEFINED = enif_make_atom(env, "undefined");
+    ATOM_ERROR_LEVEL = ATOM_ERROR;
+    ATOM_WARNING = enif_make_atom(env, "warning");
+    ATOM_INFO = enif_make_atom(env, "info");
+    ATOM_DEBUG = enif_make_atom(env, "debug");
     ATOM_ID = enif_make_atom(env, "id");
     ATOM_KIND = enif_make_atom(env, "kind");
     ATOM_STATUS = enif_make_atom(env, "status");
@@ -627,6 +833,9 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
     ATOM_ATTEMPTS = enif_make_atom(env, "attempts");
     ATOM_CANCELLED = enif_make_atom(env, "cancelled");
     ATOM_UNCONFIRMED = enif_make_atom(env, "unconfirmed");
+    ATOM_TIMESTAMP = enif_make_atom(env, "timestamp");
+    ATOM_APNS_ID = enif_make_atom(env, "apns_id");
+    ATOM_USER_DATA = enif_make_atom(env, "user_data");
     return 0;
 }
 
@@ -634,6 +843,7 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
 static void unload(ErlNifEnv *env, void *priv) {
     const struct timespec pause = {0, QUEUE_FULL_RETRY_NS};
     (void)env, (void)priv;
+    apns_set_log_callback(NULL, NULL, 0); /* collect_log goes away with this library */
     while (__atomic_load_n(&pending_destroys, __ATOMIC_ACQUIRE) > 0) nanosleep(&pause, NULL);
 }
 
@@ -645,14 +855,17 @@ static ErlNifFunc nif_funcs[] = {
     {"mock_record_nif", 2, mock_record_nif, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"stop_mock_nif", 1, stop_mock_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
     {"new_nif", 2, new_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
-    {"push_nif", 3, push_nif, 0},
-    {"ensure_push_nif", 4, ensure_push_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
+    {"push_nif", 4, push_nif, 0},
+    {"ensure_push_nif", 5, ensure_push_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
     {"ensure_delivery_nif", 2, ensure_delivery_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
     {"failed_notifications_nif", 1, failed_notifications_nif, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"poll_nif", 2, poll_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
     {"stats_nif", 1, stats_nif, 0},
     {"close_nif", 2, close_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
     {"version_nif", 0, version_nif, 0},
+    {"fields_nif", 1, fields_nif, 0},
+    {"set_log_level_nif", 1, set_log_level_nif, 0},
+    {"log_poll_nif", 1, log_poll_nif, ERL_NIF_DIRTY_JOB_CPU_BOUND},
 };
 
 ERL_NIF_INIT(apnspush, nif_funcs, load, NULL, NULL, unload)

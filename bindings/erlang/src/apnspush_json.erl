@@ -1,9 +1,10 @@
-%% A small JSON decoder for the JSON texts libapnspush returns (stats, the mock's record).
-%% OTP 25 has no json module and hex is not used here. Objects become maps, arrays lists,
-%% strings binaries, numbers integers or floats, true/false atoms, null the atom null.
+%% A small JSON codec: decode/1,2 reads the JSON texts libapnspush returns (stats, the mock's
+%% record); encode/1 writes payloads and custom values given as terms. OTP 25 has no json module
+%% and hex is not used here. Objects are maps, arrays lists, strings binaries, numbers integers or
+%% floats, true/false atoms, null the atom null.
 -module(apnspush_json).
 
--export([decode/1, decode/2]).
+-export([decode/1, decode/2, encode/1]).
 
 %% Keys: binary (default) or atom. Use atom only for the library's own fixed key sets.
 -spec decode(binary()) -> term().
@@ -91,3 +92,32 @@ key(Key, atom) -> binary_to_atom(Key, utf8).
 
 skip(<<C, R/binary>>) when C =:= $\s; C =:= $\t; C =:= $\n; C =:= $\r -> skip(R);
 skip(Bin) -> Bin.
+
+%% Encodes a term as JSON text: a map (keys atom or binary) is an object, a list an array, a
+%% binary a string (UTF-8), integers and floats numbers, true, false and null themselves.
+%% Raises error({not_json, Term}) for any other term (a charlist is an array of integers: give
+%% strings as binaries).
+-spec encode(term()) -> binary().
+encode(Term) -> iolist_to_binary(enc(Term)).
+
+enc(true) -> <<"true">>;
+enc(false) -> <<"false">>;
+enc(null) -> <<"null">>;
+enc(I) when is_integer(I) -> integer_to_binary(I);
+enc(F) when is_float(F) -> float_to_binary(F, [short]);
+enc(B) when is_binary(B) -> enc_string(B);
+enc(L) when is_list(L) -> [$[, lists:join($,, [enc(V) || V <- L]), $]];
+enc(M) when is_map(M) ->
+    [${, lists:join($,, [[enc_string(enc_key(K)), $:, enc(V)] || {K, V} <- lists:sort(maps:to_list(M))]), $}];
+enc(Other) -> error({not_json, Other}).
+
+enc_key(K) when is_binary(K) -> K;
+enc_key(K) when is_atom(K) -> atom_to_binary(K, utf8);
+enc_key(K) -> error({not_json, K}).
+
+enc_string(B) -> [$", [esc(C) || <<C>> <= B], $"].
+
+esc($") -> <<"\\\"">>;
+esc($\\) -> <<"\\\\">>;
+esc(C) when C < 16#20 -> io_lib:format("\\u~4.16.0b", [C]);
+esc(C) -> C.
