@@ -235,6 +235,27 @@ static void verbs_and_outcomes(void) {
   CHECK_RESULT(apns_pusher_stats_json(p, stats, sizeof stats, &len), APNS_ERR_BUFFER_TOO_SMALL);
   CHECK(len > sizeof stats && stats[0] == 'z');
 
+  /* The stats JSON has exactly the core's fields: each listed name is a key, and there are as
+   * many keys as names. */
+  {
+    char fields[2048], all[4096];
+    const char *q;
+    size_t names = 0, keys = 0;
+    CHECK_OK(apns_stats_fields_json(fields, sizeof fields, NULL));
+    CHECK_OK(apns_pusher_stats_json(p, all, sizeof all, NULL));
+    for (q = strchr(fields, '"'); q != NULL; q = strchr(q + 1, '"')) {
+      char key[80];
+      const char *end = strchr(q + 1, '"');
+      CHECK(end != NULL && (size_t)(end - q) < sizeof key - 2);
+      snprintf(key, sizeof key, "%.*s:", (int)(end - q + 1), q);
+      CHECK(strstr(all, key) != NULL);
+      names++;
+      q = end;
+    }
+    for (q = all; (q = strstr(q, "\":")) != NULL; q += 2) keys++;
+    CHECK(names > 20 && names == keys);
+  }
+
   /* close: a second call does nothing; later pushes are refused and the caller keeps n. */
   CHECK_OK(apns_pusher_close(p, 5000, &cancelled, &unconfirmed));
   CHECK(cancelled == 0 && unconfirmed == 0);
