@@ -456,6 +456,16 @@ apns_result apns_pusher_new(const apns_conf *conf, apns_pusher **out, char *errb
 apns_result apns_pusher_push_async(const apns_pusher *p, apns_notification *n, uint64_t *id);
 
 /**
+ * As apns_pusher_push_async, but waits at most `timeout_ms` (>= 0) for room in a full send
+ * queue, then fails with APNS_ERR_QUEUE_FULL, the notification never queued and still the
+ * caller's: a caller can wait in slices and give up between them (to check for a shutdown
+ * request, a signal, or an event loop's turn). With block_when_full=false it never waits.
+ * Ownership: as apns_pusher_push_async. Blocking: up to `timeout_ms`.
+ * Errors: those of apns_pusher_push_async, and APNS_ERR_INVALID_ARGUMENT (`timeout_ms` < 0).
+ */
+apns_result apns_pusher_push_async_timeout(const apns_pusher *p, apns_notification *n, int64_t timeout_ms, uint64_t *id);
+
+/**
  * As apns_pusher_push_async, then waits until the notification is written to a socket (or
  * already has an outcome). `timeout_ms` < 0 waits without limit.
  * Ownership: as apns_pusher_push_async, except that on APNS_ERR_TIMEOUT the notification was

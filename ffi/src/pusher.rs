@@ -75,9 +75,13 @@ fn push_with(
 
 /// push_async without a copy: the notification moves into the pusher and comes back into `n`
 /// on error, so the caller keeps a valid handle either way.
-fn push_async_moving(p: &Pusher, n: *mut apns_notification, id: *mut u64) -> apns_result {
+fn push_async_moving(
+    n: *mut apns_notification,
+    id: *mut u64,
+    push: impl FnOnce(Notification) -> Result<u64, (apnspush::Error, Notification)>,
+) -> apns_result {
     let note: &mut Notification = try_mut!(n);
-    match p.try_push_async(note.take()) {
+    match push(note.take()) {
         Ok(new_id) => {
             free_box(n);
             if let Some(out) = Out::new(id) {
@@ -106,7 +110,29 @@ pub extern "C" fn apns_pusher_push_async(
 ) -> apns_result {
     ffi_boundary! {
         let p: &Pusher = try_ref!(p);
-        push_async_moving(p, n, id)
+        push_async_moving(n, id, |note| p.try_push_async(note))
+    }
+}
+
+/// As apns_pusher_push_async, but waits at most `timeout_ms` (>= 0) for room in a full send
+/// queue, then fails with APNS_ERR_QUEUE_FULL, the notification never queued and still the
+/// caller's: a caller can wait in slices and give up between them (to check for a shutdown
+/// request, a signal, or an event loop's turn). With block_when_full=false it never waits.
+/// Ownership: as apns_pusher_push_async. Blocking: up to `timeout_ms`.
+/// Errors: those of apns_pusher_push_async, and APNS_ERR_INVALID_ARGUMENT (`timeout_ms` < 0).
+#[no_mangle]
+pub extern "C" fn apns_pusher_push_async_timeout(
+    p: *const apns_pusher,
+    n: *mut apns_notification,
+    timeout_ms: i64,
+    id: *mut u64,
+) -> apns_result {
+    ffi_boundary! {
+        let p: &Pusher = try_ref!(p);
+        let Some(limit) = timeout(timeout_ms) else {
+            return apns_result::APNS_ERR_INVALID_ARGUMENT;
+        };
+        push_async_moving(n, id, |note| p.push_async_timeout(note, limit))
     }
 }
 

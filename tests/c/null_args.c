@@ -108,6 +108,7 @@ static void pusher(void) {
   NULL_PARAM(apns_pusher_new(NULL, &p, buf, sizeof buf));
   CHECK(p == NULL);
   NULL_PARAM(apns_pusher_push_async(NULL, NULL, &id));
+  NULL_PARAM(apns_pusher_push_async_timeout(NULL, NULL, 0, &id));
   NULL_PARAM(apns_pusher_push(NULL, NULL, 0, &id));
   NULL_PARAM(apns_pusher_ensure_push(NULL, NULL, 0, &o));
   NULL_PARAM(apns_pusher_ensure_delivery(NULL, 0, NULL, NULL));
