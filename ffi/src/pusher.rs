@@ -5,6 +5,9 @@
 //! apns_pusher_failed_notifications, on the thread that called them; a callback may call any
 //! apns_pusher function on the same pusher except apns_pusher_destroy.
 
+// The enqueue path hands a refused notification back by value (as the core does).
+#![allow(clippy::result_large_err)]
+
 use crate::boundary::{timeout, write_text, ErrBuf};
 use crate::cast::{free_box, to_boxed_ptr, Castable, Out, OwnershipBox};
 use crate::conf::apns_conf;
