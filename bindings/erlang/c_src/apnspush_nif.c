@@ -9,9 +9,10 @@
  *
  * Schedulers: calls that block (connect, waits, close, stop, certificate generation) are dirty
  * I/O NIFs; calls that may build many terms (failed_notifications, the mock's record) are dirty
- * CPU NIFs. push_nif runs on a normal scheduler: the pusher is created with block_when_full=false,
- * so enqueueing never blocks; on APNS_ERR_QUEUE_FULL (when the caller asked for blocking) it
- * reschedules itself as a dirty NIF that retries until the queue has room.
+ * CPU NIFs. push_nif runs on a normal scheduler and enqueues with a zero deadline
+ * (apns_pusher_push_async_timeout), so it never blocks; on APNS_ERR_QUEUE_FULL, when the pusher
+ * blocks when full, it reschedules itself as a dirty NIF that waits for room in 100 ms deadline
+ * slices (the engine wakes it as soon as there is room) and gives up if the caller died.
  *
  * Callbacks: the C API calls outcome callbacks only on the calling thread, inside the call, so
  * they build terms in the caller's environment directly. The log callback is process-wide: it
@@ -36,12 +37,12 @@
 
 #define ERRBUF_LEN 512
 #define WAIT_SLICE_MS 100
-#define QUEUE_FULL_RETRY_NS 1000000L /* 1 ms */
+#define ROOM_SLICE_MS 100 /* push_blocking_nif checks its caller is alive this often */
 
 typedef struct {
     apns_pusher *pusher;
     int closed;          /* set (atomically) once apns_pusher_close ran */
-    int block_when_full; /* the caller's block_when_full (the C pusher always has false) */
+    int block_when_full; /* the pusher's block_when_full */
 } pusher_res;
 
 typedef struct {
@@ -418,7 +419,6 @@ static ERL_NIF_TERM new_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
         free(key);
         free(value);
     }
-    if (r == APNS_OK && !badarg) r = apns_conf_set(conf, "block_when_full", "false", errbuf, sizeof errbuf);
     if (r == APNS_OK && !badarg) r = apns_pusher_new(conf, &pusher, errbuf, sizeof errbuf);
     apns_conf_destroy(conf);
     if (badarg) return enif_make_badarg(env);
@@ -553,9 +553,8 @@ static int build_notification(ErlNifEnv *env, ERL_NIF_TERM token_term, ERL_NIF_T
     return 0;
 }
 
-/* Dirty: retries apns_pusher_push_async while the queue is full (the caller asked to block). */
+/* Dirty: waits for room in the full queue, in slices, while the caller is alive. */
 static ERL_NIF_TERM push_blocking_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    const struct timespec pause = {0, QUEUE_FULL_RETRY_NS};
     pusher_res *res;
     apns_notification *n;
     ERL_NIF_TERM error;
@@ -564,9 +563,9 @@ static ERL_NIF_TERM push_blocking_nif(ErlNifEnv *env, int argc, const ERL_NIF_TE
     (void)argc;
     if (!get_pusher(env, argv[0], &res)) return enif_make_badarg(env);
     if (!build_notification(env, argv[1], argv[2], argv[3], &n, &error)) return error;
-    while ((r = apns_pusher_push_async(res->pusher, n, &id)) == APNS_ERR_QUEUE_FULL) {
+    while ((r = apns_pusher_push_async_timeout(res->pusher, n, ROOM_SLICE_MS, &id)) ==
+           APNS_ERR_QUEUE_FULL) {
         if (!enif_is_current_process_alive(env)) break;
-        nanosleep(&pause, NULL);
     }
     if (r != APNS_OK) {
         apns_notification_destroy(n);
@@ -585,7 +584,7 @@ static ERL_NIF_TERM push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]
     apns_result r;
     if (!get_pusher(env, argv[0], &res)) return enif_make_badarg(env);
     if (!build_notification(env, argv[1], argv[2], argv[3], &n, &error)) return error;
-    r = apns_pusher_push_async(res->pusher, n, &id);
+    r = apns_pusher_push_async_timeout(res->pusher, n, 0, &id);
     if (r == APNS_OK) return ok2(env, enif_make_uint64(env, id));
     apns_notification_destroy(n);
     if (r == APNS_ERR_QUEUE_FULL && res->block_when_full) {
@@ -623,7 +622,6 @@ static ERL_NIF_TERM make_outcome(ErlNifEnv *env, const apns_outcome *o) {
 /* ensure_push_nif(Pusher, TokenHex, PayloadJson | undefined, Options, Timeout) ->
  * {ok, Outcome} | {error, _}. Dirty. */
 static ERL_NIF_TERM ensure_push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    const struct timespec pause = {0, QUEUE_FULL_RETRY_NS};
     pusher_res *res;
     apns_notification *n;
     apns_outcome *o = NULL;
@@ -635,10 +633,8 @@ static ERL_NIF_TERM ensure_push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM
         return enif_make_badarg(env);
     }
     if (!build_notification(env, argv[1], argv[2], argv[3], &n, &error)) return error;
-    while ((r = apns_pusher_ensure_push(res->pusher, n, timeout, &o)) == APNS_ERR_QUEUE_FULL &&
-           res->block_when_full && enif_is_current_process_alive(env)) {
-        nanosleep(&pause, NULL);
-    }
+    /* With block_when_full the engine waits for room itself (woken when there is some). */
+    r = apns_pusher_ensure_push(res->pusher, n, timeout, &o);
     if (r != APNS_OK) {
         apns_notification_destroy(n);
         return make_error(env, r, NULL);
@@ -841,7 +837,7 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
 
 /* The library's code must stay mapped until detached destroy threads are done. */
 static void unload(ErlNifEnv *env, void *priv) {
-    const struct timespec pause = {0, QUEUE_FULL_RETRY_NS};
+    const struct timespec pause = {0, 1000000L}; /* 1 ms */
     (void)env, (void)priv;
     apns_set_log_callback(NULL, NULL, 0); /* collect_log goes away with this library */
     while (__atomic_load_n(&pending_destroys, __ATOMIC_ACQUIRE) > 0) nanosleep(&pause, NULL);
