@@ -12,6 +12,9 @@ module Apnspush
   # drop_after / shutdown_after / close_silently_after: per connection, after K notifications
   #   drop the socket / send status 10 and close / close without an error-response.
   # error_delay: seconds to hold every error-response. feedback: [[epoch_seconds, token_hex], ...].
+  # stall_after (HTTP/2): per connection, answer K requests, then none (PINGs still answered).
+  # expire_token_after (HTTP/2 token auth): each provider token is good for N requests, then
+  #   answered 403 ExpiredProviderToken.
   #
   # Threads: any method from any thread, except #destroy. The server's threads never run Ruby.
   # Resources: #destroy (or MockServer.open's block, or the garbage collector) stops and frees it;
@@ -31,7 +34,7 @@ module Apnspush
 
     def initialize(protocol: "binary", reject: {}, reject_http2: {}, drop_after: nil, shutdown_after: nil,
                    close_silently_after: nil, error_delay: nil, record_payloads: true,
-                   require_client_cert: true, feedback: [])
+                   require_client_cert: true, feedback: [], stall_after: nil, expire_token_after: nil)
       ptr = Native.new_handle { |out| Native.apns_mock_new(out) }
       @handle = FFI::AutoPointer.new(ptr, Native.method(:apns_mock_destroy))
       begin
@@ -41,6 +44,8 @@ module Apnspush
         call(:set_drop_after, drop_after.to_i)
         call(:set_shutdown_after, shutdown_after.to_i)
         call(:set_close_silently_after, close_silently_after.to_i)
+        call(:set_stall_after, stall_after.to_i)
+        call(:set_expire_token_after, expire_token_after.to_i)
         call(:set_error_delay_ms, (error_delay.to_f * 1000).ceil)
         call(:set_record_payloads, record_payloads ? true : false)
         call(:set_require_client_cert, require_client_cert ? true : false)

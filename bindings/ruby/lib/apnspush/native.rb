@@ -100,6 +100,8 @@ module Apnspush
     # Pusher.
     attach_function :apns_pusher_new, %i[pointer pointer pointer size_t], :int, blocking: true
     attach_function :apns_pusher_push_async, %i[pointer pointer pointer], :int, blocking: true
+    attach_function :apns_pusher_push_async_timeout, %i[pointer pointer int64 pointer], :int,
+                    blocking: true
     attach_function :apns_pusher_push, %i[pointer pointer int64 pointer], :int, blocking: true
     attach_function :apns_pusher_ensure_push, %i[pointer pointer int64 pointer], :int, blocking: true
     attach_function :apns_pusher_ensure_delivery, %i[pointer int64 outcome_cb pointer], :int,
@@ -136,6 +138,8 @@ module Apnspush
     attach_function :apns_mock_set_drop_after, %i[pointer uint64], :int
     attach_function :apns_mock_set_shutdown_after, %i[pointer uint64], :int
     attach_function :apns_mock_set_close_silently_after, %i[pointer uint64], :int
+    attach_function :apns_mock_set_stall_after, %i[pointer uint64], :int
+    attach_function :apns_mock_set_expire_token_after, %i[pointer uint64], :int
     attach_function :apns_mock_set_error_delay_ms, %i[pointer uint64], :int
     attach_function :apns_mock_set_record_payloads, %i[pointer bool], :int
     attach_function :apns_mock_set_require_client_cert, %i[pointer bool], :int
@@ -159,6 +163,7 @@ module Apnspush
     ERR_BAD_TOKEN = 100
     ERR_INVALID_JSON = 102
     ERR_INVALID_ARGUMENT = 103
+    ERR_QUEUE_FULL = 400
     ERR_CLOSED = 401
     ERR_TIMEOUT = 402
     ERR_BUFFER_TOO_SMALL = 501

@@ -34,6 +34,8 @@ module Apnspush
     # Connects now. Raises ConnectError, TlsError, CredentialsError, UnknownConfigKeyError,
     # InvalidConfigValueError.
     def initialize(config = {})
+      block = config.to_h.find { |k, _| k.to_s == 'block_when_full' }&.last
+      @blocks_when_full = block.nil? || !%w[false 0 no].include?(block.to_s)
       Logging.serving do
         Config.with_native(config) do |conf|
           out = FFI::MemoryPointer.new(:pointer)
@@ -44,11 +46,17 @@ module Apnspush
     end
 
     # Enqueues the notification (a Notification or its keyword Hash) and returns its id at once.
-    # Blocks only while the send queue is full (unless block_when_full is false: QueueFullError);
-    # that wait is one C call, so Ctrl-C is served when it ends.
+    # Blocks only while the send queue is full (unless block_when_full is false: QueueFullError),
+    # in slices of 100 ms (the engine ends a slice as soon as there is room), so Ctrl-C and
+    # Thread#raise are served within a slice; an interrupted push queued nothing.
     def push!(notification)
       Logging.serving do
-        enqueue(notification) { |native, id| Native.apns_pusher_push_async(handle, native, id) }
+        enqueue(notification) do |native, id|
+          loop do
+            result = Native.apns_pusher_push_async_timeout(handle, native, (WAIT_SLICE * 1000).to_i, id)
+            break result unless result == Native::ERR_QUEUE_FULL && @blocks_when_full
+          end
+        end
       end
     end
 
