@@ -179,6 +179,21 @@ impl MockHandle {
         }
     }
 
+    /// Writes one JSON view of the record (buffer convention of write_text);
+    /// APNS_ERR_INVALID_ARGUMENT before start.
+    fn write_record(
+        &self,
+        json: fn(&Record) -> String,
+        buf: *mut c_char,
+        len: usize,
+        needed: *mut usize,
+    ) -> apns_result {
+        match self.record(json) {
+            Some(json) => write_text(buf, len, needed, &json),
+            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
+        }
+    }
+
     fn count(&self, running: impl FnOnce(&MockServer) -> u64, stopped: fn(&Record) -> u64) -> u64 {
         match &*self.lock() {
             State::Draft(_) => 0,
@@ -485,13 +500,7 @@ pub extern "C" fn apns_mock_requests_json(
     len: usize,
     needed: *mut usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let m: &MockHandle = try_ref!(m);
-        match m.record(Record::requests_json) {
-            Some(json) => write_text(buf, len, needed, &json),
-            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
-        }
-    }
+    ffi_boundary! { try_ref!(m).write_record(Record::requests_json, buf, len, needed) }
 }
 
 /// As apns_mock_accepted_json for the delivery headers of every HTTP/2 request judged, in
@@ -505,13 +514,7 @@ pub extern "C" fn apns_mock_http2_requests_json(
     len: usize,
     needed: *mut usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let m: &MockHandle = try_ref!(m);
-        match m.record(Record::http2_requests_json) {
-            Some(json) => write_text(buf, len, needed, &json),
-            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
-        }
-    }
+    ffi_boundary! { try_ref!(m).write_record(Record::http2_requests_json, buf, len, needed) }
 }
 
 /// Writes the accepted notifications, in processing order, as a JSON array of objects
@@ -529,13 +532,7 @@ pub extern "C" fn apns_mock_accepted_json(
     len: usize,
     needed: *mut usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let m: &MockHandle = try_ref!(m);
-        match m.record(Record::accepted_json) {
-            Some(json) => write_text(buf, len, needed, &json),
-            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
-        }
-    }
+    ffi_boundary! { try_ref!(m).write_record(Record::accepted_json, buf, len, needed) }
 }
 
 /// As apns_mock_accepted_json for the rejected notifications. Binary: {"identifier", "token",
@@ -548,13 +545,7 @@ pub extern "C" fn apns_mock_rejected_json(
     len: usize,
     needed: *mut usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let m: &MockHandle = try_ref!(m);
-        match m.record(Record::rejected_json) {
-            Some(json) => write_text(buf, len, needed, &json),
-            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
-        }
-    }
+    ffi_boundary! { try_ref!(m).write_record(Record::rejected_json, buf, len, needed) }
 }
 
 /// Waits until the mock has accepted at least `n` notifications in all; `timeout_ms` < 0 waits
