@@ -456,6 +456,16 @@ apns_result apns_pusher_new(const apns_conf *conf, apns_pusher **out, char *errb
 apns_result apns_pusher_push_async(const apns_pusher *p, apns_notification *n, uint64_t *id);
 
 /**
+ * As apns_pusher_push_async, but waits at most `timeout_ms` (>= 0) for room in a full send
+ * queue, then fails with APNS_ERR_QUEUE_FULL, the notification never queued and still the
+ * caller's: a caller can wait in slices and give up between them (to check for a shutdown
+ * request, a signal, or an event loop's turn). With block_when_full=false it never waits.
+ * Ownership: as apns_pusher_push_async. Blocking: up to `timeout_ms`.
+ * Errors: those of apns_pusher_push_async, and APNS_ERR_INVALID_ARGUMENT (`timeout_ms` < 0).
+ */
+apns_result apns_pusher_push_async_timeout(const apns_pusher *p, apns_notification *n, int64_t timeout_ms, uint64_t *id);
+
+/**
  * As apns_pusher_push_async, then waits until the notification is written to a socket (or
  * already has an outcome). `timeout_ms` < 0 waits without limit.
  * Ownership: as apns_pusher_push_async, except that on APNS_ERR_TIMEOUT the notification was
@@ -527,6 +537,14 @@ apns_result apns_pusher_failed_notifications(const apns_pusher *p, apns_outcome_
  * Blocking: never. Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER.
  */
 apns_result apns_pusher_stats_json(const apns_pusher *p, char *buf, size_t len, size_t *needed);
+
+/**
+ * Writes the name of every key apns_pusher_stats_json writes, in order, as a JSON array of
+ * strings (the core's one list, `Stats::FIELDS`, that each language's stats must match).
+ * Buffer convention as apns_pusher_stats_json. Threads: any. Blocking: never.
+ * Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER (NULL `buf` with `len` > 0).
+ */
+apns_result apns_stats_fields_json(char *buf, size_t len, size_t *needed);
 
 /**
  * Stops intake, flushes for most of `timeout_ms`, stops every thread, and reports anything
@@ -625,6 +643,16 @@ uint32_t apns_outcome_attempts(const apns_outcome *o);
 void *apns_outcome_user_data(const apns_outcome *o);
 
 /**
+ * Writes the name of every field a language's outcome carries, as a JSON array of strings (the
+ * core's one list, `Outcome::FIELDS`: "token" is apns_outcome_token_hex, "error" the result
+ * name, "kind" apns_outcome_kind_name), NUL-terminated. `*needed` (optional) always receives
+ * the size required, NUL included; a `buf` shorter than that is left untouched and gives
+ * APNS_ERR_BUFFER_TOO_SMALL. Threads: any. Blocking: never.
+ * Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER (NULL `buf` with `len` > 0).
+ */
+apns_result apns_outcome_fields_json(char *buf, size_t len, size_t *needed);
+
+/**
  * Frees an outcome the caller owns (from apns_pusher_ensure_push); never one passed to a
  * callback. NULL is a no-op. Threads: no other call may use `o` meanwhile. Blocking: never.
  */
@@ -662,6 +690,16 @@ apns_result apns_mock_set_protocol(const apns_mock *m, const char *protocol);
  * Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_CLOSED (stopped), APNS_ERR_NULL_PARAMETER.
  */
 apns_result apns_mock_reject_token(const apns_mock *m, const char *token_hex, uint8_t status);
+
+/**
+ * HTTP/2: answers notifications to the token (hex) with `status` (100 to 599) and `reason`
+ * (e.g. 410 "Unregistered", which adds the current time as the outcome's timestamp).
+ * Before start it is an option; on a running mock it applies to later notifications and
+ * replaces an earlier rule for the token. Ownership: `reason` is copied.
+ * Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (status out of range),
+ * APNS_ERR_CLOSED (stopped), APNS_ERR_NULL_PARAMETER.
+ */
+apns_result apns_mock_reject_token_http2(const apns_mock *m, const char *token_hex, uint16_t status, const char *reason);
 
 /**
  * Before start: per connection, close the socket abruptly after `k` accepted (binary) or `k`
@@ -783,6 +821,14 @@ uint64_t apns_mock_tokens_seen(const apns_mock *m);
  * (whatever their fate): [{"connection": id from 1, "requests": count}], by connection id.
  */
 apns_result apns_mock_requests_json(const apns_mock *m, char *buf, size_t len, size_t *needed);
+
+/**
+ * As apns_mock_accepted_json for the delivery headers of every HTTP/2 request judged, in
+ * order (whatever its fate; empty without record_payloads): [{"token": hex ("" when the path
+ * held no valid token), "expiration", "push_type", "topic", "priority", "collapse_id": the
+ * header's text, or null when absent}].
+ */
+apns_result apns_mock_http2_requests_json(const apns_mock *m, char *buf, size_t len, size_t *needed);
 
 /**
  * Writes the accepted notifications, in processing order, as a JSON array of objects

@@ -3,6 +3,7 @@
 
 use crate::binary::codec::Format;
 use crate::error::{Error, ErrorKind, Result};
+use crate::proxy::{EnvProxy, Proxy};
 use std::time::Duration;
 
 /// Wire protocol spoken by a pusher.
@@ -53,6 +54,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("binary_format", "frame"),
     ("error_timeout_ms", "1000"),
     ("connect_timeout_ms", "10000"),
+    ("proxy", ""),
+    ("proxy_from_env", "false"),
     ("write_timeout_ms", "10000"),
     ("reconnect_backoff_ms", "100"),
     ("reconnect_backoff_max_ms", "30000"),
@@ -76,6 +79,7 @@ pub const SECRET_KEYS: &[&str] = &[
     "ca_pem",
     "auth_key_pem",
     "cert_p12_password",
+    "proxy",
 ];
 
 /// Keys whose values are file paths (read by `Pusher::new`). A path may be quoted in messages;
@@ -126,6 +130,13 @@ pub struct Config {
     pub(crate) binary_format: Format,
     pub(crate) error_timeout: Duration,
     pub(crate) connect_timeout: Duration,
+    /// The HTTP CONNECT proxy every connection goes through (`proxy`; its password is never
+    /// printed).
+    pub(crate) proxy: Option<Proxy>,
+    /// Without `proxy`: take it from HTTPS_PROXY/NO_PROXY.
+    pub(crate) proxy_from_env: bool,
+    /// The environment as [`Config::with_proxy_env`] read it; `None` until then.
+    pub(crate) proxy_env: Option<EnvProxy>,
     pub(crate) write_timeout: Duration,
     pub(crate) backoff: Duration,
     pub(crate) backoff_max: Duration,
@@ -178,6 +189,7 @@ impl std::fmt::Debug for Config {
             .field("host", &self.gateway_host())
             .field("port", &self.gateway_port())
             .field("connections", &self.connections)
+            .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
 }
@@ -216,6 +228,9 @@ impl Config {
             binary_format: Format::Frame,
             error_timeout: Duration::ZERO,
             connect_timeout: Duration::ZERO,
+            proxy: None,
+            proxy_from_env: false,
+            proxy_env: None,
             write_timeout: Duration::ZERO,
             backoff: Duration::ZERO,
             backoff_max: Duration::ZERO,
@@ -306,6 +321,13 @@ impl Config {
             }
             "error_timeout_ms" => self.error_timeout = millis(key, v, 1, 3_600_000)?,
             "connect_timeout_ms" => self.connect_timeout = millis(key, v, 1, 3_600_000)?,
+            "proxy" if v.is_empty() => self.proxy = None,
+            "proxy" => {
+                let p =
+                    Proxy::parse(v, false).map_err(|why| crate::proxy::invalid_proxy(key, why))?;
+                self.proxy = Some(p);
+            }
+            "proxy_from_env" => self.proxy_from_env = boolean(key, v)?,
             "write_timeout_ms" => self.write_timeout = millis(key, v, 1, 3_600_000)?,
             "reconnect_backoff_ms" => self.backoff = millis(key, v, 1, 3_600_000)?,
             "reconnect_backoff_max_ms" => self.backoff_max = millis(key, v, 1, 3_600_000)?,
@@ -376,6 +398,16 @@ impl Config {
 
     pub fn feedback_port(&self) -> u16 {
         self.feedback_port.unwrap_or(2196)
+    }
+
+    /// With `proxy_from_env` and no `proxy`: reads HTTPS_PROXY and NO_PROXY now, once, for
+    /// every connection made with the returned config. Errors: `InvalidConfigValue` naming
+    /// the variable (never its value).
+    pub(crate) fn with_proxy_env(mut self) -> Result<Config> {
+        if self.proxy_from_env && self.proxy.is_none() && self.proxy_env.is_none() {
+            self.proxy_env = Some(EnvProxy::read()?);
+        }
+        Ok(self)
     }
 }
 

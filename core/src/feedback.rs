@@ -18,14 +18,8 @@ pub const MAX_FEEDBACK_BYTES: usize = 16 * 1024 * 1024;
 pub fn fetch_feedback(config: &Config) -> Result<Vec<FeedbackTuple>> {
     let tls = client_config(config, &[])?;
     let (host, port) = (config.feedback_host(), config.feedback_port());
-    let conn = TlsConn::connect(
-        &tls,
-        &host,
-        port,
-        config.connect_timeout,
-        config.write_timeout,
-        Acceptance::Assumed,
-    )?;
+    let config = &config.clone().with_proxy_env()?;
+    let conn = TlsConn::connect(&tls, config, &host, port, Acceptance::Assumed)?;
     conn.set_read_timeout(config.connect_timeout)
         .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
     let mut raw = vec![0u8; 16 * 1024];

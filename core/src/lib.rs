@@ -17,6 +17,7 @@ pub mod logs;
 pub mod mock;
 pub mod notification;
 pub mod outcome;
+mod proxy;
 mod push_type;
 mod pusher;
 mod pusher_completion;

@@ -48,6 +48,7 @@ impl Pusher {
     /// when the server refuses the client certificate; with a lazy start, only unreadable
     /// credentials), `InvalidConfigValue`.
     pub fn new(config: Config) -> Result<Pusher> {
+        let config = config.with_proxy_env()?;
         let stats = Arc::new(Counters::default());
         let ledger = Ledger::new(config.reports, config.max_reports, stats.clone());
         let engine = Arc::new(Engine::new(config, ledger, stats));

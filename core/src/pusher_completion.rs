@@ -5,6 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::completion::CompletionQueue;
+use crate::config::Protocol;
 use crate::error::Error;
 use crate::notification::Notification;
 use crate::pusher::{Interest, Pusher, Room};
@@ -35,7 +36,13 @@ impl Pusher {
         timeout: Duration,
     ) -> std::result::Result<u64, (Error, Notification)> {
         let room = Room::Until(Instant::now() + timeout);
-        self.enqueue(notification, Interest::Queue(queue, written), room)
+        let id = self.enqueue(notification, Interest::Queue(queue, written), room)?;
+        if self.engine.config.protocol == Protocol::Binary {
+            // As for ensure_push: an idle binary writer flushes at once (a marker) rather
+            // than at its next idle tick, so a lone notification's outcome comes promptly.
+            self.engine.wake_writers();
+        }
+        Ok(id)
     }
 
     /// `queue` receives one `Completion::Room` when the send queue has room again (at once if

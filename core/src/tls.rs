@@ -3,12 +3,13 @@
 
 use crate::config::{shown_path, Config};
 use crate::error::{Error, ErrorKind, Result};
+use crate::proxy::open_stream;
 use parking_lot::{Mutex, MutexGuard};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{AlertDescription, ClientConfig, ClientConnection, RootCertStore};
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -229,47 +230,22 @@ pub(crate) fn first_bytes_wait(handshake: Duration, connect_timeout: Duration) -
 }
 
 impl TlsConn {
-    /// Resolves, connects within `connect_timeout`, completes the handshake, waits for the
-    /// server's acceptance as `acceptance` says, and returns the split connection. `Connect`
-    /// for TCP failures; `Tls` for handshake/verification failures and for a server that ends
-    /// the session before accepting us; `Credentials` when its alert refuses our certificate.
+    /// Opens the TCP stream with [`open_stream`] (directly or through the configured proxy,
+    /// within `connect_timeout_ms`), completes the handshake with `host` (SNI and verification
+    /// against it, never the proxy), waits for the server's acceptance as `acceptance` says,
+    /// and returns the split connection. `Connect` for TCP and proxy failures; `Tls` for
+    /// handshake/verification failures and for a server that ends the session before
+    /// accepting us; `Credentials` when its alert refuses our certificate, or the proxy
+    /// refuses its credentials.
     pub(crate) fn connect(
         tls: &Arc<ClientConfig>,
+        config: &Config,
         host: &str,
         port: u16,
-        connect_timeout: Duration,
-        write_timeout: Duration,
         acceptance: Acceptance,
     ) -> Result<TlsConn> {
-        let addrs: Vec<_> = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Connect,
-                    format!("cannot resolve {host}:{port}: {e}"),
-                )
-            })?
-            .collect();
-        let mut last = None;
-        let mut sock = None;
-        for addr in addrs {
-            match TcpStream::connect_timeout(&addr, connect_timeout) {
-                Ok(s) => {
-                    sock = Some(s);
-                    break;
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        let sock = sock.ok_or_else(|| {
-            let why = last
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "no address".into());
-            Error::new(
-                ErrorKind::Connect,
-                format!("cannot connect to {host}:{port}: {why}"),
-            )
-        })?;
+        let (connect_timeout, write_timeout) = (config.connect_timeout, config.write_timeout);
+        let sock = open_stream(config, host, port)?;
         let io = |e: std::io::Error| Error::new(ErrorKind::Connect, format!("{host}:{port}: {e}"));
         sock.set_nodelay(true).map_err(io)?;
         sock.set_read_timeout(Some(connect_timeout)).map_err(io)?;

@@ -326,3 +326,57 @@ fn the_secret_and_file_key_lists_match_the_key_table() {
         assert!(KEYS.iter().any(|(k, _)| k == key), "{key} is not a key");
     }
 }
+
+/// The `proxy` key's password: `set` refuses a bad URL without quoting it, `Debug` hides it,
+/// and an unreachable proxy's connection error names the proxy, not the credentials.
+#[test]
+fn the_proxy_password_is_never_quoted() {
+    assert!(SECRET_KEYS.contains(&"proxy"));
+    let password = "pr0xy-S3cret";
+    for bad in [
+        format!("https://apns:{password}@proxy.corp:3128"),
+        format!("http://apns:{password}@proxy.corp"),
+        format!("http://apns:{password}@proxy.corp:3128/path"),
+        format!("apns:{password}@proxy.corp:3128"),
+        format!("http://apns:{password}%zz@proxy.corp:3128"),
+    ] {
+        let e = set_err(&mut Config::new(), "proxy", &bad);
+        assert_eq!(e.kind(), ErrorKind::InvalidConfigValue);
+        assert!(e
+            .message()
+            .starts_with("proxy: the value (not shown) is not valid: "));
+        assert!(!e.to_string().contains(password), "{bad}: quoted");
+        assert!(!e.to_string().contains("apns:"), "{bad}: quoted");
+    }
+    let e = set_err(&mut Config::new(), "proxy_from_env", "maybe");
+    assert_eq!(
+        e.message(),
+        "proxy_from_env: \"maybe\" is not valid; expected true or false"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let c = offline(&[("proxy", &format!("http://apns:{password}@127.0.0.1:{port}"))]);
+    let debug = format!("{c:?}");
+    assert!(
+        !debug.contains(password),
+        "Config Debug quotes the password"
+    );
+    assert!(debug.contains(&format!(
+        "proxy: Some(http://apns:(not shown)@127.0.0.1:{port})"
+    )));
+    let e = new_err(c, "proxy down");
+    assert_eq!(e.kind(), ErrorKind::Connect);
+    assert!(
+        e.message().contains(&format!("proxy 127.0.0.1:{port}")),
+        "{e}"
+    );
+    assert!(!e.to_string().contains(password));
+    let mut c = Config::new();
+    c.set("proxy", &format!("http://apns:{password}@127.0.0.1:{port}"))
+        .unwrap();
+    c.set("proxy", "").unwrap();
+    assert!(format!("{c:?}").contains("proxy: None"));
+}

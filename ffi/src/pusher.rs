@@ -5,6 +5,9 @@
 //! apns_pusher_failed_notifications, on the thread that called them; a callback may call any
 //! apns_pusher function on the same pusher except apns_pusher_destroy.
 
+// The enqueue path hands a refused notification back by value (as the core does).
+#![allow(clippy::result_large_err)]
+
 use crate::boundary::{timeout, write_text, ErrBuf};
 use crate::cast::{free_box, to_boxed_ptr, Castable, Out, OwnershipBox};
 use crate::conf::apns_conf;
@@ -75,9 +78,13 @@ fn push_with(
 
 /// push_async without a copy: the notification moves into the pusher and comes back into `n`
 /// on error, so the caller keeps a valid handle either way.
-fn push_async_moving(p: &Pusher, n: *mut apns_notification, id: *mut u64) -> apns_result {
+fn push_async_moving(
+    n: *mut apns_notification,
+    id: *mut u64,
+    push: impl FnOnce(Notification) -> Result<u64, (apnspush::Error, Notification)>,
+) -> apns_result {
     let note: &mut Notification = try_mut!(n);
-    match p.try_push_async(note.take()) {
+    match push(note.take()) {
         Ok(new_id) => {
             free_box(n);
             if let Some(out) = Out::new(id) {
@@ -106,7 +113,29 @@ pub extern "C" fn apns_pusher_push_async(
 ) -> apns_result {
     ffi_boundary! {
         let p: &Pusher = try_ref!(p);
-        push_async_moving(p, n, id)
+        push_async_moving(n, id, |note| p.try_push_async(note))
+    }
+}
+
+/// As apns_pusher_push_async, but waits at most `timeout_ms` (>= 0) for room in a full send
+/// queue, then fails with APNS_ERR_QUEUE_FULL, the notification never queued and still the
+/// caller's: a caller can wait in slices and give up between them (to check for a shutdown
+/// request, a signal, or an event loop's turn). With block_when_full=false it never waits.
+/// Ownership: as apns_pusher_push_async. Blocking: up to `timeout_ms`.
+/// Errors: those of apns_pusher_push_async, and APNS_ERR_INVALID_ARGUMENT (`timeout_ms` < 0).
+#[no_mangle]
+pub extern "C" fn apns_pusher_push_async_timeout(
+    p: *const apns_pusher,
+    n: *mut apns_notification,
+    timeout_ms: i64,
+    id: *mut u64,
+) -> apns_result {
+    ffi_boundary! {
+        let p: &Pusher = try_ref!(p);
+        let Some(limit) = timeout(timeout_ms) else {
+            return apns_result::APNS_ERR_INVALID_ARGUMENT;
+        };
+        push_async_moving(n, id, |note| p.push_async_timeout(note, limit))
     }
 }
 
@@ -331,6 +360,22 @@ pub extern "C" fn apns_pusher_stats_json(
     ffi_boundary! {
         let p: &Pusher = try_ref!(p);
         write_text(buf, len, needed, &p.stats().to_json())
+    }
+}
+
+/// Writes the name of every key apns_pusher_stats_json writes, in order, as a JSON array of
+/// strings (the core's one list, `Stats::FIELDS`, that each language's stats must match).
+/// Buffer convention as apns_pusher_stats_json. Threads: any. Blocking: never.
+/// Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER (NULL `buf` with `len` > 0).
+#[no_mangle]
+pub extern "C" fn apns_stats_fields_json(
+    buf: *mut c_char,
+    len: usize,
+    needed: *mut usize,
+) -> apns_result {
+    ffi_boundary! {
+        let json = serde_json::to_string(apnspush::Stats::FIELDS).unwrap_or_default();
+        write_text(buf, len, needed, &json)
     }
 }
 

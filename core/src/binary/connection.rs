@@ -76,10 +76,9 @@ impl BinaryConn {
         let c = &engine.config;
         let result = TlsConn::connect(
             tls,
+            c,
             &c.gateway_host(),
             c.gateway_port(),
-            c.connect_timeout,
-            c.write_timeout,
             Acceptance::NoAlert,
         );
         match result {

@@ -91,9 +91,9 @@ impl H2Conn {
     pub(crate) fn connect(engine: &Engine, ctx: &Http2Context) -> Result<Arc<H2Conn>> {
         let c = &engine.config;
         let (host, port) = (c.gateway_host(), c.gateway_port());
-        let (timeouts, accept) = ((c.connect_timeout, c.write_timeout), Acceptance::FirstBytes);
-        let result = TlsConn::connect(&ctx.tls, &host, port, timeouts.0, timeouts.1, accept)
-            .and_then(|tls| match tls.alpn().as_deref() {
+        let accept = Acceptance::FirstBytes;
+        let result = TlsConn::connect(&ctx.tls, c, &host, port, accept).and_then(|tls| {
+            match tls.alpn().as_deref() {
                 Some(b"h2") => Ok(tls),
                 _ => {
                     tls.shutdown();
@@ -102,7 +102,8 @@ impl H2Conn {
                         format!("{host}:{port} did not negotiate HTTP/2 (ALPN h2)"),
                     ))
                 }
-            });
+            }
+        });
         match result {
             Ok(tls) => {
                 Counters::add(&engine.stats.connects, 1);
