@@ -35,27 +35,10 @@ pub struct Completions {
     wake: Option<UnixStream>,
     /// Set when the Python pusher is closed or dropped.
     closed: Arc<AtomicBool>,
-    /// The binary protocol: outcomes wait for a flush (see `flush_soon`).
-    binary: bool,
-}
-
-/// Binary protocol: asks the writers to flush now for the outcome of `id`, which was submitted
-/// to a completion queue. The core's own waits (`ensure_push`) wake the writers themselves;
-/// `Pusher::submit` does not yet, so without this a lone notification's outcome waits for the
-/// writer's 20 ms idle tick. A zero-timeout `ensure_delivery_through` is that wake.
-pub fn flush_soon(pusher: &Pusher, binary: bool, id: u64) {
-    if binary {
-        let _ = pusher.ensure_delivery_through(id, Some(Duration::ZERO));
-    }
 }
 
 impl Completions {
-    pub fn new(
-        pusher: Arc<Pusher>,
-        closed: Arc<AtomicBool>,
-        binary: bool,
-        wake: bool,
-    ) -> PyResult<Self> {
+    pub fn new(pusher: Arc<Pusher>, closed: Arc<AtomicBool>, wake: bool) -> PyResult<Self> {
         if !wake {
             let queue = CompletionQueue::new();
             return Ok(Completions {
@@ -63,7 +46,6 @@ impl Completions {
                 queue,
                 wake: None,
                 closed,
-                binary,
             });
         }
         let (reader, writer) = UnixStream::pair()?;
@@ -81,7 +63,6 @@ impl Completions {
             queue,
             wake: Some(reader),
             closed,
-            binary,
         })
     }
 
@@ -119,10 +100,7 @@ impl Completions {
     ) -> PyResult<Option<u64>> {
         let n = notification::extract(notification)?;
         match self.pusher.submit(n, &self.queue, written, Duration::ZERO) {
-            Ok(id) => {
-                flush_soon(&self.pusher, self.binary && !written, id);
-                Ok(Some(id))
-            }
+            Ok(id) => Ok(Some(id)),
             Err((e, _)) if e.kind() == ErrorKind::QueueFull && self.pusher.blocks_when_full() => {
                 Ok(None)
             }
@@ -141,9 +119,7 @@ impl Completions {
         let n = notification::extract(notification)?;
         let (pusher, queue) = (&*self.pusher, &self.queue);
         let submit = |n, t| pusher.submit(n, queue, written, t);
-        let id = wait::enqueue(py, pusher, n, None, &submit, |_| Ok(()))?;
-        flush_soon(pusher, self.binary && !written, id);
-        Ok(id)
+        wait::enqueue(py, pusher, n, None, &submit, |_| Ok(()))
     }
 
     /// Raises TypeError unless `notification` is a Notification.

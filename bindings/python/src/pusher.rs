@@ -38,8 +38,6 @@ pub struct PyPusher {
     pending: Mutex<VecDeque<Outcome>>,
     /// Set by close (and drop); the dispatchers' queues see it.
     closed: Arc<AtomicBool>,
-    /// The binary protocol (see `completions::flush_soon`).
-    binary: bool,
     /// `apnspush._futures.Dispatcher` of `submit`, made on first use.
     futures: PyOnceLock<Py<PyAny>>,
 }
@@ -74,7 +72,6 @@ impl PyPusher {
             .and_then(|v| v.parse().ok())
             .unwrap_or(5000);
         crate::logs::start(py)?;
-        let binary = last("protocol") == Some("binary");
         let lazy = matches!(last("connect_on_start"), Some("false" | "0" | "no"));
         // The eager connect cannot be resumed, so on the main thread (where Ctrl-C lands) it
         // runs on a helper thread that Ctrl-C can abandon; elsewhere (an executor) and for a
@@ -91,7 +88,6 @@ impl PyPusher {
             on_outcome: on_outcome.map(Bound::unbind),
             pending: Mutex::new(VecDeque::new()),
             closed: Arc::new(AtomicBool::new(false)),
-            binary,
             futures: PyOnceLock::new(),
         })
     }
@@ -113,8 +109,7 @@ impl PyPusher {
     /// serves on_outcome), never on the dispatcher thread.
     fn submit(&self, py: Python<'_>, notification: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let dispatcher = self.futures.get_or_try_init(py, || -> PyResult<_> {
-            let (pusher, closed) = (self.inner.clone(), self.closed.clone());
-            let completions = Completions::new(pusher, closed, self.binary, false)?;
+            let completions = Completions::new(self.inner.clone(), self.closed.clone(), false)?;
             let class = py.import("apnspush._futures")?.getattr("Dispatcher")?;
             Ok(class.call1((completions,))?.unbind())
         })?;
@@ -127,7 +122,7 @@ impl PyPusher {
     /// A completion queue of this pusher for a dispatcher written in Python (`apnspush.aio`
     /// with `wake=True`, `apnspush._futures` without).
     fn _completions(&self, wake: bool) -> PyResult<Completions> {
-        Completions::new(self.inner.clone(), self.closed.clone(), self.binary, wake)
+        Completions::new(self.inner.clone(), self.closed.clone(), wake)
     }
 
     /// Enqueues every notification in order and returns their ids. Every item is type-checked
@@ -349,9 +344,7 @@ impl PyPusher {
     ) -> PyResult<u64> {
         let pusher = &*self.inner;
         let submit = |n, t| pusher.submit(n, queue, written, t);
-        let id = wait::enqueue(py, pusher, n, deadline, &submit, |py| self.serve_ready(py))?;
-        crate::completions::flush_soon(pusher, self.binary && !written, id);
-        Ok(id)
+        wait::enqueue(py, pusher, n, deadline, &submit, |py| self.serve_ready(py))
     }
 
     /// Waits on `queue` in slices until an item `done` accepts (returned) or `deadline`
