@@ -321,11 +321,13 @@ impl Pusher {
             pushed_at: Instant::now(),
         };
         let deadline = match room {
-            _ if !e.config.block_when_full => Some(Instant::now()),
-            Room::Config => None,
-            Room::Until(deadline) => Some(deadline),
+            _ if !e.config.block_when_full => None,
+            Room::Now => None,
+            Room::Config => Some(None),
+            Room::Until(deadline) => Some(Some(deadline)),
         };
-        if deadline.is_some_and(|d| d <= Instant::now()) {
+        // `None`: one try, no waiting (and no clock read on this path).
+        let Some(deadline) = deadline else {
             return match e.send_tx.try_send(job) {
                 Ok(()) => Ok(id),
                 Err(full) => {
@@ -341,22 +343,10 @@ impl Pusher {
                     ))
                 }
             };
-        }
+        };
         loop {
-            let mut slice = Duration::from_millis(20);
-            if let Some(d) = deadline {
-                let left = d.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    e.ledger.withdraw(id);
-                    let msg = format!(
-                        "send queue is still full ({} notifications) at the deadline",
-                        e.config.queue_capacity
-                    );
-                    log::debug!(target: "apnspush::queue", "push refused: {msg}");
-                    return Err((Error::new(ErrorKind::QueueFull, msg), job.notification));
-                }
-                slice = slice.min(left);
-            }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let slice = left.map_or(SLICE, |left| left.min(SLICE));
             match e.send_tx.send_timeout(job, slice) {
                 Ok(()) => return Ok(id),
                 Err(SendTimeoutError::Timeout(j)) | Err(SendTimeoutError::Disconnected(j)) => {
@@ -369,6 +359,15 @@ impl Pusher {
                             )
                         });
                         return Ok(id);
+                    }
+                    if left.is_some_and(|left| left <= slice) {
+                        e.ledger.withdraw(id);
+                        let msg = format!(
+                            "send queue is still full ({} notifications) at the deadline",
+                            e.config.queue_capacity
+                        );
+                        log::debug!(target: "apnspush::queue", "push refused: {msg}");
+                        return Err((Error::new(ErrorKind::QueueFull, msg), j.notification));
                     }
                     job = j;
                 }
@@ -383,6 +382,9 @@ impl Drop for Pusher {
         self.close(self.engine.config.close_timeout);
     }
 }
+
+/// The longest an enqueue waiting for room goes without checking for a close.
+const SLICE: Duration = Duration::from_millis(20);
 
 /// Who is told about an enqueued notification.
 pub(crate) enum Interest<'a> {
@@ -399,8 +401,21 @@ pub(crate) enum Interest<'a> {
 pub(crate) enum Room {
     /// `block_when_full`: until there is room, or fail at once.
     Config,
+    /// Never wait: one try.
+    Now,
     /// Until this instant (fail at once with `block_when_full = false`).
     Until(Instant),
+}
+
+impl Room {
+    /// Waiting at most `timeout` (zero: one try).
+    pub(crate) fn within(timeout: Duration) -> Room {
+        if timeout.is_zero() {
+            Room::Now
+        } else {
+            Room::Until(Instant::now() + timeout)
+        }
+    }
 }
 
 fn deadline(timeout: Option<Duration>) -> Option<Instant> {

@@ -9,7 +9,7 @@ use crate::config::Protocol;
 use crate::error::Error;
 use crate::notification::Notification;
 use crate::pusher::{Interest, Pusher, Room};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 impl Pusher {
     /// `push_async` that waits at most `timeout` for room in a full send queue, then fails with
@@ -20,7 +20,7 @@ impl Pusher {
         notification: Notification,
         timeout: Duration,
     ) -> std::result::Result<u64, (Error, Notification)> {
-        let room = Room::Until(Instant::now() + timeout);
+        let room = Room::within(timeout);
         self.enqueue(notification, Interest::None, room)
     }
 
@@ -35,7 +35,7 @@ impl Pusher {
         written: bool,
         timeout: Duration,
     ) -> std::result::Result<u64, (Error, Notification)> {
-        let room = Room::Until(Instant::now() + timeout);
+        let room = Room::within(timeout);
         let id = self.enqueue(notification, Interest::Queue(queue, written), room)?;
         if self.engine.config.protocol == Protocol::Binary {
             // As for ensure_push: an idle binary writer flushes at once (a marker) rather
