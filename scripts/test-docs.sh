@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the commands the docs tell a reader to run, exactly as written: every ```sh block of
 # README.md and docs/*.md, in document order, each in a fresh `bash -euo pipefail` started at
-# the repository root (the checkout CI cloned). The README's test command is not run here: it
-# is what runs this script. Fails if a block fails, or if the blocks change `git status`
+# the repository root (the checkout CI cloned). Not run here, because scripts/test.sh runs them
+# itself exactly as written: the README's test command (it is what runs this script) and the
+# lines `bash scripts/test-<suite>.sh`. Fails if a block fails, or if the blocks change `git status`
 # (building must leave nothing untracked or modified). Run scripts/deps.sh first, as the docs
 # say. DOCS="docs/NODE.md ..." runs only those files.
 set -euo pipefail
@@ -24,7 +25,8 @@ for doc in $docs; do
     ' "$doc"
     for block in "$WORK/$(basename "$doc" .md)".*.sh; do
         [ -e "$block" ] || continue
-        grep -vF "$TEST_COMMAND" "$block" > "$block.run" || true
+        grep -vF "$TEST_COMMAND" "$block" | grep -vE '^bash scripts/test-[a-z]+\.sh( |$)' \
+            > "$block.run" || true
         echo "--- $doc, block $(basename "$block" .sh | sed 's/.*\.//'):"
         sed 's/^/    /' "$block.run"
         bash -euo pipefail "$block.run"
