@@ -839,5 +839,7 @@ module.exports.MockServer = nativeBinding.MockServer
 module.exports.Pusher = nativeBinding.Pusher
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.fetchFeedback = nativeBinding.fetchFeedback
+module.exports.OUTCOME_FIELDS = nativeBinding.OUTCOME_FIELDS
+module.exports.STATS_FIELDS = nativeBinding.STATS_FIELDS
 module.exports.validateNotification = nativeBinding.validateNotification
 module.exports.version = nativeBinding.version
