@@ -5,8 +5,9 @@
  * Conventions (docs/C_API.md): handles are opaque and owned by the caller unless a function
  * says it takes them; outputs are written only on success; a buffer is followed by its
  * length; callbacks take `void *userdata` first and run only on the calling thread, inside
- * apns_pusher_poll, apns_pusher_ensure_delivery, apns_pusher_failed_notifications and
- * apns_feedback_fetch. Link with -lapnspush (pkg-config apnspush).
+ * apns_pusher_poll, apns_pusher_ensure_delivery, apns_pusher_failed_notifications,
+ * apns_feedback_fetch and (the log callback) apns_log_poll. Link with -lapnspush (pkg-config
+ * apnspush).
  */
 
 #ifndef APNS_H
@@ -201,6 +202,16 @@ typedef void (*apns_outcome_cb)(void *userdata, const apns_outcome *outcome);
  */
 typedef void (*apns_feedback_cb)(void *userdata, uint32_t timestamp, const uint8_t *token, size_t token_len);
 
+/**
+ * `void (*)(void *ctx, uint32_t level, const char *target, const char *message)`: receives one
+ * log record. `level`: 1 error, 2 warn, 3 info, 4 debug, 5 trace. `target` is "apnspush" or
+ * "apnspush::<area>" (http2, binary, token, retry, outcome, engine, queue). Both strings are
+ * valid only during the call (copy what you keep). Runs on the thread that called
+ * apns_log_poll or apns_pusher_poll (several at once if several threads poll). It may call any
+ * apnspush function except apns_pusher_destroy of a pusher whose poll it runs in.
+ */
+typedef void (*apns_log_fn)(void *ctx, uint32_t level, const char *target, const char *message);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -312,7 +323,8 @@ apns_result apns_notification_builder_set_token_hex(apns_notification_builder *b
 apns_result apns_notification_builder_set_token(apns_notification_builder *b, const uint8_t *token, size_t token_len);
 
 /**
- * The complete payload as a JSON object; it overrides every `aps` and custom setter.
+ * The complete payload as a JSON object. Exclusive with the `aps` and custom setters:
+ * `apns_notification_builder_build` fails with `APNS_ERR_INVALID_ARGUMENT` if both were used.
  */
 apns_result apns_notification_builder_set_payload_json(apns_notification_builder *b, const char *json);
 
@@ -444,6 +456,16 @@ apns_result apns_pusher_new(const apns_conf *conf, apns_pusher **out, char *errb
 apns_result apns_pusher_push_async(const apns_pusher *p, apns_notification *n, uint64_t *id);
 
 /**
+ * As apns_pusher_push_async, but waits at most `timeout_ms` (>= 0) for room in a full send
+ * queue, then fails with APNS_ERR_QUEUE_FULL, the notification never queued and still the
+ * caller's: a caller can wait in slices and give up between them (to check for a shutdown
+ * request, a signal, or an event loop's turn). With block_when_full=false it never waits.
+ * Ownership: as apns_pusher_push_async. Blocking: up to `timeout_ms`.
+ * Errors: those of apns_pusher_push_async, and APNS_ERR_INVALID_ARGUMENT (`timeout_ms` < 0).
+ */
+apns_result apns_pusher_push_async_timeout(const apns_pusher *p, apns_notification *n, int64_t timeout_ms, uint64_t *id);
+
+/**
  * As apns_pusher_push_async, then waits until the notification is written to a socket (or
  * already has an outcome). `timeout_ms` < 0 waits without limit.
  * Ownership: as apns_pusher_push_async, except that on APNS_ERR_TIMEOUT the notification was
@@ -493,7 +515,9 @@ apns_result apns_pusher_ensure_delivery_through(const apns_pusher *p, uint64_t i
  * Serves queued outcome reports to `cb` on this thread (a NULL `cb` discards them), waiting up
  * to `timeout_ms` for the first (0: do not wait; < 0: wait until one arrives). Which outcomes
  * are queued is set by the outcome_reports key. Writes how many were served to `*served`
- * (optional). Blocking: up to `timeout_ms`. Errors: APNS_ERR_NULL_PARAMETER.
+ * (optional). Before the outcomes it serves every queued log record to the log callback
+ * (apns_set_log_callback), on this thread too. Blocking: up to `timeout_ms`.
+ * Errors: APNS_ERR_NULL_PARAMETER.
  */
 apns_result apns_pusher_poll(const apns_pusher *p, int64_t timeout_ms, apns_outcome_cb cb, void *userdata, size_t *served);
 
@@ -513,6 +537,14 @@ apns_result apns_pusher_failed_notifications(const apns_pusher *p, apns_outcome_
  * Blocking: never. Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER.
  */
 apns_result apns_pusher_stats_json(const apns_pusher *p, char *buf, size_t len, size_t *needed);
+
+/**
+ * Writes the name of every key apns_pusher_stats_json writes, in order, as a JSON array of
+ * strings (the core's one list, `Stats::FIELDS`, that each language's stats must match).
+ * Buffer convention as apns_pusher_stats_json. Threads: any. Blocking: never.
+ * Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER (NULL `buf` with `len` > 0).
+ */
+apns_result apns_stats_fields_json(char *buf, size_t len, size_t *needed);
 
 /**
  * Stops intake, flushes for most of `timeout_ms`, stops every thread, and reports anything
@@ -611,6 +643,16 @@ uint32_t apns_outcome_attempts(const apns_outcome *o);
 void *apns_outcome_user_data(const apns_outcome *o);
 
 /**
+ * Writes the name of every field a language's outcome carries, as a JSON array of strings (the
+ * core's one list, `Outcome::FIELDS`: "token" is apns_outcome_token_hex, "error" the result
+ * name, "kind" apns_outcome_kind_name), NUL-terminated. `*needed` (optional) always receives
+ * the size required, NUL included; a `buf` shorter than that is left untouched and gives
+ * APNS_ERR_BUFFER_TOO_SMALL. Threads: any. Blocking: never.
+ * Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER (NULL `buf` with `len` > 0).
+ */
+apns_result apns_outcome_fields_json(char *buf, size_t len, size_t *needed);
+
+/**
  * Frees an outcome the caller owns (from apns_pusher_ensure_push); never one passed to a
  * callback. NULL is a no-op. Threads: no other call may use `o` meanwhile. Blocking: never.
  */
@@ -648,6 +690,16 @@ apns_result apns_mock_set_protocol(const apns_mock *m, const char *protocol);
  * Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_CLOSED (stopped), APNS_ERR_NULL_PARAMETER.
  */
 apns_result apns_mock_reject_token(const apns_mock *m, const char *token_hex, uint8_t status);
+
+/**
+ * HTTP/2: answers notifications to the token (hex) with `status` (100 to 599) and `reason`
+ * (e.g. 410 "Unregistered", which adds the current time as the outcome's timestamp).
+ * Before start it is an option; on a running mock it applies to later notifications and
+ * replaces an earlier rule for the token. Ownership: `reason` is copied.
+ * Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (status out of range),
+ * APNS_ERR_CLOSED (stopped), APNS_ERR_NULL_PARAMETER.
+ */
+apns_result apns_mock_reject_token_http2(const apns_mock *m, const char *token_hex, uint16_t status, const char *reason);
 
 /**
  * Before start: per connection, close the socket abruptly after `k` accepted (binary) or `k`
@@ -771,6 +823,14 @@ uint64_t apns_mock_tokens_seen(const apns_mock *m);
 apns_result apns_mock_requests_json(const apns_mock *m, char *buf, size_t len, size_t *needed);
 
 /**
+ * As apns_mock_accepted_json for the delivery headers of every HTTP/2 request judged, in
+ * order (whatever its fate; empty without record_payloads): [{"token": hex ("" when the path
+ * held no valid token), "expiration", "push_type", "topic", "priority", "collapse_id": the
+ * header's text, or null when absent}].
+ */
+apns_result apns_mock_http2_requests_json(const apns_mock *m, char *buf, size_t len, size_t *needed);
+
+/**
  * Writes the accepted notifications, in processing order, as a JSON array of objects
  * {"identifier": binary identifier (the pusher's id) or HTTP/2 stream id, "token": hex,
  * "payload": the JSON text, "connection": gateway connection number from 1, "apns_id": string
@@ -815,6 +875,27 @@ apns_result apns_mock_stop(const apns_mock *m);
  * Threads: no other call may use `m` meanwhile. Blocking: as apns_mock_stop.
  */
 void apns_mock_destroy(apns_mock *m);
+
+/**
+ * Sets the process's log callback: records up to `max_level` (0 off, 1 error, 2 warn, 3 info,
+ * 4 debug, 5 trace) are queued from now on and served to `log_fn` by apns_log_poll and
+ * apns_pusher_poll. A NULL `log_fn` or level 0 turns logging off and discards queued records.
+ * Calling it again replaces the callback and the level.
+ * Ownership: `ctx` is passed back to `log_fn` untouched and never dereferenced; it must stay valid
+ * until the callback is replaced or turned off.
+ * Threads: any. Blocking: never.
+ * Errors: APNS_ERR_INVALID_ARGUMENT (`max_level` above 5, or another `log` logger is already
+ * installed in the process, e.g. by a Rust program that links libapnspush.a).
+ */
+apns_result apns_set_log_callback(apns_log_fn log_fn, void *ctx, uint32_t max_level);
+
+/**
+ * Serves up to `max` queued log records, oldest first, to the callback on this thread, and
+ * writes how many to `*served` (optional). Without a callback nothing is served.
+ * Threads: any. Blocking: never (only the callback's own time). Errors: none but
+ * APNS_ERR_PANIC.
+ */
+apns_result apns_log_poll(size_t max, size_t *served);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the Ruby example needs from Debian packages (rubygems is not used): Ruby (3.1 on
-# bookworm, minitest bundled) and the ffi gem (ruby-ffi). Idempotent and quiet.
+# Installs what the Ruby gem (bindings/ruby) and its tests need from Debian packages (rubygems.org
+# is not used): Ruby (3.1 on bookworm, with the gem command and minitest bundled) and the ffi gem
+# (ruby-ffi), which `gem install --local` then finds as installed. Idempotent and quiet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +17,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-echo "deps-ruby: $(ruby --version), ffi $(ruby -rffi -e 'print FFI::VERSION'), minitest $(ruby -rminitest -e 'print Minitest::VERSION')"
+echo "deps-ruby: $(ruby --version), gem $(gem --version), ffi $(ruby -rffi -e 'print FFI::VERSION'), minitest $(ruby -rminitest -e 'print Minitest::VERSION')"

@@ -5,11 +5,13 @@ use crate::completion::{Completion, CompletionQueue, Wakes};
 use crate::config::Config;
 use crate::job::{now_epoch_secs, Job};
 use crate::ledger::Ledger;
+use crate::logs::TokenPrefix;
 use crate::outcome::Outcome;
-use crate::rules::Action;
+use crate::rules::{Action, Event};
 use crate::stats::Counters;
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
+use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,7 +50,7 @@ pub(crate) struct Engine {
     /// cannot be replaced yet), with when they are due. Writers take due ones first.
     delayed: Mutex<Vec<(Instant, Job)>>,
     /// Queues owed a `Room` once the send queue has room (`Pusher::notify_room`).
-    room: Mutex<Vec<CompletionQueue>>,
+    room: Mutex<std::collections::VecDeque<CompletionQueue>>,
     /// `room.len()`, read without the lock on every batch.
     room_waiting: AtomicUsize,
     /// Test-only: injected panics so far (`crate::slot::fault`).
@@ -76,7 +78,7 @@ impl Engine {
             connected: AtomicUsize::new(0),
             pushing: AtomicUsize::new(0),
             delayed: Mutex::new(Vec::new()),
-            room: Mutex::new(Vec::new()),
+            room: Mutex::new(Default::default()),
             room_waiting: AtomicUsize::new(0),
             #[cfg(test)]
             test_panics: std::sync::atomic::AtomicU64::new(0),
@@ -93,14 +95,12 @@ impl Engine {
         self.flush_wanted.load(Relaxed) > 0 || self.ledger.has_queued_interest()
     }
 
-    /// `queue` receives one `Room` once the send queue has room or the pusher is closing (at
-    /// once if it has room now).
+    /// `queue` receives a `Room` once the send queue has room or the pusher is closing (at
+    /// once if it has room now); one per registration, in registration order.
     pub(crate) fn notify_room(&self, queue: &CompletionQueue) {
         let mut room = self.room.lock();
-        if !room.iter().any(|q| q.same(queue)) {
-            room.push(queue.clone());
-            self.room_waiting.store(room.len(), Relaxed);
-        }
+        room.push_back(queue.clone());
+        self.room_waiting.store(room.len(), Relaxed);
         drop(room);
         // A writer may have taken the last job before the registration was visible.
         if !self.send_tx.is_full() || self.stopping() {
@@ -108,18 +108,34 @@ impl Engine {
         }
     }
 
-    /// Sends `Room` to every queue waiting for it.
+    /// Sends `Room` to as many waiting queues as the send queue has free places, oldest first
+    /// (to all of them once the pusher is stopping); the rest wait for the next batch taken.
     pub(crate) fn deliver_room(&self) {
-        let waiting = {
+        let free = match self.send_tx.capacity() {
+            _ if self.stopping() => usize::MAX,
+            Some(cap) => cap.saturating_sub(self.send_tx.len()),
+            None => usize::MAX,
+        };
+        let waiting: Vec<CompletionQueue> = {
             let mut room = self.room.lock();
-            self.room_waiting.store(0, Relaxed);
-            std::mem::take(&mut *room)
+            let n = free.min(room.len());
+            let woken = room.drain(..n).collect();
+            self.room_waiting.store(room.len(), Relaxed);
+            woken
         };
         let mut wakes = Wakes::default();
         for q in &waiting {
             wakes.append(q, Completion::Room);
         }
         wakes.run();
+    }
+
+    /// The log target of this pusher's connections: `apnspush::http2` or `apnspush::binary`.
+    pub(crate) fn log_target(&self) -> &'static str {
+        match self.config.protocol {
+            crate::config::Protocol::Http2 => "apnspush::http2",
+            crate::config::Protocol::Binary => "apnspush::binary",
+        }
     }
 
     pub(crate) fn wake_writers(&self) {
@@ -275,7 +291,13 @@ impl Engine {
                     self.give_up_queued(failures, &e);
                 }
             }
-            self.pause(jitter(delay));
+            let wait = jitter(delay);
+            log::info!(
+                target: self.log_target(),
+                "reconnecting in {} ms ({failures} failed attempts in a row)",
+                wait.as_millis()
+            );
+            self.pause(wait);
             delay = (delay * 2).min(cfg.backoff_max);
         }
     }
@@ -286,6 +308,14 @@ impl Engine {
         if failures >= self.config.max_attempts && self.connected.load(Relaxed) == 0 {
             let mut jobs = self.drain_delayed();
             jobs.extend(self.drain_queues());
+            if !jobs.is_empty() {
+                log::warn!(
+                    target: "apnspush::engine",
+                    "no connection after {failures} failed attempts: {} queued notifications \
+                     failed ({e})",
+                    jobs.len()
+                );
+            }
             self.settle_jobs(jobs, |j| {
                 j.failed(e.kind(), format!("no connection: {}", e.message()))
             });
@@ -331,6 +361,30 @@ pub(crate) struct Settle {
 }
 
 impl Settle {
+    /// What has been recorded so far, for a log line summing up one event.
+    pub(crate) fn tally(&self) -> Tally {
+        Tally {
+            settled: self.outcomes.len(),
+            replayed: self.replay.len(),
+            duplicates: self.duplicates,
+            later: self.later.len(),
+        }
+    }
+
+    /// As [`Settle::add`], logging at debug what `event` did to the notification (targets
+    /// `apnspush::retry` for a retry, `apnspush::outcome` for a rejection or failure; trace
+    /// for an acceptance).
+    pub(crate) fn decided(
+        &mut self,
+        event: Event<'_>,
+        job: Job,
+        action: Action,
+        fill: impl FnOnce(&mut Outcome),
+    ) {
+        log_decision(&event, &job, &action);
+        self.add(job, action, fill);
+    }
+
     /// Records `action` for `job`; `fill` adds protocol details to a final outcome (status,
     /// apns-id, timestamp). `RefreshToken` must be resolved by the caller (it knows the
     /// token); here it is a replay that counts an attempt.
@@ -386,7 +440,88 @@ impl Settle {
     ) {
         for job in jobs {
             let action = crate::rules::decide(event, job.attempts, cfg);
-            self.add(job, action, |_| {});
+            self.decided(event, job, action, |_| {});
         }
+    }
+}
+
+/// Counts of a [`Settle`], displayed as "R replayed (D possible duplicates), L retried later,
+/// S settled".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub(crate) settled: usize,
+    pub(crate) replayed: usize,
+    pub(crate) duplicates: u64,
+    pub(crate) later: usize,
+}
+
+impl fmt::Display for Tally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} replayed ({} possible duplicates), {} retried later, {} settled",
+            self.replayed, self.duplicates, self.later, self.settled
+        )
+    }
+}
+
+/// One notification's fate, per notification: debug (trace for an acceptance), so the hot
+/// path pays one level check when disabled.
+fn log_decision(event: &Event<'_>, job: &Job, action: &Action) {
+    use log::Level;
+    let (level, target) = match action {
+        Action::Accept { .. } => (Level::Trace, "apnspush::outcome"),
+        Action::Reject { .. } | Action::Fail { .. } => (Level::Debug, "apnspush::outcome"),
+        _ => (Level::Debug, "apnspush::retry"),
+    };
+    if !log::log_enabled!(target: target, level) {
+        return;
+    }
+    let (id, token) = (job.id, TokenPrefix(&job.notification.token));
+    match action {
+        Action::Accept { confirmed: true } => {
+            log::log!(target: target, level, "notification {id} (token {token}) accepted: {event}")
+        }
+        Action::Accept { confirmed: false } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) presumed accepted: {event}"
+        ),
+        Action::Reject { status, reason } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) rejected: {status} {reason}"
+        ),
+        Action::Fail { kind, reason, .. } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) failed: {}: {reason}",
+            kind.name()
+        ),
+        Action::Replay {
+            duplicate: false, ..
+        } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) replayed: {event}"
+        ),
+        Action::Replay {
+            duplicate: true, ..
+        } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) replayed, possible duplicate: {event}"
+        ),
+        Action::RefreshToken => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) resent with a fresh provider token: {event}"
+        ),
+        Action::RetryLater { delay } => log::log!(
+            target: target,
+            level,
+            "notification {id} (token {token}) retried in {} ms: {event}",
+            delay.as_millis()
+        ),
     }
 }

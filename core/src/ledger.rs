@@ -176,9 +176,14 @@ impl Ledger {
         }
     }
 
-    /// Stops `watch`.
+    /// Stops `watch` and drops the `Delivered` watches still owed to `queue`.
     pub(crate) fn unwatch(&self, queue: &CompletionQueue) {
-        self.state.lock().watchers.retain(|q| !q.same(queue));
+        let mut s = self.state.lock();
+        s.watchers.retain(|q| !q.same(queue));
+        let before = s.delivered.len();
+        s.delivered.retain(|(_, q)| !q.same(queue));
+        let dropped = before - s.delivered.len();
+        self.queued_interest.fetch_sub(dropped, Relaxed);
     }
 
     /// `queue` receives `Delivered(through)` once every id up to `through` is settled (at once
@@ -493,6 +498,14 @@ mod tests {
         assert!(!l.has_queued_interest());
         assert_eq!(per_id_entries(&l), 0);
         l.unwatch(&all);
+        // A delivery watch given up is forgotten.
+        let e = l.open(false, false).unwrap();
+        l.notify_delivered(&q, e);
+        assert!(l.has_queued_interest());
+        l.unwatch(&q);
+        assert!(!l.has_queued_interest() && per_id_entries(&l) == 1);
+        l.settle(vec![outcome(e, OutcomeKind::Accepted)]);
+        assert!(q.is_empty());
         let d = l.open_to(&q, false).unwrap();
         l.withdraw(d);
         assert!(all.is_empty() && q.is_empty() && !l.has_queued_interest());

@@ -57,6 +57,39 @@ pub(crate) enum Event<'a> {
     Panicked { why: &'a str },
 }
 
+/// For log lines: what happened, never a token or a payload.
+impl std::fmt::Display for Event<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Response { status: 200, .. } => f.write_str("answered 200"),
+            Event::Response { status, reason, .. } => {
+                let reason = reason.unwrap_or(default_reason(*status));
+                write!(f, "answered {status} {reason}")
+            }
+            Event::Reset { code } => write!(
+                f,
+                "stream reset by the server ({})",
+                crate::http2::frame::error_code::name(*code)
+            ),
+            Event::TimedOut => f.write_str("no response within response_timeout_ms"),
+            Event::NotProcessed => f.write_str("not processed by the server"),
+            Event::Lost { why, .. } => write!(f, "connection ended with no answer ({why})"),
+            Event::ErrorResponse { status } => write!(
+                f,
+                "error-response status {status} ({})",
+                crate::binary::codec::status::reason(*status)
+            ),
+            Event::ProcessedBefore => {
+                f.write_str("written before the notification an error-response or marker named")
+            }
+            Event::ErrorWindowPassed => {
+                f.write_str("the error window passed with no error-response")
+            }
+            Event::Panicked { why } => f.write_str(why),
+        }
+    }
+}
+
 /// What the engine does with the notification.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Action {

@@ -31,8 +31,10 @@ impl<'a> SendFuture<'a> {
         let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
         let w = waker.clone();
         let queue = CompletionQueue::with_wake(move || {
-            if let Some(w) = w.lock().as_ref() {
-                w.wake_by_ref();
+            // Woken outside the lock: an executor may poll (and re-register) from `wake`.
+            let waker = w.lock().clone();
+            if let Some(waker) = waker {
+                waker.wake();
             }
         });
         SendFuture {

@@ -95,6 +95,7 @@ pub(crate) fn fail_panicked(engine: &Engine, conn: &dyn LiveConn, half: &str, me
     engine.stats.set_last_error(why.clone());
     let mut settle = Settle::default();
     settle.add_all(held, Event::Panicked { why: &why }, &engine.config);
+    log::error!(target: engine.log_target(), "{why}: {}", settle.tally());
     engine.act(settle);
 }
 

@@ -11,8 +11,8 @@
 
 #include <apns.h>
 
-#define BATCH 1000
-static const uint64_t BAD[] = {17, 123, 432, 777, 999};
+#define BATCH 10000
+static const uint64_t BAD[] = {17, 1234, 4321, 7777, 9999};
 #define NBAD (sizeof BAD / sizeof BAD[0])
 
 /* Stops the demo with the failing call's result name. */

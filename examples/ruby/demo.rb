@@ -5,7 +5,7 @@
 #
 # Run: ruby examples/ruby/demo.rb   (after `cargo build --release -p apnspush-ffi`)
 
-require_relative "lib/apnspush"
+require_relative "../../bindings/ruby/lib/apnspush"
 
 BATCH = 10_000
 BAD = [17, 1_234, 4_321, 7_777, 9_999].freeze
@@ -23,7 +23,7 @@ Apnspush::MockServer.open(reject: BAD.to_h { |i| [token(i), 8] }) do |mock|
     start = Process.clock_gettime(Process::CLOCK_MONOTONIC)
     pusher.ensure_delivery(timeout: 60) do
       BATCH.times do |i|
-        pusher.push!(Apnspush::Notification.new(device_token: token(i),
+        pusher.push!(Apnspush::Notification.new(token: token(i),
                                                 alert: { title: "apnspush demo", body: "notification #{i}" },
                                                 badge: 1, user_data: i))
       end

@@ -134,3 +134,15 @@ pub(crate) fn call_feedback_cb(
     // SAFETY: as above; `token` outlives the call.
     unsafe { cb(userdata, timestamp, token.as_ptr(), token.len()) }
 }
+
+pub(crate) fn call_log_fn(
+    f: unsafe extern "C" fn(*mut c_void, u32, *const c_char, *const c_char),
+    ctx: *mut c_void,
+    level: u32,
+    target: *const c_char,
+    message: *const c_char,
+) {
+    // SAFETY: the caller's function pointer, called on the caller's thread with strings valid
+    // for the call.
+    unsafe { f(ctx, level, target, message) }
+}

@@ -31,10 +31,13 @@ mod outcome;
 mod feedback;
 // apns_mock.
 mod mock;
+// apns_set_log_callback, apns_log_poll.
+mod log;
 
 pub use builder::*;
 pub use conf::*;
 pub use feedback::*;
+pub use log::*;
 pub use mock::*;
 pub use notification::*;
 pub use outcome::*;

@@ -13,7 +13,9 @@ use crate::cast::{free_box, to_boxed_ptr, Castable, OwnershipBox};
 use crate::conf::apns_conf;
 use crate::result::apns_result;
 use apnspush::config::Protocol;
-use apnspush::mock::{Accepted, Http2Rejected, MockJwt, MockOptions, MockServer, Rejected};
+use apnspush::mock::{
+    Accepted, Http2Rejected, Http2Request, MockJwt, MockOptions, MockServer, Rejected,
+};
 use apnspush::notification::{hex_decode, hex_encode};
 use apnspush::{Config, FeedbackTuple};
 use serde_json::{json, Value};
@@ -52,6 +54,7 @@ struct Record {
     connections: u64,
     tokens_seen: u64,
     requests: Vec<(u64, u64)>,
+    http2_requests: Vec<Http2Request>,
 }
 
 impl Record {
@@ -69,7 +72,26 @@ impl Record {
             connections: server.connections(),
             tokens_seen: server.tokens_seen(),
             requests: server.requests_per_connection(),
+            http2_requests: server.http2_requests(),
         }
+    }
+
+    fn http2_requests_json(&self) -> String {
+        let items: Vec<Value> = self
+            .http2_requests
+            .iter()
+            .map(|r| {
+                json!({
+                    "token": hex_encode(&r.token),
+                    "expiration": r.expiration,
+                    "push_type": r.push_type,
+                    "topic": r.topic,
+                    "priority": r.priority,
+                    "collapse_id": r.collapse_id,
+                })
+            })
+            .collect();
+        Value::Array(items).to_string()
     }
 
     fn requests_json(&self) -> String {
@@ -157,6 +179,21 @@ impl MockHandle {
         }
     }
 
+    /// Writes one JSON view of the record (buffer convention of write_text);
+    /// APNS_ERR_INVALID_ARGUMENT before start.
+    fn write_record(
+        &self,
+        json: fn(&Record) -> String,
+        buf: *mut c_char,
+        len: usize,
+        needed: *mut usize,
+    ) -> apns_result {
+        match self.record(json) {
+            Some(json) => write_text(buf, len, needed, &json),
+            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
+        }
+    }
+
     fn count(&self, running: impl FnOnce(&MockServer) -> u64, stopped: fn(&Record) -> u64) -> u64 {
         match &*self.lock() {
             State::Draft(_) => 0,
@@ -224,6 +261,37 @@ pub extern "C" fn apns_mock_reject_token(
         match &mut *m.lock() {
             State::Draft(options) => options.reject.push((token, status)),
             State::Running(server) => server.reject_token(&token, status),
+            State::Stopped(_) => return apns_result::APNS_ERR_CLOSED,
+        }
+        apns_result::APNS_OK
+    }
+}
+
+/// HTTP/2: answers notifications to the token (hex) with `status` (100 to 599) and `reason`
+/// (e.g. 410 "Unregistered", which adds the current time as the outcome's timestamp).
+/// Before start it is an option; on a running mock it applies to later notifications and
+/// replaces an earlier rule for the token. Ownership: `reason` is copied.
+/// Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (status out of range),
+/// APNS_ERR_CLOSED (stopped), APNS_ERR_NULL_PARAMETER.
+#[no_mangle]
+pub extern "C" fn apns_mock_reject_token_http2(
+    m: *const apns_mock,
+    token_hex: *const c_char,
+    status: u16,
+    reason: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let m: &MockHandle = try_ref!(m);
+        let Ok(token) = hex_decode(try_str!(token_hex)) else {
+            return apns_result::APNS_ERR_BAD_TOKEN;
+        };
+        let reason = try_str!(reason);
+        if !(100..=599).contains(&status) {
+            return apns_result::APNS_ERR_INVALID_ARGUMENT;
+        }
+        match &mut *m.lock() {
+            State::Draft(options) => options.http2_reject.push((token, status, reason.into())),
+            State::Running(server) => server.reject_token_http2(&token, status, reason),
             State::Stopped(_) => return apns_result::APNS_ERR_CLOSED,
         }
         apns_result::APNS_OK
@@ -432,13 +500,21 @@ pub extern "C" fn apns_mock_requests_json(
     len: usize,
     needed: *mut usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let m: &MockHandle = try_ref!(m);
-        match m.record(Record::requests_json) {
-            Some(json) => write_text(buf, len, needed, &json),
-            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
-        }
-    }
+    ffi_boundary! { try_ref!(m).write_record(Record::requests_json, buf, len, needed) }
+}
+
+/// As apns_mock_accepted_json for the delivery headers of every HTTP/2 request judged, in
+/// order (whatever its fate; empty without record_payloads): [{"token": hex ("" when the path
+/// held no valid token), "expiration", "push_type", "topic", "priority", "collapse_id": the
+/// header's text, or null when absent}].
+#[no_mangle]
+pub extern "C" fn apns_mock_http2_requests_json(
+    m: *const apns_mock,
+    buf: *mut c_char,
+    len: usize,
+    needed: *mut usize,
+) -> apns_result {
+    ffi_boundary! { try_ref!(m).write_record(Record::http2_requests_json, buf, len, needed) }
 }
 
 /// Writes the accepted notifications, in processing order, as a JSON array of objects
@@ -456,13 +532,7 @@ pub extern "C" fn apns_mock_accepted_json(
     len: usize,
     needed: *mut usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let m: &MockHandle = try_ref!(m);
-        match m.record(Record::accepted_json) {
-            Some(json) => write_text(buf, len, needed, &json),
-            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
-        }
-    }
+    ffi_boundary! { try_ref!(m).write_record(Record::accepted_json, buf, len, needed) }
 }
 
 /// As apns_mock_accepted_json for the rejected notifications. Binary: {"identifier", "token",
@@ -475,13 +545,7 @@ pub extern "C" fn apns_mock_rejected_json(
     len: usize,
     needed: *mut usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let m: &MockHandle = try_ref!(m);
-        match m.record(Record::rejected_json) {
-            Some(json) => write_text(buf, len, needed, &json),
-            None => apns_result::APNS_ERR_INVALID_ARGUMENT,
-        }
-    }
+    ffi_boundary! { try_ref!(m).write_record(Record::rejected_json, buf, len, needed) }
 }
 
 /// Waits until the mock has accepted at least `n` notifications in all; `timeout_ms` < 0 waits

@@ -3,7 +3,7 @@
 //! Every accessor: Threads: any thread, concurrently, while the outcome lives. Blocking: never.
 //! A NULL outcome gives the value each function documents (NULL, 0, false).
 
-use crate::boundary::write_bytes;
+use crate::boundary::{write_bytes, write_text};
 use crate::cast::{free_box, u64_to_user_data, Castable, OwnershipBox};
 use crate::result::apns_result;
 use apnspush::{Outcome, OutcomeKind};
@@ -57,7 +57,7 @@ pub(crate) fn serve(cb: apns_outcome_cb, userdata: *mut c_void, outcomes: Vec<Ou
 }
 
 /// A C string from engine text; interior NULs (never expected) are dropped.
-fn c_text(s: &str) -> CString {
+pub(crate) fn c_text(s: &str) -> CString {
     CString::new(s.replace('\0', "")).expect("NULs removed")
 }
 
@@ -224,6 +224,24 @@ pub extern "C" fn apns_outcome_user_data(o: *const apns_outcome) -> *mut c_void 
     ffi_boundary! {
         let o: &OutcomeView = try_ref!(o);
         u64_to_user_data(o.outcome.user_data)
+    }
+}
+
+/// Writes the name of every field a language's outcome carries, as a JSON array of strings (the
+/// core's one list, `Outcome::FIELDS`: "token" is apns_outcome_token_hex, "error" the result
+/// name, "kind" apns_outcome_kind_name), NUL-terminated. `*needed` (optional) always receives
+/// the size required, NUL included; a `buf` shorter than that is left untouched and gives
+/// APNS_ERR_BUFFER_TOO_SMALL. Threads: any. Blocking: never.
+/// Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER (NULL `buf` with `len` > 0).
+#[no_mangle]
+pub extern "C" fn apns_outcome_fields_json(
+    buf: *mut c_char,
+    len: usize,
+    needed: *mut usize,
+) -> apns_result {
+    ffi_boundary! {
+        let json = serde_json::to_string(Outcome::FIELDS).unwrap_or_default();
+        write_text(buf, len, needed, &json)
     }
 }
 

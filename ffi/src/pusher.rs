@@ -5,15 +5,18 @@
 //! apns_pusher_failed_notifications, on the thread that called them; a callback may call any
 //! apns_pusher function on the same pusher except apns_pusher_destroy.
 
+// The enqueue path hands a refused notification back by value (as the core does).
+#![allow(clippy::result_large_err)]
+
 use crate::boundary::{timeout, write_text, ErrBuf};
 use crate::cast::{free_box, to_boxed_ptr, Castable, Out, OwnershipBox};
 use crate::conf::apns_conf;
 use crate::notification::apns_notification;
 use crate::outcome::{apns_outcome, apns_outcome_cb, serve, to_owned_ptr};
 use crate::result::apns_result;
-use apnspush::{Config, Notification, Pusher};
+use apnspush::{Completion, CompletionQueue, Config, Notification, Pusher};
 use std::ffi::{c_char, c_void};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A connected APNs provider. Owned by the caller; free it with apns_pusher_destroy.
 pub struct apns_pusher {
@@ -75,9 +78,13 @@ fn push_with(
 
 /// push_async without a copy: the notification moves into the pusher and comes back into `n`
 /// on error, so the caller keeps a valid handle either way.
-fn push_async_moving(p: &Pusher, n: *mut apns_notification, id: *mut u64) -> apns_result {
+fn push_async_moving(
+    n: *mut apns_notification,
+    id: *mut u64,
+    push: impl FnOnce(Notification) -> Result<u64, (apnspush::Error, Notification)>,
+) -> apns_result {
     let note: &mut Notification = try_mut!(n);
-    match p.try_push_async(note.take()) {
+    match push(note.take()) {
         Ok(new_id) => {
             free_box(n);
             if let Some(out) = Out::new(id) {
@@ -106,7 +113,29 @@ pub extern "C" fn apns_pusher_push_async(
 ) -> apns_result {
     ffi_boundary! {
         let p: &Pusher = try_ref!(p);
-        push_async_moving(p, n, id)
+        push_async_moving(n, id, |note| p.try_push_async(note))
+    }
+}
+
+/// As apns_pusher_push_async, but waits at most `timeout_ms` (>= 0) for room in a full send
+/// queue, then fails with APNS_ERR_QUEUE_FULL, the notification never queued and still the
+/// caller's: a caller can wait in slices and give up between them (to check for a shutdown
+/// request, a signal, or an event loop's turn). With block_when_full=false it never waits.
+/// Ownership: as apns_pusher_push_async. Blocking: up to `timeout_ms`.
+/// Errors: those of apns_pusher_push_async, and APNS_ERR_INVALID_ARGUMENT (`timeout_ms` < 0).
+#[no_mangle]
+pub extern "C" fn apns_pusher_push_async_timeout(
+    p: *const apns_pusher,
+    n: *mut apns_notification,
+    timeout_ms: i64,
+    id: *mut u64,
+) -> apns_result {
+    ffi_boundary! {
+        let p: &Pusher = try_ref!(p);
+        let Some(limit) = timeout(timeout_ms) else {
+            return apns_result::APNS_ERR_INVALID_ARGUMENT;
+        };
+        push_async_moving(n, id, |note| p.push_async_timeout(note, limit))
     }
 }
 
@@ -206,6 +235,38 @@ pub extern "C" fn apns_pusher_ensure_delivery_through(
     }
 }
 
+/// Waits on this thread for every id up to `id` to settle, handing the queued reports to
+/// `serve` as outcomes arrive: a completion queue that watches every outcome wakes the wait, and
+/// a `Delivered` ends it. No helper thread, no polling interval.
+fn wait_serving(
+    p: &Pusher,
+    id: u64,
+    limit: Option<Duration>,
+    mut serve: impl FnMut(Vec<apnspush::Outcome>),
+) -> apnspush::Result<()> {
+    let queue = CompletionQueue::new();
+    p.watch(&queue);
+    p.notify_delivered(&queue, id);
+    let deadline = limit.map(|l| Instant::now() + l);
+    let result = loop {
+        let left = match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()),
+            None => Duration::from_secs(3600),
+        };
+        let items = queue.wait(usize::MAX, left);
+        serve(p.poll_outcomes(usize::MAX, Duration::ZERO));
+        if items.iter().any(|c| matches!(c, Completion::Delivered(_))) {
+            break Ok(());
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            let msg = "some notifications have no outcome yet";
+            break Err(apnspush::Error::new(apnspush::ErrorKind::Timeout, msg));
+        }
+    };
+    p.unwatch(&queue);
+    result
+}
+
 /// Waits for ids up to `id`, serving reports to `cb` (if any) on this thread meanwhile.
 fn ensure_through(
     p: &Pusher,
@@ -217,22 +278,7 @@ fn ensure_through(
     let limit = timeout(timeout_ms);
     let waited = match cb {
         None => p.ensure_delivery_through(id, limit),
-        // The wait runs on a helper thread so that this thread can serve the callbacks.
-        Some(_) => std::thread::scope(|s| {
-            let waiter = s.spawn(|| p.ensure_delivery_through(id, limit));
-            while !waiter.is_finished() {
-                serve(
-                    cb,
-                    userdata,
-                    p.poll_outcomes(usize::MAX, Duration::from_millis(10)),
-                );
-            }
-            let waited = waiter
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            serve(cb, userdata, p.poll_outcomes(usize::MAX, Duration::ZERO));
-            waited
-        }),
+        Some(_) => wait_serving(p, id, limit, |reports| serve(cb, userdata, reports)),
     };
     match waited {
         Ok(()) => apns_result::APNS_OK,
@@ -243,7 +289,9 @@ fn ensure_through(
 /// Serves queued outcome reports to `cb` on this thread (a NULL `cb` discards them), waiting up
 /// to `timeout_ms` for the first (0: do not wait; < 0: wait until one arrives). Which outcomes
 /// are queued is set by the outcome_reports key. Writes how many were served to `*served`
-/// (optional). Blocking: up to `timeout_ms`. Errors: APNS_ERR_NULL_PARAMETER.
+/// (optional). Before the outcomes it serves every queued log record to the log callback
+/// (apns_set_log_callback), on this thread too. Blocking: up to `timeout_ms`.
+/// Errors: APNS_ERR_NULL_PARAMETER.
 #[no_mangle]
 pub extern "C" fn apns_pusher_poll(
     p: *const apns_pusher,
@@ -261,9 +309,11 @@ pub extern "C" fn apns_pusher_poll(
                 if !batch.is_empty() {
                     break batch;
                 }
+                crate::log::serve_logs(usize::MAX);
             },
         };
         let n = outcomes.len();
+        crate::log::serve_logs(usize::MAX);
         serve(cb, userdata, outcomes);
         if let Some(out) = Out::new(served) {
             out.write(n);
@@ -310,6 +360,22 @@ pub extern "C" fn apns_pusher_stats_json(
     ffi_boundary! {
         let p: &Pusher = try_ref!(p);
         write_text(buf, len, needed, &p.stats().to_json())
+    }
+}
+
+/// Writes the name of every key apns_pusher_stats_json writes, in order, as a JSON array of
+/// strings (the core's one list, `Stats::FIELDS`, that each language's stats must match).
+/// Buffer convention as apns_pusher_stats_json. Threads: any. Blocking: never.
+/// Errors: APNS_ERR_BUFFER_TOO_SMALL, APNS_ERR_NULL_PARAMETER (NULL `buf` with `len` > 0).
+#[no_mangle]
+pub extern "C" fn apns_stats_fields_json(
+    buf: *mut c_char,
+    len: usize,
+    needed: *mut usize,
+) -> apns_result {
+    ffi_boundary! {
+        let json = serde_json::to_string(apnspush::Stats::FIELDS).unwrap_or_default();
+        write_text(buf, len, needed, &json)
     }
 }
 

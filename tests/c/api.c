@@ -114,6 +114,16 @@ static void builder_payload_reaches_the_mock(void) {
   CHECK_RESULT(apns_notification_builder_build(b, &n, err, sizeof err), APNS_ERR_INVALID_JSON);
   apns_notification_builder_destroy(b);
 
+  /* A complete payload together with the fields it is built from is refused, naming them. */
+  CHECK_OK(apns_notification_builder_new(&b));
+  CHECK_OK(apns_notification_builder_set_token_hex(b, hex));
+  CHECK_OK(apns_notification_builder_set_badge(b, 1));
+  CHECK_OK(apns_notification_builder_set_payload_json(b, "{\"aps\":{}}"));
+  n = NULL;
+  CHECK_RESULT(apns_notification_builder_build(b, &n, err, sizeof err), APNS_ERR_INVALID_ARGUMENT);
+  CHECK(n == NULL && strstr(err, "badge") != NULL);
+  apns_notification_builder_destroy(b);
+
   json = read_json(m, apns_mock_accepted_json);
   CHECK(strstr(json, "\\\"title\\\":\\\"Title\\\"") != NULL);
   CHECK(strstr(json, "\\\"body\\\":\\\"Body\\\"") != NULL);
@@ -225,6 +235,27 @@ static void verbs_and_outcomes(void) {
   CHECK_RESULT(apns_pusher_stats_json(p, stats, sizeof stats, &len), APNS_ERR_BUFFER_TOO_SMALL);
   CHECK(len > sizeof stats && stats[0] == 'z');
 
+  /* The stats JSON has exactly the core's fields: each listed name is a key, and there are as
+   * many keys as names. */
+  {
+    char fields[2048], all[4096];
+    const char *q;
+    size_t names = 0, keys = 0;
+    CHECK_OK(apns_stats_fields_json(fields, sizeof fields, NULL));
+    CHECK_OK(apns_pusher_stats_json(p, all, sizeof all, NULL));
+    for (q = strchr(fields, '"'); q != NULL; q = strchr(q + 1, '"')) {
+      char key[80];
+      const char *end = strchr(q + 1, '"');
+      CHECK(end != NULL && (size_t)(end - q) < sizeof key - 2);
+      snprintf(key, sizeof key, "%.*s:", (int)(end - q + 1), q);
+      CHECK(strstr(all, key) != NULL);
+      names++;
+      q = end;
+    }
+    for (q = all; (q = strstr(q, "\":")) != NULL; q += 2) keys++;
+    CHECK(names > 20 && names == keys);
+  }
+
   /* close: a second call does nothing; later pushes are refused and the caller keeps n. */
   CHECK_OK(apns_pusher_close(p, 5000, &cancelled, &unconfirmed));
   CHECK(cancelled == 0 && unconfirmed == 0);
@@ -262,6 +293,46 @@ static void queue_full_leaves_the_notification_with_the_caller(void) {
   CHECK_OK(apns_pusher_ensure_delivery(p, WAIT_MS, NULL, NULL));
   CHECK(apns_mock_accepted_count(m) == i - 1);
   apns_pusher_destroy(p);
+  apns_mock_destroy(m);
+}
+
+static void push_async_timeout_gives_the_notification_back(void) {
+  /* A gateway that answers only the first request, and a queue of one: a push waits at most
+   * its timeout for room, then QUEUE_FULL leaves the notification with the caller, never
+   * queued. */
+  apns_mock *m = NULL;
+  apns_pusher *p;
+  apns_notification *n;
+  apns_result r = APNS_OK;
+  uint64_t i, id, queued = 0;
+  char stats[4096];
+  static const char *const extra[] = {"queue_capacity", "1", NULL};
+  CHECK_OK(apns_mock_new(&m));
+  CHECK_OK(apns_mock_set_protocol(m, "http2"));
+  CHECK_OK(apns_mock_set_stall_after(m, 1));
+  CHECK_OK(apns_mock_start(m));
+  p = pusher_for(m, extra);
+  n = make_notification(0);
+  CHECK_RESULT(apns_pusher_push_async_timeout(p, n, -1, &id), APNS_ERR_INVALID_ARGUMENT);
+  for (i = 0; i < 100000 && r == APNS_OK; i++) {
+    r = apns_pusher_push_async_timeout(p, n, 20, &id);
+    if (r == APNS_OK) {
+      queued++;
+      n = make_notification(i + 1);
+    }
+  }
+  CHECK(r == APNS_ERR_QUEUE_FULL);
+  CHECK_OK(apns_notification_set_user_data(n, NULL)); /* still ours */
+  apns_notification_destroy(n);
+  CHECK_OK(apns_pusher_stats_json(p, stats, sizeof stats, NULL));
+  {
+    char want[64];
+    snprintf(want, sizeof want, "\"pushed\":%" PRIu64 ",", queued);
+    CHECK(strstr(stats, want) != NULL);
+  }
+  CHECK_OK(apns_pusher_close(p, 100, NULL, NULL));
+  apns_pusher_destroy(p);
+  CHECK(apns_mock_accepted_count(m) <= 1);
   apns_mock_destroy(m);
 }
 
@@ -422,11 +493,12 @@ int main(void) {
   builder_payload_reaches_the_mock();
   verbs_and_outcomes();
   queue_full_leaves_the_notification_with_the_caller();
+  push_async_timeout_gives_the_notification_back();
   feedback_and_mock_life_cycle();
   connect_failure_is_reported();
   http2_mock();
   http2_mock_knobs();
-  printf("api: results, conf, notifications, builder, verbs, outcomes, queue full, feedback, "
+  printf("api: results, conf, notifications, builder, verbs, outcomes, queue full, deadline push, feedback, "
          "mock life cycle, connect failure, HTTP/2, HTTP/2 mock knobs: ok\n");
   return 0;
 }

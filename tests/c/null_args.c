@@ -13,6 +13,11 @@ static void results_and_version(void) {
   CHECK(apns_result_describe(-1) != NULL);
   CHECK(apns_version() != NULL);
   CHECK(strcmp(apns_outcome_kind_name(-1), "none") == 0);
+  NULL_PARAM(apns_stats_fields_json(NULL, 8, &count));
+  CHECK_RESULT(apns_stats_fields_json(NULL, 0, &count), APNS_ERR_BUFFER_TOO_SMALL);
+  CHECK(count > 2);
+  NULL_PARAM(apns_outcome_fields_json(NULL, 8, &count));
+  CHECK_RESULT(apns_outcome_fields_json(NULL, 0, NULL), APNS_ERR_BUFFER_TOO_SMALL);
 }
 
 static void conf(void) {
@@ -103,6 +108,7 @@ static void pusher(void) {
   NULL_PARAM(apns_pusher_new(NULL, &p, buf, sizeof buf));
   CHECK(p == NULL);
   NULL_PARAM(apns_pusher_push_async(NULL, NULL, &id));
+  NULL_PARAM(apns_pusher_push_async_timeout(NULL, NULL, 0, &id));
   NULL_PARAM(apns_pusher_push(NULL, NULL, 0, &id));
   NULL_PARAM(apns_pusher_ensure_push(NULL, NULL, 0, &o));
   NULL_PARAM(apns_pusher_ensure_delivery(NULL, 0, NULL, NULL));
@@ -156,6 +162,7 @@ static void mock(void) {
   NULL_PARAM(apns_mock_new(NULL));
   NULL_PARAM(apns_mock_set_protocol(NULL, "binary"));
   NULL_PARAM(apns_mock_reject_token(NULL, "00", 8));
+  NULL_PARAM(apns_mock_reject_token_http2(NULL, "00", 410, "Unregistered"));
   NULL_PARAM(apns_mock_set_drop_after(NULL, 1));
   NULL_PARAM(apns_mock_set_shutdown_after(NULL, 1));
   NULL_PARAM(apns_mock_set_close_silently_after(NULL, 1));
@@ -177,6 +184,7 @@ static void mock(void) {
   NULL_PARAM(apns_mock_accepted_json(NULL, buf, sizeof buf, &needed));
   NULL_PARAM(apns_mock_rejected_json(NULL, buf, sizeof buf, &needed));
   NULL_PARAM(apns_mock_requests_json(NULL, buf, sizeof buf, &needed));
+  NULL_PARAM(apns_mock_http2_requests_json(NULL, buf, sizeof buf, &needed));
   CHECK(needed == 7);
   NULL_PARAM(apns_mock_wait_accepted(NULL, 1, 0));
   NULL_PARAM(apns_mock_clear(NULL));
@@ -186,9 +194,20 @@ static void mock(void) {
   CHECK_OK(apns_mock_new(&m));
   NULL_PARAM(apns_mock_set_protocol(m, NULL));
   NULL_PARAM(apns_mock_reject_token(m, NULL, 8));
+  NULL_PARAM(apns_mock_reject_token_http2(m, NULL, 410, "Unregistered"));
+  NULL_PARAM(apns_mock_reject_token_http2(m, "00", 410, NULL));
   NULL_PARAM(apns_mock_add_feedback(m, 1, NULL));
   NULL_PARAM(apns_mock_config_apply(m, NULL));
   apns_mock_destroy(m);
+}
+
+static void logging(void) {
+  size_t served = 7;
+  /* A NULL callback turns logging off (nothing to refuse); a NULL `served` is optional. */
+  CHECK_OK(apns_set_log_callback(NULL, NULL, 3));
+  CHECK_OK(apns_log_poll(10, NULL));
+  CHECK_OK(apns_log_poll(10, &served));
+  CHECK(served == 0);
 }
 
 int main(void) {
@@ -200,6 +219,7 @@ int main(void) {
   outcome();
   feedback();
   mock();
+  logging();
   printf("null_args: every exported function refused NULL arguments cleanly\n");
   return 0;
 }

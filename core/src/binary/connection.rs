@@ -102,6 +102,12 @@ impl BinaryConn {
             }
             Err(e) => {
                 Counters::add(&engine.stats.connect_failures, 1);
+                log::warn!(
+                    target: "apnspush::binary",
+                    "connect to {}:{} failed: {e}",
+                    c.gateway_host(),
+                    c.gateway_port()
+                );
                 Err(e)
             }
         }
@@ -165,7 +171,13 @@ pub(crate) fn run_slot(
     let mut refused_ends = 0u32;
     let mut reader: Option<Reader<BinaryConn>> = None;
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
+    let (host, port) = (engine.config.gateway_host(), engine.config.gateway_port());
     loop {
+        log::info!(
+            target: "apnspush::binary",
+            "slot {slot}: connected to {host}:{port} (binary, window {})",
+            conn.window
+        );
         *engine.live[slot].lock() = Some(conn.clone() as Arc<dyn LiveConn>);
         engine.connected.fetch_add(1, Relaxed);
         if reader.is_none() {
@@ -197,6 +209,13 @@ pub(crate) fn run_slot(
         };
         let mut settle = Settle::default();
         settle.add_all(left, lost, &engine.config);
+        if settle.tally() != Default::default() {
+            log::warn!(
+                target: "apnspush::binary",
+                "slot {slot}: connection ended with notifications unsettled: {}",
+                settle.tally()
+            );
+        }
         engine.act(settle);
         let window = slot_window.after(conn.end());
         // A gateway that refuses the session after our acceptance wait: treat each such end
@@ -209,7 +228,14 @@ pub(crate) fn run_slot(
                     .config
                     .backoff
                     .saturating_mul(1 << (refused_ends - 1).min(16));
-                engine.pause(crate::engine::jitter(delay.min(engine.config.backoff_max)));
+                let pause = crate::engine::jitter(delay.min(engine.config.backoff_max));
+                log::info!(
+                    target: "apnspush::binary",
+                    "slot {slot}: session refused {refused_ends} times in a row; reconnecting \
+                     in {} ms",
+                    pause.as_millis()
+                );
+                engine.pause(pause);
             }
             None => refused_ends = 0,
         }
@@ -228,7 +254,7 @@ fn spawn_reader(engine: &Arc<Engine>, slot: usize) -> std::io::Result<Reader<Bin
     let (e1, e2) = (engine.clone(), engine.clone());
     Reader::spawn(
         format!("apns-read-{slot}"),
-        move |conn: &Arc<BinaryConn>| read_loop(&e1, conn),
+        move |conn: &Arc<BinaryConn>| read_loop(&e1, conn, slot),
         move |conn: &Arc<BinaryConn>, message: String| {
             slot::fail_panicked(&e2, &**conn, "reader", &message)
         },
@@ -329,7 +355,7 @@ fn write_marker(engine: &Engine, conn: &BinaryConn, plain: &mut Vec<u8>, scratch
     }
 }
 
-fn read_loop(engine: &Engine, conn: &BinaryConn) {
+fn read_loop(engine: &Engine, conn: &BinaryConn, slot: usize) {
     let window = engine.config.error_timeout;
     let _ = conn
         .tls
@@ -343,10 +369,11 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
             Ok(open) => {
                 if plain.len() >= codec::ERROR_RESPONSE_LEN {
                     match ErrorResponse::decode(&plain[..codec::ERROR_RESPONSE_LEN]) {
-                        Some(resp) => on_error_response(engine, conn, resp),
+                        Some(resp) => on_error_response(engine, conn, slot, resp),
                         None => on_lost(
                             engine,
                             conn,
+                            slot,
                             ErrorKind::Protocol,
                             "the gateway sent bytes that are not an error-response",
                         ),
@@ -357,6 +384,7 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
                     on_lost(
                         engine,
                         conn,
+                        slot,
                         ErrorKind::Io,
                         "the gateway closed the connection with no verdict",
                     );
@@ -385,7 +413,7 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
             Err(e) => {
                 if !engine.stopping() {
                     if crate::tls::received_alert(&e).is_some() && !conn.verified.load(Relaxed) {
-                        on_refused(engine, conn, &e);
+                        on_refused(engine, conn, slot, &e);
                         return;
                     }
                     // rustls reports TLS failures (alerts, bad records) as InvalidData.
@@ -394,7 +422,7 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
                     } else {
                         ErrorKind::Io
                     };
-                    on_lost(engine, conn, kind, &format!("connection lost: {e}"));
+                    on_lost(engine, conn, slot, kind, &format!("connection lost: {e}"));
                 }
                 return;
             }
@@ -406,25 +434,31 @@ fn read_loop(engine: &Engine, conn: &BinaryConn) {
 /// written on this connection, so the history goes back to the queue with no attempt charged
 /// and no possible duplicate counted; `run_slot` backs off and, after `max_attempts` such ends
 /// in a row, fails what is queued with this error.
-fn on_refused(engine: &Engine, conn: &BinaryConn, e: &std::io::Error) {
+fn on_refused(engine: &Engine, conn: &BinaryConn, slot: usize, e: &std::io::Error) {
     let c = &engine.config;
     let has_cert = c.cert.is_some() || c.p12.is_some();
     let (kind, why) = tls_failure(e, has_cert).unwrap_or_else(|| (ErrorKind::Tls, e.to_string()));
     let (host, port, hint) = (c.gateway_host(), c.gateway_port(), before_acceptance(kind));
     let err = Error::new(kind, format!("{host}:{port}: {why}{hint}"));
+    let message = err.to_string();
     Counters::add(&engine.stats.connection_losses, 1);
-    engine.stats.set_last_error(err.to_string());
+    engine.stats.set_last_error(message.clone());
     let jobs = conn.history.lock().close_and_take();
     conn.kill();
     *conn.refused.lock() = Some(err);
     let mut settle = Settle::default();
     settle.add_all(jobs, Event::NotProcessed, c);
+    log::error!(
+        target: "apnspush::binary",
+        "slot {slot}: the gateway refused the session: {message}; {}",
+        settle.tally()
+    );
     engine.act(settle);
 }
 
 /// Apple answered one notification with an error and closed: settle around it and replay
 /// everything written after it on a new connection.
-fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
+fn on_error_response(engine: &Engine, conn: &BinaryConn, slot: usize, resp: ErrorResponse) {
     Counters::add(&engine.stats.error_responses, 1);
     conn.verdict.store(true, Relaxed);
     let (marker_reply, lapsed_marker_reply) = {
@@ -442,6 +476,11 @@ fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
         conn.kill();
         let mut settle = Settle::default();
         settle.add_all(after, Event::NotProcessed, &engine.config);
+        log::debug!(
+            target: "apnspush::binary",
+            "slot {slot}: reply to a lapsed flush marker: {}",
+            settle.tally()
+        );
         engine.act(settle);
         return;
     }
@@ -475,13 +514,34 @@ fn on_error_response(engine: &Engine, conn: &BinaryConn, resp: ErrorResponse) {
         settle.add_all(split.named, named, cfg);
         settle.add_all(split.after, Event::NotProcessed, cfg);
     }
+    // A flush marker's reply is routine; an identifier not in the history is never guessed.
+    let level = match (marker_reply, found) {
+        (true, _) => log::Level::Debug,
+        (false, true) => log::Level::Info,
+        (false, false) => log::Level::Warn,
+    };
+    if log::log_enabled!(target: "apnspush::binary", level) {
+        let named = match (marker_reply, found) {
+            (true, _) => "a flush marker".to_owned(),
+            (false, true) => format!("notification {}", resp.identifier),
+            (false, false) => format!("identifier {}, not in the history", resp.identifier),
+        };
+        log::log!(
+            target: "apnspush::binary",
+            level,
+            "slot {slot}: error-response status {} ({}) naming {named}: {}",
+            resp.status,
+            status::reason(resp.status),
+            settle.tally()
+        );
+    }
     engine.act(settle);
 }
 
 /// The connection died with no error-response: everything unsettled may or may not have been
 /// processed. Replay it (at-least-once, counted). A loss is charged as an attempt only to a
 /// notification that was alone on the wire (window 1): only then can it be the cause.
-fn on_lost(engine: &Engine, conn: &BinaryConn, kind: ErrorKind, why: &str) {
+fn on_lost(engine: &Engine, conn: &BinaryConn, slot: usize, kind: ErrorKind, why: &str) {
     if engine.stopping() {
         return; // close() settles the history: our own shutdown is not a loss.
     }
@@ -504,6 +564,12 @@ fn on_lost(engine: &Engine, conn: &BinaryConn, kind: ErrorKind, why: &str) {
     };
     let mut settle = Settle::default();
     settle.add_all(jobs, lost, &engine.config);
+    log::warn!(
+        target: "apnspush::binary",
+        "slot {slot}: {why} ({}): {}",
+        kind.name(),
+        settle.tally()
+    );
     engine.act(settle);
 }
 

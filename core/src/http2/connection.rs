@@ -117,6 +117,7 @@ impl H2Conn {
             }
             Err(e) => {
                 Counters::add(&engine.stats.connect_failures, 1);
+                log::warn!(target: "apnspush::http2", "connect to {host}:{port} failed: {e}");
                 Err(e)
             }
         }
@@ -146,7 +147,9 @@ pub(crate) fn run_slot(
     let mut unanswered_ends = 0u32;
     let mut reader: Option<Reader<H2Conn>> = None;
     let mut unwritten = Unwritten::default();
+    let (host, port) = (engine.config.gateway_host(), engine.config.gateway_port());
     loop {
+        log::info!(target: "apnspush::http2", "slot {slot}: connected to {host}:{port} (HTTP/2)");
         *engine.live[slot].lock() = Some(conn.clone() as Arc<dyn LiveConn>);
         engine.connected.fetch_add(1, Relaxed);
         if reader.is_none() {
@@ -192,6 +195,12 @@ pub(crate) fn run_slot(
         if let (false, false, Some(why)) = (settled_by_reader, expected, &why) {
             Counters::add(&engine.stats.connection_losses, 1);
             engine.stats.set_last_error(why.clone());
+            if in_flight.is_empty() {
+                log::warn!(
+                    target: "apnspush::http2",
+                    "slot {slot}: connection to {host}:{port} lost ({why}); nothing was in flight"
+                );
+            }
         }
         if !in_flight.is_empty() {
             let why = why.unwrap_or_else(|| "connection closed with streams unanswered".into());
@@ -202,6 +211,12 @@ pub(crate) fn run_slot(
             };
             let mut settle = Settle::default();
             settle.add_all(in_flight, lost, &engine.config);
+            log::warn!(
+                target: "apnspush::http2",
+                "slot {slot}: connection to {host}:{port} ended with requests unanswered \
+                 ({why}): {}",
+                settle.tally()
+            );
             engine.act(settle);
         }
         // A server that ends connections before answering anything (GOAWAY or drop on
@@ -218,6 +233,11 @@ pub(crate) fn run_slot(
                 engine.give_up_queued(unanswered_ends, &e);
             }
             let pause = crate::engine::jitter(delay.min(engine.config.backoff_max));
+            log::info!(
+                target: "apnspush::http2",
+                "slot {slot}: the connection ended before any answer; reconnecting in {} ms",
+                pause.as_millis()
+            );
             engine.pause(pause);
         }
         match engine.reconnect(|| H2Conn::connect(&engine, &ctx)) {

@@ -43,7 +43,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) => {}
             Err(e) if crate::tls::received_alert(&e).is_some() => {
-                refused_or_lost(engine, conn, &e);
+                refused_or_lost(engine, conn, slot, &e);
                 return;
             }
             Err(e) => {
@@ -53,7 +53,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
                 } else {
                     ErrorKind::Io
                 };
-                lose(engine, conn, kind, &format!("connection lost: {e}"));
+                lose(engine, conn, slot, kind, &format!("connection lost: {e}"));
                 return;
             }
         }
@@ -68,6 +68,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
                 apply(
                     engine,
                     conn,
+                    slot,
                     &mut session,
                     &mut events,
                     &mut out,
@@ -80,6 +81,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
                 lose(
                     engine,
                     conn,
+                    slot,
                     ErrorKind::Protocol,
                     &format!("HTTP/2 connection error: {e}"),
                 );
@@ -96,6 +98,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
                 lose(
                     engine,
                     conn,
+                    slot,
                     ErrorKind::Io,
                     "the server closed the connection",
                 );
@@ -106,8 +109,8 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
         let now = Instant::now();
         if now.duration_since(last_timers) >= TICK {
             last_timers = now;
-            if let Err(why) = timers(engine, conn, &mut session, &mut answers, now) {
-                lose(engine, conn, ErrorKind::Timeout, &why);
+            if let Err(why) = timers(engine, conn, slot, &mut session, &mut answers, now) {
+                lose(engine, conn, slot, ErrorKind::Timeout, &why);
                 return;
             }
             settle(engine, ctx, &mut answers);
@@ -121,6 +124,7 @@ pub(crate) fn read_loop(engine: &Engine, ctx: &Http2Context, conn: &H2Conn, slot
 fn apply(
     engine: &Engine,
     conn: &H2Conn,
+    slot: usize,
     session: &mut ClientSession,
     events: &mut Vec<Event>,
     out: &mut Vec<u8>,
@@ -135,16 +139,23 @@ fn apply(
         events.clear();
         let result = result.and(st.queue_answers(out));
         out.clear();
-        check_health(engine, &mut st, session, answers);
+        check_health(engine, slot, &mut st, session, answers);
         result
     };
     conn.changed.notify_all();
-    for g in goaways {
-        Counters::add(&engine.stats.goaways, 1);
-        engine.stats.set_last_error(g.describe());
-    }
     let mut settle = Settle::default();
     settle.add_all(unprocessed, RuleEvent::NotProcessed, &engine.config);
+    for g in goaways {
+        Counters::add(&engine.stats.goaways, 1);
+        let described = g.describe();
+        log::warn!(
+            target: "apnspush::http2",
+            "slot {slot}: {described} (last stream id {}); streams above it: {}",
+            g.last_stream_id,
+            settle.tally()
+        );
+        engine.stats.set_last_error(described);
+    }
     engine.act(settle);
     result
 }
@@ -160,6 +171,7 @@ fn apply(
 fn timers(
     engine: &Engine,
     conn: &H2Conn,
+    slot: usize,
     session: &mut ClientSession,
     answers: &mut Vec<(Stream, Answer)>,
     now: Instant,
@@ -174,6 +186,11 @@ fn timers(
         answers.push((s, Answer::TimedOut));
     }
     if timed_out > 0 {
+        log::info!(
+            target: "apnspush::http2",
+            "slot {slot}: {timed_out} requests got no response within {} ms (reset; PING sent)",
+            cfg.response_timeout.as_millis()
+        );
         Counters::add(&engine.stats.response_timeouts, u64::from(timed_out));
         st.mark_answered();
         st.timeouts_in_row = st.timeouts_in_row.saturating_add(timed_out);
@@ -186,7 +203,7 @@ fn timers(
             );
         }
     }
-    check_health(engine, &mut st, session, answers);
+    check_health(engine, slot, &mut st, session, answers);
     match st.ping {
         Some(p) if now.duration_since(p.sent) >= p.deadline => {
             return Err(format!(
@@ -210,6 +227,7 @@ fn timers(
 /// applied, so nothing more is risked on the connection meanwhile.
 fn check_health(
     engine: &Engine,
+    slot: usize,
     st: &mut ConnState,
     session: &mut ClientSession,
     answers: &mut Vec<(Stream, Answer)>,
@@ -228,10 +246,18 @@ fn check_health(
     ));
     frame::encode_goaway(&mut st.outbox, 0, error_code::NO_ERROR, b"unresponsive");
     st.drain(Drain::Unhealthy);
+    let mut open = 0usize;
     for (id, s) in st.take_all() {
         session.forget(id);
         answers.push((s, Answer::TimedOut));
+        open += 1;
     }
+    log::warn!(
+        target: "apnspush::http2",
+        "slot {slot}: {} requests in a row unanswered on a connection that answers PINGs: \
+         replacing it (GOAWAY sent); its {open} open streams end as timed out",
+        st.timeouts_in_row
+    );
 }
 
 fn send_ping(engine: &Engine, st: &mut ConnState, now: Instant, deadline: Duration) {
@@ -263,7 +289,7 @@ fn send_goaway(conn: &H2Conn, e: &FrameError) {
 }
 
 /// The connection died (or broke the protocol): everything it held may have been processed.
-fn lose(engine: &Engine, conn: &H2Conn, kind: ErrorKind, why: &str) {
+fn lose(engine: &Engine, conn: &H2Conn, slot: usize, kind: ErrorKind, why: &str) {
     let in_flight = {
         let mut st = conn.state.lock();
         if st.is_closed() {
@@ -285,29 +311,41 @@ fn lose(engine: &Engine, conn: &H2Conn, kind: ErrorKind, why: &str) {
         charge: true,
     };
     settle.add_all(in_flight, lost, &engine.config);
+    log::warn!(
+        target: "apnspush::http2",
+        "slot {slot}: {why} ({}): {}",
+        kind.name(),
+        settle.tally()
+    );
     engine.act(settle);
 }
 
 /// The server ended the session with a TLS alert. Before the connection got past its start
 /// (no answer, no timeout) it refused us and processed nothing: replay everything as not
 /// processed, and mark the connection `refused` for the slot. Otherwise a loss.
-fn refused_or_lost(engine: &Engine, conn: &H2Conn, e: &std::io::Error) {
+fn refused_or_lost(engine: &Engine, conn: &H2Conn, slot: usize, e: &std::io::Error) {
     let c = &engine.config;
     let has_cert = c.cert.is_some() || c.p12.is_some();
     let (kind, why) = tls_failure(e, has_cert).unwrap_or_else(|| (ErrorKind::Tls, e.to_string()));
     if conn.state.lock().started {
-        lose(engine, conn, kind, &format!("connection lost: {why}"));
+        lose(engine, conn, slot, kind, &format!("connection lost: {why}"));
         return;
     }
     let (host, port, hint) = (c.gateway_host(), c.gateway_port(), before_acceptance(kind));
     let err = Error::new(kind, format!("{host}:{port}: {why}{hint}"));
+    let message = err.to_string();
     Counters::add(&engine.stats.connection_losses, 1);
-    engine.stats.set_last_error(err.to_string());
+    engine.stats.set_last_error(message.clone());
     let in_flight = conn.state.lock().close_and_take();
     *conn.refused.lock() = Some(err);
     conn.kill();
     let mut settle = Settle::default();
     settle.add_all(in_flight, RuleEvent::NotProcessed, c);
+    log::error!(
+        target: "apnspush::http2",
+        "slot {slot}: the server refused the session: {message}; {}",
+        settle.tally()
+    );
     engine.act(settle);
 }
 
@@ -319,6 +357,9 @@ fn settle(engine: &Engine, ctx: &Http2Context, answers: &mut Vec<(Stream, Answer
     let cfg = &engine.config;
     let generation = ctx.tokens.as_ref().map_or(0, |t| t.generation());
     let mut settle = Settle::default();
+    // Requests refused for their credentials (403 but for an expired token): the last reason
+    // and how many, logged once per batch.
+    let mut auth_refused: Option<(String, usize)> = None;
     for (stream, answer) in answers.drain(..) {
         let job = stream.job;
         let attempts = job.attempts;
@@ -343,8 +384,12 @@ fn settle(engine: &Engine, ctx: &Http2Context, answers: &mut Vec<(Stream, Answer
                     Action::RefreshToken => refresh(ctx, stream.token_generation),
                     action => action,
                 };
+                if let (403, Action::Reject { reason, .. }) = (r.status, &action) {
+                    let n = auth_refused.as_ref().map_or(0, |(_, n)| *n);
+                    auth_refused = Some((reason.clone(), n + 1));
+                }
                 let (status, apns_id) = (r.status, r.apns_id);
-                settle.add(job, action, |o| {
+                settle.decided(event, job, action, |o| {
                     o.status = status;
                     o.timestamp = timestamp;
                     if apns_id.is_some() {
@@ -352,21 +397,30 @@ fn settle(engine: &Engine, ctx: &Http2Context, answers: &mut Vec<(Stream, Answer
                     }
                 });
             }
-            Answer::Reset(code) => settle.add(
-                job,
-                decide(RuleEvent::Reset { code }, attempts, cfg),
-                |_| {},
-            ),
-            Answer::TimedOut => settle.add(job, decide(RuleEvent::TimedOut, attempts, cfg), |_| {}),
+            Answer::Reset(code) => {
+                let event = RuleEvent::Reset { code };
+                settle.decided(event, job, decide(event, attempts, cfg), |_| {})
+            }
+            Answer::TimedOut => {
+                let event = RuleEvent::TimedOut;
+                settle.decided(event, job, decide(event, attempts, cfg), |_| {})
+            }
             Answer::Lost(why) => {
                 let lost = RuleEvent::Lost {
                     kind: ErrorKind::Protocol,
                     why: &why,
                     charge: true,
                 };
-                settle.add(job, decide(lost, attempts, cfg), |_| {})
+                settle.decided(lost, job, decide(lost, attempts, cfg), |_| {})
             }
         }
+    }
+    if let Some((reason, n)) = auth_refused {
+        log::warn!(
+            target: "apnspush::http2",
+            "{n} notifications rejected 403 {reason}: check the provider key, key_id and \
+             team_id, or the certificate"
+        );
     }
     engine.act(settle);
 }

@@ -90,6 +90,7 @@ pub(crate) struct Ping {
 
 /// A GOAWAY received: its error code and debug data.
 pub(crate) struct GoAway {
+    pub(crate) last_stream_id: u32,
     pub(crate) error_code: u32,
     pub(crate) debug_data: Vec<u8>,
 }
@@ -544,6 +545,7 @@ impl ConnState {
                 } => {
                     unprocessed.extend(self.goaway(last_stream_id).into_iter().map(|s| s.job));
                     let goaway = GoAway {
+                        last_stream_id,
                         error_code,
                         debug_data,
                     };

@@ -107,12 +107,32 @@ impl TokenProvider {
 
     fn resign(&self, t: &mut Token) {
         // A signing failure (system RNG) keeps the old token; APNs will say what it thinks.
-        if let Ok(header) = sign(&self.key) {
-            t.header = header;
-            t.generation += 1;
-            t.signed_at = Instant::now();
-            t.expired = false;
-            Counters::add(&self.stats.token_refreshes, 1);
+        let why = if t.expired {
+            "APNs declared the previous one expired".to_owned()
+        } else {
+            format!(
+                "the previous one was {} s old (token_refresh_interval_ms)",
+                t.signed_at.elapsed().as_secs()
+            )
+        };
+        match sign(&self.key) {
+            Ok(header) => {
+                t.header = header;
+                t.generation += 1;
+                t.signed_at = Instant::now();
+                t.expired = false;
+                Counters::add(&self.stats.token_refreshes, 1);
+                log::info!(
+                    target: "apnspush::token",
+                    "provider token re-signed (generation {}): {why}",
+                    t.generation
+                );
+            }
+            Err(e) => log::warn!(
+                target: "apnspush::token",
+                "could not sign a new provider token ({e}); keeping generation {}",
+                t.generation
+            ),
         }
     }
 }

@@ -91,6 +91,7 @@ pub(crate) fn judge(
             push_type: text(b"apns-push-type"),
             topic: text(b"apns-topic"),
             priority: text(b"apns-priority"),
+            collapse_id: text(b"apns-collapse-id"),
         });
     }
     if find(b":method") != Some(b"POST") {

@@ -32,6 +32,7 @@ pub struct Http2Request {
     pub push_type: Option<String>,
     pub topic: Option<String>,
     pub priority: Option<String>,
+    pub collapse_id: Option<String>,
 }
 
 /// HTTP/2 protocol observations, for tests to assert the client behaved.

@@ -1,0 +1,345 @@
+%% Erlang bindings for libapnspush through a NIF (c_src/apnspush_nif.c, linked against
+%% libapnspush.a). See docs/ERLANG.md.
+%%
+%% Handles: a pusher and a mock are NIF resources; the C handles are freed when the resource is
+%% garbage collected. close/1 and stop_mock/1 end the work early; the handle stays valid for
+%% reading (failed_notifications/1, stats/1, mock_accepted_count/1, ...).
+%% Processes: any process may use a handle, several at once.
+%% Blocking: new/1, ensure_push/4,5, ensure_delivery/2, poll/2, close/1,2, start_mock/1 and
+%% stop_mock/1 run on dirty I/O schedulers; push/3,4 run on a normal scheduler and move to a
+%% dirty one only while the send queue is full (unless block_when_full is false, which makes them
+%% return {error, {queue_full, _}}).
+%% Errors: {error, {Code, Message}}, Code the C result name without APNS_ERR_, lower-case
+%% (bad_token, invalid_json, invalid_argument, unknown_config_key, connect, timeout, closed,
+%% ...); badarg for a token, payload, pusher or mock of the wrong type.
+-module(apnspush).
+
+-export([start_mock/0, start_mock/1, mock_config/1, mock_port/1, mock_accepted_count/1,
+         mock_accepted/1, mock_rejected/1, mock_http2_requests/1, mock_connections/1,
+         stop_mock/1]).
+-export([new/1, push/3, push/4, ensure_push/4, ensure_push/5, ensure_delivery/2,
+         failed_notifications/1, poll/2, stats/1, close/1, close/2, version/0]).
+-export([set_log_level/1, log_poll/0, log_poll/1]).
+-export([stats_fields/0, outcome_fields/0]).
+
+-on_load(init/0).
+
+-export_type([pusher/0, mock/0, error/0, payload/0, options/0, outcome/0]).
+
+-opaque pusher() :: reference().
+-opaque mock() :: reference().
+-type error() :: {error, {Code :: atom(), Message :: binary()}}.
+-type text() :: binary() | string().
+-type timeout_ms() :: non_neg_integer() | infinity.
+%% The payload: JSON object text, a map encoded as JSON (apnspush_json:encode/1), or undefined
+%% to build it from the options' payload fields.
+-type payload() :: iodata() | map() | undefined.
+%% Notification options; a key whose value is undefined is not set. Delivery: apns_id (UUID),
+%% topic, priority (10, 5 or 1), expiry (epoch seconds; 0 = one attempt, not stored), push_type
+%% (alert, background, voip, ...), collapse_id, user_data (an integer returned in the outcome).
+%% Payload fields, only without a payload: alert_title, alert_body, badge, sound, category,
+%% thread_id, content_available, mutable_content, custom (#{Key => JSON term}).
+-type options() :: #{apns_id => text(), topic => text(), priority => 0..255,
+                     expiry => 0..4294967295 | undefined, push_type => atom() | text(),
+                     collapse_id => text(), user_data => non_neg_integer(),
+                     alert_title => text(), alert_body => text(), badge => 0..4294967295,
+                     sound => text(), category => text(), thread_id => text(),
+                     content_available => boolean(), mutable_content => boolean(),
+                     custom => #{atom() | binary() => term()}}.
+%% One notification's final outcome. timestamp: HTTP/2 410, when the token stopped being valid
+%% (ms since the epoch); error: the engine error behind a failed outcome; apns_id: HTTP/2 only.
+-type outcome() :: #{id := pos_integer(),
+                     kind := accepted | rejected | failed | expired | cancelled,
+                     status := non_neg_integer(), reason := binary(),
+                     error := atom() | undefined, timestamp := non_neg_integer() | undefined,
+                     apns_id := binary() | undefined, attempts := non_neg_integer(),
+                     confirmed := boolean(), token := binary(), user_data := non_neg_integer()}.
+
+init() ->
+    Beam = code:which(?MODULE),
+    Priv = case code:priv_dir(?MODULE) of
+               {error, bad_name} -> filename:join(filename:dirname(filename:dirname(Beam)), "priv");
+               Dir -> Dir
+           end,
+    erlang:load_nif(filename:join(Priv, "apnspush_nif"), 0).
+
+%% ---- mock -------------------------------------------------------------------------------
+
+start_mock() -> start_mock(#{}).
+
+%% Starts the built-in mock APNs server on 127.0.0.1. Options (all optional):
+%% protocol => binary (default) | http2; reject => [{TokenHex, Status}] or #{TokenHex => Status}
+%% (binary status 8 = invalid token; HTTP/2 answers 400 BadDeviceToken); reject_http2 =>
+%% [{TokenHex, Status, Reason}] (HTTP/2, e.g. {T, 410, <<"Unregistered">>}); drop_after, shutdown_after, close_silently_after => K
+%% (per connection, after K notifications); stall_after => K (HTTP/2: per connection, no
+%% answer to any request after the K-th); error_delay_ms => Ms; record_payloads => boolean();
+%% require_client_cert => boolean(); feedback => [{EpochSeconds, TokenHex}].
+-spec start_mock(map()) -> {ok, mock()} | error().
+start_mock(Options) when is_map(Options) ->
+    start_mock_nif([mock_option(K, V) || {K, V} <- maps:to_list(Options)]).
+
+mock_option(protocol, P) -> {protocol, text(P)};
+mock_option(reject, R) when is_map(R) -> mock_option(reject, maps:to_list(R));
+mock_option(reject, R) -> {reject, [{text(T), S} || {T, S} <- R]};
+mock_option(reject_http2, R) -> {reject_http2, [{text(T), S, text(Why)} || {T, S, Why} <- R]};
+mock_option(feedback, F) -> {feedback, [{Ts, text(T)} || {Ts, T} <- F]};
+mock_option(Key, Value) when is_atom(Key) -> {Key, Value}.
+
+%% What new/1 needs to reach the mock; append your own keys. The C API applies the mock's host,
+%% port and TLS material to a configuration directly, so the list carries the mock itself.
+-spec mock_config(mock()) -> [{mock, mock()}].
+mock_config(Mock) -> [{mock, Mock}].
+
+-spec mock_port(mock()) -> non_neg_integer().
+mock_port(Mock) -> mock_port_nif(Mock).
+
+%% Notifications the mock accepted so far (the final count once stopped).
+-spec mock_accepted_count(mock()) -> non_neg_integer().
+mock_accepted_count(Mock) -> mock_accepted_count_nif(Mock).
+
+-spec mock_connections(mock()) -> non_neg_integer().
+mock_connections(Mock) -> mock_connections_nif(Mock).
+
+%% Accepted notifications in order: [#{identifier, token, payload, connection, apns_id}].
+-spec mock_accepted(mock()) -> [map()] | error().
+mock_accepted(Mock) -> record(Mock, accepted).
+
+%% Rejections in order: binary [#{identifier, token, status, connection}]; HTTP/2
+%% [#{apns_id, token, status, reason, timestamp, connection}] (timestamp null unless 410).
+-spec mock_rejected(mock()) -> [map()] | error().
+mock_rejected(Mock) -> record(Mock, rejected).
+
+%% HTTP/2: the delivery headers of every request, in order, as received (null when absent):
+%% [#{token, expiration, push_type, topic, priority, collapse_id}].
+-spec mock_http2_requests(mock()) -> [map()] | error().
+mock_http2_requests(Mock) -> record(Mock, http2_requests).
+
+record(Mock, Which) ->
+    case mock_record_nif(Mock, Which) of
+        {ok, Json} -> apnspush_json:decode(Json, atom);
+        Error -> Error
+    end.
+
+%% Closes the listeners and connections and joins the server's threads; the record stays.
+-spec stop_mock(mock()) -> ok | error().
+stop_mock(Mock) -> stop_mock_nif(Mock).
+
+%% ---- pusher -----------------------------------------------------------------------------
+
+%% Creates a pusher and connects now. Config: [{Key, Value}] with the keys of docs/CONFIG.md
+%% (atom, binary or string; values binary, string, integer or atom), plus {mock, Mock} from
+%% mock_config/1, applied first.
+-spec new([{atom() | text(), term()}]) -> {ok, pusher()} | error().
+new(Config) when is_list(Config) ->
+    Mock = proplists:get_value(mock, Config, undefined),
+    new_nif(Mock, [{text(K), text(V)} || {K, V} <- Config, K =/= mock]).
+
+push(Pusher, TokenHex, Payload) -> push(Pusher, TokenHex, Payload, #{}).
+
+%% Enqueues a notification and returns its id at once. The device token is hex; the payload is
+%% JSON object text, a map, or undefined to build it from Options (see options()). Validated
+%% first: bad_token, invalid_json, payload_too_large, invalid_argument (an unknown option, a
+%% value of the wrong type or range, a payload together with payload fields, priority 10 with
+%% push_type background, a malformed apns_id, ...).
+-spec push(pusher(), text(), payload(), options()) -> {ok, pos_integer()} | error().
+push(Pusher, TokenHex, Payload, Options) ->
+    case notification(Payload, Options) of
+        {ok, Json, List} -> push_nif(Pusher, TokenHex, Json, List);
+        Error -> Error
+    end.
+
+ensure_push(Pusher, TokenHex, Payload, Timeout) ->
+    ensure_push(Pusher, TokenHex, Payload, #{}, Timeout).
+
+%% As push/4, then waits for the final outcome. {error, {timeout, _}}: it is queued and will
+%% still get an outcome.
+-spec ensure_push(pusher(), text(), payload(), options(), timeout_ms()) -> {ok, outcome()} | error().
+ensure_push(Pusher, TokenHex, Payload, Options, Timeout) ->
+    case notification(Payload, Options) of
+        {ok, Json, List} -> ensure_push_nif(Pusher, TokenHex, Json, List, Timeout);
+        Error -> Error
+    end.
+
+-define(PAYLOAD_FIELDS, [alert_title, alert_body, badge, sound, category, thread_id,
+                         content_available, mutable_content, custom]).
+-define(DELIVERY_FIELDS, [apns_id, topic, priority, expiry, push_type, collapse_id, user_data]).
+
+%% {ok, PayloadJson | undefined, [{Key, Value}]} with texts as binaries and custom values as
+%% JSON text, or {error, {invalid_argument, Message}}.
+notification(Payload, Options) when is_map(Options) ->
+    Set = lists:sort([{K, V} || {K, V} <- maps:to_list(Options), V =/= undefined]),
+    Fields = [K || {K, _} <- Set, lists:member(K, ?PAYLOAD_FIELDS)],
+    case {payload(Payload), Fields} of
+        {{ok, Json}, [Field | _]} when Json =/= undefined ->
+            invalid(io_lib:format("payload cannot be combined with ~s: give either the payload "
+                                  "or the fields it is built from", [Field]));
+        {{ok, Json}, _} ->
+            try {ok, Json, [{K, option(K, V)} || {K, V} <- Set]}
+            catch throw:{invalid, Message} -> invalid(Message)
+            end;
+        {Error, _} -> Error
+    end;
+notification(_, Options) ->
+    invalid(io_lib:format("options must be a map, not ~0tp", [Options])).
+
+payload(undefined) -> {ok, undefined};
+payload(Map) when is_map(Map) ->
+    try {ok, apnspush_json:encode(Map)}
+    catch error:{not_json, T} -> invalid(io_lib:format("payload: ~0tp is not JSON", [T]))
+    end;
+payload(Json) when is_binary(Json); is_list(Json) -> {ok, Json};
+payload(_) -> erlang:error(badarg).
+
+option(K, V) when K =:= apns_id; K =:= topic; K =:= collapse_id; K =:= alert_title;
+                  K =:= alert_body; K =:= sound; K =:= category; K =:= thread_id ->
+    option_text(K, V);
+option(push_type, V) when is_atom(V), not is_boolean(V) -> atom_to_binary(V, utf8);
+option(push_type, V) -> option_text(push_type, V);
+option(K, V) when K =:= content_available; K =:= mutable_content ->
+    is_boolean(V) orelse throw_invalid("~s: expected true or false, got ~0tp", [K, V]),
+    V;
+option(priority, V) -> option_integer(priority, V, 255);
+option(badge, V) -> option_integer(badge, V, 16#FFFFFFFF);
+option(expiry, V) -> option_integer(expiry, V, 16#FFFFFFFF);
+option(user_data, V) -> option_integer(user_data, V, 16#FFFFFFFFFFFFFFFF);
+option(custom, V) when is_map(V) ->
+    [{option_text(custom, K), custom_value(K, Value)} || {K, Value} <- lists:sort(maps:to_list(V))];
+option(custom, V) -> throw_invalid("custom: expected a map of key => JSON term, got ~0tp", [V]);
+option(K, _) ->
+    throw_invalid("unknown notification option ~0tp (known: ~s)",
+                  [K, lists:join(", ", [atom_to_list(F) || F <- ?DELIVERY_FIELDS ++ ?PAYLOAD_FIELDS])]).
+
+custom_value(K, V) ->
+    try apnspush_json:encode(V)
+    catch error:{not_json, T} -> throw_invalid("custom ~ts: ~0tp is not JSON", [text(K), T])
+    end.
+
+option_text(_, V) when is_binary(V) -> V;
+option_text(_, V) when is_atom(V), not is_boolean(V), V =/= undefined -> atom_to_binary(V, utf8);
+option_text(K, V) when is_list(V) ->
+    case unicode:characters_to_binary(V) of
+        B when is_binary(B) -> B;
+        _ -> throw_invalid("~s: not text: ~0tp", [K, V])
+    end;
+option_text(K, V) -> throw_invalid("~s: expected text, got ~0tp", [K, V]).
+
+option_integer(_, V, Max) when is_integer(V), V >= 0, V =< Max -> V;
+option_integer(K, V, Max) -> throw_invalid("~s: expected an integer 0..~b, got ~0tp", [K, Max, V]).
+
+throw_invalid(Format, Args) -> throw({invalid, io_lib:format(Format, Args)}).
+
+invalid(Message) -> {error, {invalid_argument, unicode:characters_to_binary(Message)}}.
+
+%% Waits until every notification pushed so far has its final outcome (in 100 ms slices; what
+%% other processes push during the wait is not waited for).
+-spec ensure_delivery(pusher(), timeout_ms()) -> ok | error().
+ensure_delivery(Pusher, Timeout) -> ensure_delivery_nif(Pusher, Timeout).
+
+%% Drains the outcomes that are not accepted (rejected, failed, expired, cancelled) recorded
+%% since the last call, oldest first (binary status 8 = invalid token; a failed outcome has
+%% status 0, its error, and the library's message as reason).
+-spec failed_notifications(pusher()) -> [outcome()] | error().
+failed_notifications(Pusher) -> failed_notifications_nif(Pusher).
+
+%% Takes the queued outcome reports (which ones: the outcome_reports key), waiting up to
+%% Timeout for the first. A pusher never polled should set outcome_reports to failures or none.
+%% The engine's queued log records are handed to logger first (see set_log_level/1).
+-spec poll(pusher(), timeout_ms()) -> [outcome()] | error().
+poll(Pusher, Timeout) ->
+    case poll_nif(Pusher, Timeout) of
+        {Outcomes, Logs} -> log(Logs), Outcomes;
+        Error -> Error
+    end.
+
+%% Every counter (pushed, accepted, rejected, duplicates_possible, ...) as a map.
+-spec stats(pusher()) -> #{atom() => term()} | error().
+stats(Pusher) ->
+    case stats_nif(Pusher) of
+        {ok, Json} -> apnspush_json:decode(Json, atom);
+        Error -> Error
+    end.
+
+%% The keys of stats/1: the core's one list of stats fields (apns_stats_fields_json).
+-spec stats_fields() -> [atom()].
+stats_fields() -> fields(stats).
+
+%% The keys of every outcome map: the core's one list of outcome fields
+%% (apns_outcome_fields_json).
+-spec outcome_fields() -> [atom()].
+outcome_fields() -> fields(outcome).
+
+fields(Which) ->
+    {ok, Json} = fields_nif(Which),
+    [binary_to_atom(F, utf8) || F <- apnspush_json:decode(Json)].
+
+close(Pusher) -> close(Pusher, 5000).
+
+%% Stops intake, flushes for most of TimeoutMs, and gives what is left an outcome (never
+%% written: cancelled; written but unconfirmed: failed with closed). Later pushes give
+%% {error, {closed, _}}. A second call does nothing.
+-spec close(pusher(), non_neg_integer()) ->
+          {ok, #{cancelled := non_neg_integer(), unconfirmed := non_neg_integer()}} | error().
+close(Pusher, TimeoutMs) -> close_nif(Pusher, TimeoutMs).
+
+%% The version of the loaded library.
+-spec version() -> binary().
+version() -> version_nif().
+
+%% ---- logging ----------------------------------------------------------------------------
+
+-type log_level() :: none | error | warning | info | debug | trace.
+
+%% Records the engine's log records up to Level from now on (none turns logging off and
+%% discards what is queued; trace is logged at logger's debug level). They are queued in the
+%% library and handed to logger by poll/2 and log_poll/0,1, on the calling process: the apnspush
+%% application does this every log_poll_interval_ms (see docs/ERLANG.md). Each record becomes
+%% logger:log(Level, "~ts", [Message], #{domain => [apnspush], target => Target}), Target
+%% being <<"apnspush">> or <<"apnspush::Area">> (http2, binary, token, engine, queue, ...).
+%% {error, {invalid_argument, _}}: another Rust `log` logger owns this OS process.
+-spec set_log_level(log_level()) -> ok | error().
+set_log_level(Level) ->
+    Levels = lists:zip([none, error, warning, info, debug, trace], lists:seq(0, 5)),
+    case lists:keyfind(Level, 1, Levels) of
+        {Level, N} -> set_log_level_nif(N);
+        false -> erlang:error(badarg, [Level])
+    end.
+
+log_poll() -> log_poll(10000).
+
+%% Hands up to Max queued log records to logger, oldest first; returns how many.
+-spec log_poll(pos_integer()) -> non_neg_integer().
+log_poll(Max) when is_integer(Max), Max > 0 ->
+    Logs = log_poll_nif(Max),
+    log(Logs),
+    length(Logs).
+
+log(Logs) ->
+    [logger:log(Level, "~ts", [Message], #{domain => [apnspush], target => Target})
+     || {Level, Target, Message} <- Logs],
+    ok.
+
+text(B) when is_binary(B) -> B;
+text(A) when is_atom(A) -> atom_to_binary(A, utf8);
+text(I) when is_integer(I) -> integer_to_binary(I);
+text(L) when is_list(L) -> unicode:characters_to_binary(L).
+
+%% ---- NIF stubs --------------------------------------------------------------------------
+
+start_mock_nif(_) -> erlang:nif_error(nif_not_loaded).
+mock_port_nif(_) -> erlang:nif_error(nif_not_loaded).
+mock_accepted_count_nif(_) -> erlang:nif_error(nif_not_loaded).
+mock_connections_nif(_) -> erlang:nif_error(nif_not_loaded).
+mock_record_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+stop_mock_nif(_) -> erlang:nif_error(nif_not_loaded).
+new_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+push_nif(_, _, _, _) -> erlang:nif_error(nif_not_loaded).
+ensure_push_nif(_, _, _, _, _) -> erlang:nif_error(nif_not_loaded).
+ensure_delivery_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+failed_notifications_nif(_) -> erlang:nif_error(nif_not_loaded).
+poll_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+stats_nif(_) -> erlang:nif_error(nif_not_loaded).
+close_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+version_nif() -> erlang:nif_error(nif_not_loaded).
+fields_nif(_) -> erlang:nif_error(nif_not_loaded).
+set_log_level_nif(_) -> erlang:nif_error(nif_not_loaded).
+log_poll_nif(_) -> erlang:nif_error(nif_not_loaded).
