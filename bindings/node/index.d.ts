@@ -191,6 +191,19 @@ export declare function errorCodes(): Record<string, string>
  */
 export declare function fetchFeedback(options?: Record<string, string | number | boolean>): Promise<Array<[number, string]>>
 
+/** One captured log record. */
+export interface LogRecord {
+  level: 'error' | 'warn' | 'info' | 'debug' | 'trace'
+  /** `apnspush` or `apnspush::<area>` (http2, binary, token, retry, outcome, engine, queue). */
+  target: string
+  message: string
+  /** When it was logged, milliseconds since the epoch. */
+  timeMs: number
+}
+
+/** Records dropped because 10,000 were waiting for the listener, since the process started. */
+export declare function logsDropped(): number
+
 /** A notification the mock gateway accepted. */
 export interface MockAccepted {
   /** The binary identifier it was sent with. */
@@ -338,9 +351,17 @@ export interface NotificationInit {
 }
 
 /**
- * The final outcome of one notification: exactly one per notification, reported once. Every
- * key of `OUTCOME_FIELDS` (camelCase) is present; `error`, `timestamp` and `apnsId` are
- * `undefined` when they do not apply.
+ * Sets (or with `null` removes) the log listener: `listener({level, target, message, timeMs})`
+ * is called on the JS thread, once per record, oldest first, never during a call into the
+ * addon. At most 10,000 records wait for it (the oldest beyond are dropped; `logsDropped()`
+ * counts them). A listener that throws raises 'uncaughtException'.
+ */
+export declare function onLog(listener: ((record: LogRecord) => void) | null): void
+
+/**
+ * The final outcome of one notification: exactly one per notification, reported once. Its
+ * keys are those of `OUTCOME_FIELDS` in camelCase; `error`, `timestamp` and `apnsId` are left
+ * out when they do not apply.
  */
 export interface Outcome {
   /** The id `pushAsync` returned. */
@@ -378,6 +399,16 @@ export interface Outcome {
  * snake_case); the keys of an outcome object are these in camelCase (`apns_id` → `apnsId`).
  */
 export declare const OUTCOME_FIELDS: string[]
+
+/**
+ * Captures the engine's log records up to `level`: 'off', 'error', 'warn', 'info' (connects,
+ * losses, GOAWAYs, token refreshes), 'debug' (also per-notification rejections, failures and
+ * retries) or 'trace'. Records reach the `onLog` listener. Records never contain key
+ * material, provider tokens or payloads; a device token appears as its first 8 hex digits
+ * and `…`. Throws INVALID_ARGUMENT for another level, or when another Rust `log` logger
+ * already owns this process.
+ */
+export declare function setLogLevel(level: 'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace'): void
 
 /** A snapshot of a pusher's counters. */
 export interface Stats {

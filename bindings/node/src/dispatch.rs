@@ -30,7 +30,7 @@ use crate::events::{Event, Func, Listeners};
 use crate::js::{self, Held};
 use crate::options::Reports;
 use crate::settle::{catch_panic, Deferred, Value};
-use crate::types::outcome_to_js;
+use crate::types::{outcome_to_js, OutcomeKeys};
 use apnspush::{Completion, CompletionQueue, ErrorKind, Notification, Outcome};
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -45,6 +45,8 @@ type Tsfn = ThreadsafeFunction<(), (), (), Status, false, true, 0>;
 
 /// Items (events and completions) handled per wake before the JS thread yields.
 const PER_TURN: usize = 8192;
+/// Items handled per lock of the state and per handle scope.
+const BATCH: usize = 256;
 
 /// What a pending promise resolves with.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -150,6 +152,8 @@ pub(crate) struct Shared {
     /// Set once the engine's `close` returned: every notification has its outcome.
     finished: AtomicBool,
     events_dropped: AtomicU64,
+    /// Bumped by every change of the listeners.
+    listeners_generation: AtomicU64,
     /// Whether sends wait for room (`pushAsync` does not overtake them). JS thread only.
     room_waiters: AtomicBool,
     calls_q: CompletionQueue,
@@ -178,6 +182,7 @@ impl Shared {
             closed: AtomicBool::new(false),
             finished: AtomicBool::new(false),
             events_dropped: AtomicU64::new(0),
+            listeners_generation: AtomicU64::new(0),
             room_waiters: AtomicBool::new(false),
             calls_q: CompletionQueue::with_wake(move || w1.signal()),
             events_q: CompletionQueue::with_wake(move || w2.signal()),
@@ -209,21 +214,31 @@ impl Shared {
         'turn: loop {
             self.gather();
             while left > 0 {
-                let next = {
+                let (batch, listeners) = {
                     let mut st = self.state.lock();
-                    let listeners = st.listeners.clone();
-                    st.events.pop_front().map(|o| (o, listeners))
+                    let n = left.min(BATCH).min(st.events.len());
+                    let batch: Vec<Outcome> = st.events.drain(..n).collect();
+                    (batch, st.listeners.clone())
                 };
-                let Some((o, listeners)) = next else { break };
-                js::scoped(env, || listeners.emit(env, &o));
-                left -= 1;
+                if batch.is_empty() {
+                    break;
+                }
+                left -= batch.len();
+                js::scoped(env, || self.emit(env, &batch, listeners));
             }
             while left > 0 {
-                let Some(item) = self.state.lock().completions.pop_front() else {
-                    break;
+                let batch: Vec<Completion> = {
+                    let mut st = self.state.lock();
+                    let n = left.min(BATCH).min(st.completions.len());
+                    st.completions.drain(..n).collect()
                 };
-                js::scoped(env, || self.complete(env, item));
-                left -= 1;
+                if batch.is_empty() {
+                    break;
+                }
+                left -= batch.len();
+                js::scoped(env, || {
+                    batch.into_iter().for_each(|c| self.complete(env, c))
+                });
             }
             if left == 0 || (self.calls_q.is_empty() && self.events_q.is_empty()) {
                 break 'turn;
@@ -238,6 +253,25 @@ impl Shared {
         }
         self.update_ref(env);
         self.release_if_done();
+    }
+
+    /// Emits a batch of outcomes; a listener added or removed by a listener takes effect from
+    /// the next outcome on (as with `EventEmitter#emit`).
+    fn emit(&self, env: &Env, batch: &[Outcome], mut listeners: Listeners) {
+        let Ok(keys) = OutcomeKeys::new(env) else {
+            return;
+        };
+        let mut generation = self.listeners_generation.load(SeqCst);
+        let mut prepared = listeners.prepare(env);
+        for o in batch {
+            let now = self.listeners_generation.load(SeqCst);
+            if now != generation {
+                generation = now;
+                listeners = self.state.lock().listeners.clone();
+                prepared = listeners.prepare(env);
+            }
+            prepared.emit(env, &keys, o);
+        }
     }
 
     /// Moves both queues into the state, `calls_q` first (see the module doc).
@@ -610,6 +644,7 @@ impl Shared {
     pub(crate) fn listen<R>(&self, f: impl FnOnce(&mut Listeners) -> R) -> R {
         let mut st = self.state.lock();
         let r = f(&mut st.listeners);
+        self.listeners_generation.fetch_add(1, SeqCst);
         let want =
             !st.listeners.is_empty() && self.settings.reports != Reports::None && !st.released;
         if want != st.watching {

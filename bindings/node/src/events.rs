@@ -7,7 +7,7 @@
 //! the token is no longer valid, since `timestamp`) or 'timeout' (failed with error TIMEOUT).
 
 use crate::settle::Value;
-use crate::types::outcome_to_js;
+use crate::types::{outcome_to_js_with, OutcomeKeys};
 use apnspush::{ErrorKind, Outcome, OutcomeKind};
 use napi::bindgen_prelude::{FromNapiValue, FunctionRef};
 use napi::{sys, Env, Result};
@@ -131,27 +131,48 @@ impl Listeners {
         self.0 = Arc::new(v);
     }
 
+    /// The listeners' functions, resolved for one batch of emits (valid in the current handle
+    /// scope).
+    pub(crate) fn prepare(&self, env: &Env) -> Prepared {
+        let funcs = self
+            .0
+            .iter()
+            .filter_map(|l| {
+                let f = l.func.borrow_back(env).ok()?;
+                Some((l.event, napi::JsValue::raw(&f)))
+            })
+            .collect();
+        Prepared(funcs)
+    }
+}
+
+/// Listener functions ready to be called, in registration order.
+pub(crate) struct Prepared(Vec<(Event, sys::napi_value)>);
+
+impl Prepared {
     /// Emits `o` to the listeners of its events. A listener that throws raises
     /// 'uncaughtException' (as an EventEmitter listener called from an async callback would);
     /// the other listeners and the following outcomes still run.
-    pub(crate) fn emit(&self, env: &Env, o: &Outcome) {
+    pub(crate) fn emit(&self, env: &Env, keys: &OutcomeKeys, o: &Outcome) {
         let kind = Event::of_kind(o.kind);
         let special = Event::special(o);
         let wanted = |e: Event| e == Event::Outcome || e == kind || Some(e) == special;
-        if !self.0.iter().any(|l| wanted(l.event)) {
+        if !self.0.iter().any(|(e, _)| wanted(*e)) {
             return;
         }
-        let obj = match outcome_to_js(env, o) {
+        let obj = match outcome_to_js_with(env, keys, o) {
             Ok(obj) => obj,
             Err(e) => return env.fatal_exception(e),
+        };
+        let Ok(this) = crate::js::undefined(env) else {
+            return;
         };
         for event in [Some(Event::Outcome), Some(kind), special]
             .into_iter()
             .flatten()
         {
-            for l in self.0.iter().filter(|l| l.event == event) {
-                let called = l.func.borrow_back(env).and_then(|f| f.call(Value(obj)));
-                if let Err(e) = called {
+            for (_, f) in self.0.iter().filter(|(e, _)| *e == event) {
+                if let Err(e) = crate::js::call(env, this, *f, &[obj]) {
                     env.fatal_exception(e);
                 }
             }

@@ -9,6 +9,7 @@ mod dispatch;
 mod errors;
 mod events;
 mod js;
+mod logs;
 mod mock;
 mod notification;
 mod options;

@@ -7,9 +7,9 @@ use napi::{Env, Result};
 use napi_derive::napi;
 use std::collections::HashMap;
 
-/// The final outcome of one notification: exactly one per notification, reported once. Every
-/// key of `OUTCOME_FIELDS` (camelCase) is present; `error`, `timestamp` and `apnsId` are
-/// `undefined` when they do not apply.
+/// The final outcome of one notification: exactly one per notification, reported once. Its
+/// keys are those of `OUTCOME_FIELDS` in camelCase; `error`, `timestamp` and `apnsId` are left
+/// out when they do not apply.
 // Declared for index.d.ts only; the JS objects are built by `outcome_to_js`.
 #[allow(dead_code)]
 #[napi(object)]
@@ -41,34 +41,65 @@ pub struct Outcome {
     pub user_data: f64,
 }
 
-/// The JS object of an outcome, with every key of `apnspush::Outcome::FIELDS` (camelCase).
-/// JS thread only.
+/// The property names of an outcome object (`apnspush::Outcome::FIELDS` in camelCase), created
+/// once per batch of outcomes. Valid in the handle scope that created them. JS thread only.
+pub(crate) struct OutcomeKeys([Raw; 11]);
+
+impl OutcomeKeys {
+    pub(crate) fn new(env: &Env) -> Result<OutcomeKeys> {
+        const NAMES: [&str; 11] = [
+            "id",
+            "kind",
+            "status",
+            "reason",
+            "error",
+            "timestamp",
+            "token",
+            "apnsId",
+            "confirmed",
+            "attempts",
+            "userData",
+        ];
+        let mut keys = [std::ptr::null_mut(); 11];
+        for (k, name) in keys.iter_mut().zip(NAMES) {
+            *k = js::new_string(env, name)?;
+        }
+        Ok(OutcomeKeys(keys))
+    }
+}
+
+/// The JS object of an outcome, with the keys of `apnspush::Outcome::FIELDS` (camelCase);
+/// `error`, `timestamp` and `apnsId` are left out when they do not apply. JS thread only.
 pub(crate) fn outcome_to_js(env: &Env, o: &apnspush::Outcome) -> Result<Raw> {
-    let obj = js::new_object(env)?;
-    let undefined = js::undefined(env)?;
-    let text = |s: Option<&str>| s.map_or(Ok(undefined), |s| js::new_string(env, s));
+    outcome_to_js_with(env, &OutcomeKeys::new(env)?, o)
+}
+
+/// `outcome_to_js` with property names made beforehand (one Node-API call per object).
+pub(crate) fn outcome_to_js_with(
+    env: &Env,
+    keys: &OutcomeKeys,
+    o: &apnspush::Outcome,
+) -> Result<Raw> {
+    let absent = std::ptr::null_mut(); // left out
+    let text = |s: Option<&str>| s.map_or(Ok(absent), |s| js::new_string(env, s));
     let number = |n: f64| js::new_number(env, n);
-    js::set_named(env, obj, c"id", number(o.id as f64)?)?;
-    js::set_named(env, obj, c"kind", js::new_string(env, o.kind.name())?)?;
-    js::set_named(env, obj, c"status", number(o.status as f64)?)?;
-    js::set_named(env, obj, c"reason", js::new_string(env, &o.reason)?)?;
-    js::set_named(env, obj, c"error", text(o.error.map(|k| k.name()))?)?;
-    let ts = match o.timestamp {
-        Some(t) => number(t as f64)?,
-        None => undefined,
-    };
-    js::set_named(env, obj, c"timestamp", ts)?;
-    js::set_named(
-        env,
-        obj,
-        c"token",
+    let values = [
+        number(o.id as f64)?,
+        js::new_string(env, o.kind.name())?,
+        number(o.status as f64)?,
+        js::new_string(env, &o.reason)?,
+        text(o.error.map(|k| k.name()))?,
+        match o.timestamp {
+            Some(t) => number(t as f64)?,
+            None => absent,
+        },
         js::new_string(env, &hex_encode(&o.token))?,
-    )?;
-    js::set_named(env, obj, c"apnsId", text(o.apns_id.as_deref())?)?;
-    js::set_named(env, obj, c"confirmed", js::new_boolean(env, o.confirmed)?)?;
-    js::set_named(env, obj, c"attempts", number(o.attempts as f64)?)?;
-    js::set_named(env, obj, c"userData", number(o.user_data as f64)?)?;
-    Ok(obj)
+        text(o.apns_id.as_deref())?,
+        js::new_boolean(env, o.confirmed)?,
+        number(o.attempts as f64)?,
+        number(o.user_data as f64)?,
+    ];
+    js::new_object_with(env, &keys.0, &values)
 }
 
 /// Builds `Stats` from the engine's counter table (`apnspush::with_stats_counters!`), so the

@@ -27,20 +27,36 @@ test('stats() keys are STATS_FIELDS in camelCase, in order', async () => {
   await mock.stop();
 });
 
-test('every outcome has every key of OUTCOME_FIELDS in camelCase', async () => {
-  const mock = new MockServer({ protocol: 'http2', http2Reject: { [token(2)]: [410, 'Unregistered'] } });
-  const pusher = new Pusher(mock.config);
+test('outcome keys are OUTCOME_FIELDS in camelCase; the optional ones only when they apply', async () => {
+  const gone = new MockServer({ protocol: 'http2', http2Reject: { [token(2)]: [410, 'Unregistered'] } });
+  const slow = new MockServer({ protocol: 'http2', responseDelayMs: 300 });
+  const a = new Pusher(gone.config);
+  const b = new Pusher({ ...slow.config, response_timeout_ms: 100, max_attempts: 1 });
   const fromEvents = [];
-  pusher.onOutcome((o) => fromEvents.push(o));
-  const accepted = await pusher.send(notification(1));
-  const offline = await pusher.send(notification(2));
+  a.onOutcome((o) => fromEvents.push(o));
+  b.onOutcome((o) => fromEvents.push(o));
+  const accepted = await a.send(notification(1));
+  const offline = await a.send(notification(2));
+  const timedOut = await b.send(notification(3));
   const keys = OUTCOME_FIELDS.map(camel);
-  for (const o of [accepted, offline, ...fromEvents, ...pusher.failedNotifications()]) {
-    assert.deepEqual(Object.keys(o).sort(), [...keys].sort());
+  const optional = ['error', 'timestamp', 'apnsId'];
+  const union = new Set();
+  const all = [accepted, offline, timedOut, ...fromEvents, ...a.failedNotifications(), ...b.failedNotifications()];
+  assert.equal(all.length, 3 + 3 + 2);
+  for (const o of all) {
+    for (const k of Object.keys(o)) {
+      assert.ok(keys.includes(k), `unknown key ${k}`);
+      union.add(k);
+    }
+    for (const k of keys.filter((k) => !optional.includes(k))) assert.ok(k in o, `missing ${k}`);
   }
-  assert.equal(accepted.error, undefined);
-  assert.equal(typeof offline.timestamp, 'number');
+  assert.deepEqual([...union].sort(), [...keys].sort());
+  assert.deepEqual([accepted.kind, 'error' in accepted, 'timestamp' in accepted], ['accepted', false, false]);
+  assert.deepEqual([offline.kind, typeof offline.timestamp, 'error' in offline], ['rejected', 'number', false]);
   assert.match(offline.apnsId, /^[0-9a-f-]{36}$/);
-  await pusher.close();
-  await mock.stop();
+  assert.deepEqual([timedOut.kind, timedOut.error, 'timestamp' in timedOut], ['failed', 'TIMEOUT', false]);
+  await a.close();
+  await b.close();
+  await gone.stop();
+  await slow.stop();
 });

@@ -53,6 +53,19 @@ pub(crate) fn new_object(env: &Env) -> Result<Raw> {
     Ok(v)
 }
 
+/// An object with `keys[i]: values[i]` as plain data properties, in that order; a null
+/// `values[i]` leaves the key out.
+pub(crate) fn new_object_with(env: &Env, keys: &[Raw], values: &[Raw]) -> Result<Raw> {
+    let obj = new_object(env)?;
+    for (&k, &v) in keys.iter().zip(values) {
+        if v.is_null() {
+            continue;
+        }
+        ok(env, unsafe { sys::napi_set_property(env.raw(), obj, k, v) })?;
+    }
+    Ok(obj)
+}
+
 pub(crate) fn new_array(env: &Env, items: &[Raw]) -> Result<Raw> {
     let mut a = ptr::null_mut();
     ok(env, unsafe {
