@@ -64,13 +64,15 @@ pub fn set_log_level(env: Env, level: Unknown) -> Result<()> {
         "info" => LevelFilter::Info,
         "debug" => LevelFilter::Debug,
         "trace" => LevelFilter::Trace,
-        _ => return Err(coded(
-            &env,
-            ErrorKind::InvalidArgument,
-            format!(
+        _ => {
+            return Err(coded(
+                &env,
+                ErrorKind::InvalidArgument,
+                format!(
                 "unknown log level {name:?}; the levels are off, error, warn, info, debug, trace"
             ),
-        )),
+            ))
+        }
     };
     core_logs::capture(filter).map_err(|e| crate::errors::engine_error(&env, &e))
 }
