@@ -23,6 +23,7 @@ use napi_derive::napi;
 use settle::{promise_or_reject, spawn_promise, Resolver, Stack, Value};
 use std::collections::HashMap;
 
+pub use logs::{logs_dropped, on_log, set_log_level};
 pub use mock::MockServer;
 pub use pusher::Pusher;
 
