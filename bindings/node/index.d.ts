@@ -76,41 +76,54 @@ export declare class MockServer {
 export declare class Pusher {
   /**
    * Connects now, on the calling (JS) thread: this blocks until every connection is up, up
-   * to `connect_timeout_ms` each (milliseconds on loopback). Use `Pusher.connect()` to
-   * connect without blocking the event loop.
+   * to `connect_timeout_ms` each (milliseconds on loopback). `await Pusher.connect(options)`
+   * connects without blocking the event loop.
    *
    * Throws: TypeError (options not an object, a value not a string/number/boolean), Error
    * with code UNKNOWN_CONFIG_KEY, INVALID_CONFIG_VALUE, CONNECT, TLS or CREDENTIALS.
    */
   constructor(options?: Record<string, string | number | boolean>)
   /**
-   * Connects on a thread of its own and resolves with the connected pusher; rejects as the
-   * constructor throws.
+   * Connects on a thread of its own (the event loop keeps running) and resolves with the
+   * connected pusher; rejects as the constructor throws.
    */
   static connect(options?: Record<string, string | number | boolean>): Promise<Pusher>
   /**
-   * Validates and enqueues; returns the notification's id (a number) at once.
+   * Validates and enqueues; returns the notification's id (a number) at once. Never blocks:
+   * a full send queue throws QUEUE_FULL (whatever `block_when_full` says), and so does a
+   * queue that sends are waiting to enter (they go first); `send`, `push` and `enqueue` are
+   * the forms that wait for room.
    *
-   * Blocks the JS thread only while the send queue is full and `block_when_full` is true
-   * (the default); with `block_when_full: false` a full queue throws QUEUE_FULL instead.
    * Throws: TypeError (wrong field types), Error with code BAD_TOKEN, INVALID_JSON,
    * PAYLOAD_TOO_LARGE, INVALID_ARGUMENT, QUEUE_FULL or CLOSED. Nothing is queued on error.
    */
   pushAsync(notification: NotificationInit): number
   /**
-   * Enqueues and resolves with the id once the notification is written to a connection
-   * (or already has its outcome). Rejects with the errors of `pushAsync`, or TIMEOUT after
-   * `timeoutMs` (the notification stays queued and still gets its outcome).
+   * Enqueues and resolves with the notification's final outcome (binary protocol: after a
+   * flush marker or the error window). A full send queue: waits for room without blocking
+   * the event loop, in call order (`block_when_full: false`: rejects with QUEUE_FULL).
+   * Rejects with the errors of `pushAsync`; after `timeoutMs`, with TIMEOUT (queued: it
+   * still gets its outcome) or QUEUE_FULL (still waiting for room: never queued).
+   */
+  send(notification: NotificationInit, timeoutMs?: number): Promise<Outcome>
+  /** The same as `send` (its older name). */
+  ensurePush(notification: NotificationInit, timeoutMs?: number): Promise<Outcome>
+  /**
+   * Enqueues (waiting for room as `send` does) and resolves with the id once the
+   * notification is written to a connection, or has its outcome. TIMEOUT after `timeoutMs`
+   * leaves it queued; it still gets its outcome.
    */
   push(notification: NotificationInit, timeoutMs?: number): Promise<number>
   /**
-   * Enqueues and resolves with the notification's final outcome (binary protocol: after a
-   * flush marker or the error window). Rejects with the errors of `pushAsync`, or TIMEOUT.
+   * `pushAsync` that waits for room: resolves with the id once the notification is in the
+   * send queue (at once when there is room). QUEUE_FULL with `block_when_full: false`, or
+   * when `timeoutMs` ran out first (never queued then).
    */
-  ensurePush(notification: NotificationInit, timeoutMs?: number): Promise<Outcome>
+  enqueue(notification: NotificationInit, timeoutMs?: number): Promise<number>
   /**
-   * Resolves once every notification pushed before the wait began has its final outcome,
-   * and after the outcome events of all of them were emitted.
+   * Resolves once every notification given to this pusher before the wait began (sends
+   * still waiting for room included) has its final outcome, and after the outcome events
+   * of all of them were emitted.
    *
    * With `fn`: awaits `fn()` first (it may push), then waits, and resolves with what `fn`
    * returned; a rejection or throw of `fn` rejects. Rejects with TIMEOUT after `timeoutMs`.
@@ -121,22 +134,38 @@ export declare class Pusher {
    * recorded since the last call.
    */
   failedNotifications(): Array<Outcome>
-  /** A snapshot of every counter. */
+  /** A snapshot of every counter: the fields of `STATS_FIELDS`, in camelCase. */
   stats(): Stats
   /**
    * Sets the outcome listener, called on the JS thread once per final outcome (which ones:
-   * option `outcome_reports`, default all). Replaces the previous listener; `null` removes
-   * it. Outcomes reported while no listener is set are not kept. The events never keep the
-   * process alive; an awaited `ensureDelivery()`/`close()` resolves only after the events it
-   * covers were emitted. A listener that throws raises 'uncaughtException'.
+   * option `outcome_reports`, default all), as one of the 'outcome' listeners of `on`.
+   * Replaces the previous one; `null` removes it. Outcomes reported while no listener is
+   * set are not kept. Events never keep the process alive; an awaited promise of this
+   * pusher resolves only after the events of the outcomes reported before it were emitted.
+   * A listener that throws raises 'uncaughtException'.
    */
   onOutcome(listener: ((outcome: Outcome) => void) | null): void
   /**
+   * Adds a listener for `event`, called on the JS thread with the outcome: 'outcome' (every
+   * outcome), 'accepted', 'rejected', 'failed', 'expired', 'cancelled' (by kind), 'offline'
+   * (rejected with HTTP/2 status 410 Unregistered; `timestamp` says since when) and
+   * 'timeout' (failed with error TIMEOUT). One outcome raises 'outcome', then its kind,
+   * then 'offline' or 'timeout'. Which outcomes are reported: option `outcome_reports`.
+   * Throws INVALID_ARGUMENT for another event name, TypeError for a listener that is not
+   * a function.
+   */
+  on(event: 'outcome' | 'accepted' | 'rejected' | 'failed' | 'expired' | 'cancelled' | 'offline' | 'timeout', listener: (outcome: Outcome) => void): void
+  /**
+   * Removes a listener added with `on` (the first registration of it for `event`).
+   * Returns whether one was removed.
+   */
+  off(event: 'outcome' | 'accepted' | 'rejected' | 'failed' | 'expired' | 'cancelled' | 'offline' | 'timeout', listener: (outcome: Outcome) => void): boolean
+  /**
    * Stops intake, flushes for most of `timeoutMs` (default: option `close_timeout_ms`),
    * stops every thread and reports anything left: never written → `cancelled`, written but
-   * unconfirmed → `failed`. Resolves after their outcome events were emitted, then removes
-   * the listener; nothing of this pusher keeps the process alive. A second call resolves
-   * {0, 0}.
+   * unconfirmed → `failed`. Resolves after their outcome events were emitted and every
+   * pending promise of this pusher settled, then removes the listeners; nothing of this
+   * pusher keeps the process alive. A second call resolves {0, 0}.
    */
   close(timeoutMs?: number): Promise<CloseSummary>
 }
@@ -161,6 +190,19 @@ export declare function errorCodes(): Record<string, string>
  * pusher options (feedback_host, feedback_port, cert_pem, key_pem, ca_pem, ...).
  */
 export declare function fetchFeedback(options?: Record<string, string | number | boolean>): Promise<Array<[number, string]>>
+
+/** One captured log record. */
+export interface LogRecord {
+  level: 'error' | 'warn' | 'info' | 'debug' | 'trace'
+  /** `apnspush` or `apnspush::<area>` (http2, binary, token, retry, outcome, engine, queue). */
+  target: string
+  message: string
+  /** When it was logged, milliseconds since the epoch. */
+  timeMs: number
+}
+
+/** Records dropped because 10,000 were waiting for the listener, since the process started. */
+export declare function logsDropped(): number
 
 /** A notification the mock gateway accepted. */
 export interface MockAccepted {
@@ -212,6 +254,18 @@ export interface MockServerOptions {
    * token). Over HTTP/2 any rule here answers 400 BadDeviceToken.
    */
   reject?: Record<string, number>
+  /**
+   * HTTP/2: token hex → [status, reason] to answer requests to that token with (410 adds
+   * the current time as `timestamp`, e.g. `[410, 'Unregistered']`).
+   */
+  http2Reject?: Record<string, [number, string]>
+  /** HTTP/2, per connection: after N requests processed, send GOAWAY and close gracefully. */
+  goawayAfter?: number
+  /**
+   * HTTP/2: hold every answer this long, milliseconds (with `response_timeout_ms` below it,
+   * every attempt times out).
+   */
+  responseDelayMs?: number
   /** Per connection: after K accepted, close the TCP socket abruptly. */
   dropAfter?: number
   /** Per connection: after K accepted, send status 10 (shutdown) and close. */
@@ -296,7 +350,19 @@ export interface NotificationInit {
   userData?: number
 }
 
-/** The final outcome of one notification: exactly one per notification, reported once. */
+/**
+ * Sets (or with `null` removes) the log listener: `listener({level, target, message, timeMs})`
+ * is called on the JS thread, once per record, oldest first, never during a call into the
+ * addon. At most 10,000 records wait for it (the oldest beyond are dropped; `logsDropped()`
+ * counts them). A listener that throws raises 'uncaughtException'.
+ */
+export declare function onLog(listener: ((record: LogRecord) => void) | null): void
+
+/**
+ * The final outcome of one notification: exactly one per notification, reported once. Its
+ * keys are those of `OUTCOME_FIELDS` in camelCase; `error`, `timestamp` and `apnsId` are left
+ * out when they do not apply.
+ */
 export interface Outcome {
   /** The id `pushAsync` returned. */
   id: number
@@ -327,6 +393,22 @@ export interface Outcome {
   /** The notification's `userData` (0 when it had none). */
   userData: number
 }
+
+/**
+ * Every field of an `Outcome`, as the engine names them (`apnspush::Outcome::FIELDS`,
+ * snake_case); the keys of an outcome object are these in camelCase (`apns_id` → `apnsId`).
+ */
+export declare const OUTCOME_FIELDS: string[]
+
+/**
+ * Captures the engine's log records up to `level`: 'off', 'error', 'warn', 'info' (connects,
+ * losses, GOAWAYs, token refreshes), 'debug' (also per-notification rejections, failures and
+ * retries) or 'trace'. Records reach the `onLog` listener. Records never contain key
+ * material, provider tokens or payloads; a device token appears as its first 8 hex digits
+ * and `…`. Throws INVALID_ARGUMENT for another level, or when another Rust `log` logger
+ * already owns this process.
+ */
+export declare function setLogLevel(level: 'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace'): void
 
 /** A snapshot of a pusher's counters. */
 export interface Stats {
@@ -397,6 +479,12 @@ export interface Stats {
   /** The most recent connection-level problem, empty if none. */
   lastError: string
 }
+
+/**
+ * Every field of `Pusher#stats()`, as the engine names them (`apnspush::Stats::FIELDS`,
+ * snake_case); the keys of `stats()` are these in camelCase (`in_flight` → `inFlight`).
+ */
+export declare const STATS_FIELDS: string[]
 
 /**
  * Validates a notification as `pushAsync` would, without a pusher; throws the same errors.

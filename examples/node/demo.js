@@ -2,7 +2,8 @@
 // The demo: start the built-in mock APNs server, push a batch with a few bad tokens through a
 // pusher, wait for every verdict, and print the outcomes that are not accepted and the stats.
 //
-// Run (after `npm install && npm run build` in bindings/node): node examples/node/demo.js
+// Run from the repository root (after `bash scripts/deps-node.sh` and `cd bindings/node && npm run build`):
+//   node examples/node/demo.js
 
 const path = require('node:path');
 const { Pusher, MockServer } = require(path.join(__dirname, '../../bindings/node'));

@@ -1,17 +1,20 @@
 //! Node.js bindings for apnspush (`require('apnspush')`), built with napi-rs.
 //!
-//! Threads: JS calls run on the JS thread and return at once (see pusher.rs for the two
-//! exceptions); blocking waits run on threads of their own and settle promises; outcome events
-//! reach JS through a weak threadsafe function (shared.rs). Errors: see errors.rs.
+//! Threads: JS calls run on the JS thread and return at once (see pusher.rs for the
+//! exception); each pusher's promises and outcome events are settled and emitted on the JS
+//! thread by its dispatcher (dispatch.rs), woken through one threadsafe function; one-off
+//! blocking work (connect, close) runs on a thread of its own. Errors: see errors.rs.
 
+mod dispatch;
 mod errors;
+mod events;
 mod js;
+mod logs;
 mod mock;
 mod notification;
 mod options;
 mod pusher;
 mod settle;
-mod shared;
 mod types;
 
 use napi::bindgen_prelude::Unknown;
@@ -20,8 +23,30 @@ use napi_derive::napi;
 use settle::{promise_or_reject, spawn_promise, Resolver, Stack, Value};
 use std::collections::HashMap;
 
+pub use logs::{logs_dropped, on_log, set_log_level};
 pub use mock::MockServer;
 pub use pusher::Pusher;
+
+/// Every field of `Pusher#stats()`, as the engine names them (`apnspush::Stats::FIELDS`,
+/// snake_case); the keys of `stats()` are these in camelCase (`in_flight` → `inFlight`).
+#[napi]
+pub const STATS_FIELDS: [&str; apnspush::Stats::FIELDS.len()] = to_array(apnspush::Stats::FIELDS);
+
+/// Every field of an `Outcome`, as the engine names them (`apnspush::Outcome::FIELDS`,
+/// snake_case); the keys of an outcome object are these in camelCase (`apns_id` → `apnsId`).
+#[napi]
+pub const OUTCOME_FIELDS: [&str; apnspush::Outcome::FIELDS.len()] =
+    to_array(apnspush::Outcome::FIELDS);
+
+const fn to_array<const N: usize>(fields: &[&'static str]) -> [&'static str; N] {
+    let mut a = [""; N];
+    let mut i = 0;
+    while i < N {
+        a[i] = fields[i];
+        i += 1;
+    }
+    a
+}
 
 /// The version of the native addon (and of the apnspush engine it embeds).
 #[napi(catch_unwind)]
@@ -58,7 +83,7 @@ pub fn validate_notification(env: Env, notification: Unknown) -> Result<()> {
 pub fn fetch_feedback(env: Env, options: Unknown) -> Result<Value> {
     promise_or_reject(&env, || {
         let o = options::options_from_js(&env, options.raw(), "options")?;
-        spawn_promise(&env, Stack::Tls, None, move || -> Resolver {
+        spawn_promise(&env, Stack::Tls, move || -> Resolver {
             let tuples = apnspush::fetch_feedback(&o.config);
             Box::new(move |env: &Env| {
                 let tuples = tuples.map_err(|e| errors::engine_error(env, &e))?;
@@ -85,10 +110,10 @@ pub fn panic_for_test(env: Env, place: String) -> Result<Value> {
     const MESSAGE: &str = "apnspush: deliberate panic for a test";
     match place.as_str() {
         "call" => panic!("{MESSAGE} (call)"),
-        "thread" => spawn_promise(&env, Stack::Wait, None, || -> Resolver {
+        "thread" => spawn_promise(&env, Stack::Wait, || -> Resolver {
             panic!("{MESSAGE} (thread)")
         }),
-        "resolver" => spawn_promise(&env, Stack::Wait, None, || -> Resolver {
+        "resolver" => spawn_promise(&env, Stack::Wait, || -> Resolver {
             Box::new(|_env: &Env| panic!("{MESSAGE} (resolver)"))
         }),
         _ => Err(napi::Error::from_reason(format!("unknown place {place:?}"))),

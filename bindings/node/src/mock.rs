@@ -200,7 +200,7 @@ impl MockServer {
             let timeout = timeout_from_js(&env, timeout_ms.raw(), "timeoutMs")?
                 .ok_or_else(|| type_error(&env, "timeoutMs must be a number, got undefined"))?;
             let server = self.server(&env)?;
-            spawn_promise(&env, Stack::Wait, None, move || -> Resolver {
+            spawn_promise(&env, Stack::Wait, move || -> Resolver {
                 let reached = server.wait_accepted(n.max(0.0) as u64, timeout);
                 Box::new(move |env: &Env| unsafe { bool::to_napi_value(env.raw(), reached) })
             })
@@ -212,7 +212,7 @@ impl MockServer {
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn stop(&self, env: Env) -> Result<Value> {
         let server = self.inner.lock().take();
-        spawn_promise(&env, Stack::Wait, None, move || -> Resolver {
+        spawn_promise(&env, Stack::Wait, move || -> Resolver {
             drop(server);
             Box::new(|env: &Env| js::undefined(env))
         })
@@ -286,6 +286,11 @@ fn mock_options(env: &Env, v: Raw) -> Result<MockOptions> {
                     o.reject.push((token, status_from_js(env, status, &format!("{what}[{hex:?}]"))?));
                 }
             }
+            "http2Reject" => o.http2_reject = http2_reject_from_js(env, value, &what)?,
+            "goawayAfter" => o.goaway_after = Some(count(env, value, &what)?),
+            "responseDelayMs" => {
+                o.response_delay = timeout_from_js(env, value, &what)?.unwrap_or(Duration::ZERO)
+            }
             "dropAfter" => o.drop_after = Some(count(env, value, &what)?),
             "shutdownAfter" => o.shutdown_after = Some(count(env, value, &what)?),
             "closeSilentlyAfter" => o.close_silently_after = Some(count(env, value, &what)?),
@@ -301,7 +306,7 @@ fn mock_options(env: &Env, v: Raw) -> Result<MockOptions> {
                 return Err(coded(
                     env,
                     ErrorKind::InvalidArgument,
-                    format!("unknown MockServer option {other:?}; the options are protocol, reject, dropAfter, shutdownAfter, closeSilentlyAfter, errorDelayMs, recordPayloads, requireClientCert, tokenAuth, feedback, stallAfter, expireTokenAfter"),
+                    format!("unknown MockServer option {other:?}; the options are protocol, reject, http2Reject, goawayAfter, responseDelayMs, dropAfter, shutdownAfter, closeSilentlyAfter, errorDelayMs, recordPayloads, requireClientCert, tokenAuth, feedback, stallAfter, expireTokenAfter"),
                 ))
             }
         }
@@ -313,6 +318,43 @@ fn mock_options(env: &Env, v: Raw) -> Result<MockOptions> {
         o.require_client_cert = required;
     }
     Ok(o)
+}
+
+/// `{tokenHex: [status, reason]}`: HTTP/2 answers per token (410 adds a timestamp).
+fn http2_reject_from_js(env: &Env, v: Raw, what: &str) -> Result<Vec<(Vec<u8>, u16, String)>> {
+    let k = js::kind(env, v);
+    if k != Kind::Object || js::is_array(env, v) {
+        return Err(type_error(
+            env,
+            format!(
+                "{what} must be an object of token hex to [status, reason], got {}",
+                js::describe(env, v, k)
+            ),
+        ));
+    }
+    js::entries(env, v)?
+        .into_iter()
+        .map(|(hex, rule)| {
+            let at = format!("{what}[{hex:?}]");
+            let token = hex_decode(&hex).map_err(|e| crate::errors::engine_error(env, &e))?;
+            let items = js::elements(env, rule, &at)?;
+            if items.len() != 2 {
+                return Err(type_error(
+                    env,
+                    format!("{at} must be a [status, reason] pair"),
+                ));
+            }
+            let status = count(env, items[0], &format!("{at}[0]"))?;
+            if !(200..=599).contains(&status) {
+                return Err(range_error(
+                    env,
+                    format!("{at}[0] must be an HTTP status from 200 to 599, got {status}"),
+                ));
+            }
+            let reason = js::string(env, items[1], &format!("{at}[1]"))?;
+            Ok((token, status as u16, reason))
+        })
+        .collect()
 }
 
 fn count(env: &Env, v: Raw, what: &str) -> Result<u64> {

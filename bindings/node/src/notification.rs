@@ -31,8 +31,6 @@ pub(crate) fn notification_from_js(env: &Env, v: Raw) -> Result<Notification> {
         ));
     }
     let mut b = NotificationBuilder::default();
-    let mut payload_given = false;
-    let mut built_from: Option<&'static str> = None;
     js::for_each_entry(env, v, |key, value| {
         let vk = js::kind(env, value);
         if vk.is_absent() {
@@ -44,7 +42,6 @@ pub(crate) fn notification_from_js(env: &Env, v: Raw) -> Result<Notification> {
                 b = set_token(env, take(&mut b), value, vk)?;
             }
             "payload" => {
-                payload_given = true;
                 b = match vk {
                     Kind::String => {
                         js::with_string(env, value, |json| take(&mut b).payload_json(json))?
@@ -65,40 +62,31 @@ pub(crate) fn notification_from_js(env: &Env, v: Raw) -> Result<Notification> {
                 };
             }
             "alertTitle" => {
-                built_from = Some("alertTitle");
                 b = take(&mut b).alert_title(&text(env, "alertTitle", value, vk)?);
             }
             "alertBody" => {
-                built_from = Some("alertBody");
                 b = take(&mut b).alert_body(&text(env, "alertBody", value, vk)?);
             }
             "sound" => {
-                built_from = Some("sound");
                 b = take(&mut b).sound(&text(env, "sound", value, vk)?);
             }
             "category" => {
-                built_from = Some("category");
                 b = take(&mut b).category(&text(env, "category", value, vk)?);
             }
             "threadId" => {
-                built_from = Some("threadId");
                 b = take(&mut b).thread_id(&text(env, "threadId", value, vk)?);
             }
             "badge" => {
-                built_from = Some("badge");
                 let n = integer(env, "badge", value, vk, u32::MAX as f64)?;
                 b = take(&mut b).badge(n as u32);
             }
             "contentAvailable" => {
-                built_from = Some("contentAvailable");
                 b = take(&mut b).content_available(flag(env, "contentAvailable", value, vk)?);
             }
             "mutableContent" => {
-                built_from = Some("mutableContent");
                 b = take(&mut b).mutable_content(flag(env, "mutableContent", value, vk)?);
             }
             "custom" => {
-                built_from = Some("custom");
                 b = set_custom(env, take(&mut b), value, vk)?;
             }
             "expiry" => {
@@ -153,13 +141,6 @@ pub(crate) fn notification_from_js(env: &Env, v: Raw) -> Result<Notification> {
         }
         Ok(())
     })?;
-    if let (true, Some(field)) = (payload_given, built_from) {
-        return Err(coded(
-            env,
-            ErrorKind::InvalidArgument,
-            format!("notification.payload cannot be combined with {field}: give either the payload or the fields it is built from"),
-        ));
-    }
     b.build().map_err(|e| engine_error(env, &e))
 }
 

@@ -7,10 +7,22 @@ use apnspush::Config;
 use napi::{Env, Result};
 use std::time::Duration;
 
-/// A validated configuration plus the close timeout the binding needs to know.
+/// A validated configuration plus what the binding itself needs to know.
 pub(crate) struct Options {
     pub config: Config,
     pub close_timeout: Duration,
+    /// `outcome_reports`: which outcomes become events. The binding takes every outcome from
+    /// the engine through its dispatcher (`Pusher::watch`), so `config` has the engine's own
+    /// report queue turned off (`outcome_reports = none`).
+    pub reports: Reports,
+}
+
+/// Which outcomes are emitted as events (`outcome_reports`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reports {
+    All,
+    Failures,
+    None,
 }
 
 /// Errors: TypeError (not an object, or a value of another type), `UNKNOWN_CONFIG_KEY`,
@@ -18,12 +30,10 @@ pub(crate) struct Options {
 pub(crate) fn options_from_js(env: &Env, v: Raw, what: &str) -> Result<Options> {
     let mut config = Config::new();
     let mut close_ms = default_close_timeout_ms();
+    let mut reports = Reports::All;
     let k = js::kind(env, v);
     if k.is_absent() {
-        return Ok(Options {
-            config,
-            close_timeout: Duration::from_millis(close_ms),
-        });
+        return finish(env, config, close_ms, reports);
     }
     if k != Kind::Object || js::is_array(env, v) {
         return Err(type_error(
@@ -40,10 +50,26 @@ pub(crate) fn options_from_js(env: &Env, v: Raw, what: &str) -> Result<Options> 
             // Validated by `set` just above.
             close_ms = text.trim().parse().unwrap_or(close_ms);
         }
+        if key == "outcome_reports" {
+            // Validated by `set` just above.
+            reports = match text.trim() {
+                "failures" => Reports::Failures,
+                "none" => Reports::None,
+                _ => Reports::All,
+            };
+        }
     }
+    finish(env, config, close_ms, reports)
+}
+
+fn finish(env: &Env, mut config: Config, close_ms: u64, reports: Reports) -> Result<Options> {
+    config
+        .set("outcome_reports", "none")
+        .map_err(|e| engine_error(env, &e))?;
     Ok(Options {
         config,
         close_timeout: Duration::from_millis(close_ms),
+        reports,
     })
 }
 

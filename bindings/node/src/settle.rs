@@ -1,16 +1,16 @@
-//! Promises settled from native threads. Blocking work runs on a thread of its own (never on
-//! the JS thread, never on libuv's small shared pool, so any number of waits can be pending);
-//! the result is turned into a JS value on the JS thread by a `Resolver`.
+//! Promises. `Deferred`: a promise settled on the JS thread (the dispatcher's, dispatch.rs).
+//! `spawn_promise`: one-off blocking work (connecting, closing, reading the feedback service,
+//! the mock's waits) on a thread of its own, never on libuv's small shared pool; the result is
+//! turned into a JS value on the JS thread by a `Resolver`.
 
 use crate::errors::coded;
 use crate::js::Raw;
-use crate::shared::Shared;
 use apnspush::ErrorKind;
 use napi::bindgen_prelude::{
     panic_to_error, CallbackContext, FromNapiValue, PromiseRaw, ToNapiValue, TypeName,
     ValidateNapiValue,
 };
-use napi::{sys, Env, JsDeferred, Result, ValueType};
+use napi::{sys, Env, JsDeferred, JsError, Result, ValueType};
 use std::sync::Arc;
 
 /// A JS value returned as is (a promise, an instance, a prepared object).
@@ -42,11 +42,50 @@ impl ValidateNapiValue for Value {}
 /// Builds the settled value (or the rejection) on the JS thread.
 pub(crate) type Resolver = Box<dyn FnOnce(&Env) -> Result<Raw> + Send>;
 
-type Deferred = JsDeferred<Value, Box<dyn FnOnce(Env) -> Result<Value> + Send>>;
+type JsPending = JsDeferred<Value, Box<dyn FnOnce(Env) -> Result<Value> + Send>>;
 
-/// Stack of a waiting thread. `Wait`: blocks on the engine's condition variables (each pending
-/// push/ensurePush/ensureDelivery/close holds one such thread). `Tls`: runs TLS handshakes
-/// (`Pusher.connect`, `fetchFeedback`).
+/// A promise's resolve/reject handle, settled on the JS thread without a thread or a
+/// threadsafe function of its own. Created, settled and (if never settled) leaked on the JS
+/// thread only; other threads never see it.
+pub(crate) struct Deferred(sys::napi_deferred);
+
+// Only the JS thread creates, stores (in the dispatcher's state) and settles it.
+unsafe impl Send for Deferred {}
+
+impl Deferred {
+    /// A new pending promise and its handle.
+    pub(crate) fn new(env: &Env) -> Result<(Deferred, Raw)> {
+        let (mut d, mut p) = (std::ptr::null_mut(), std::ptr::null_mut());
+        let status = unsafe { sys::napi_create_promise(env.raw(), &mut d, &mut p) };
+        if status != sys::Status::napi_ok {
+            return Err(napi::Error::new(
+                napi::Status::from(status),
+                "cannot create a promise",
+            ));
+        }
+        Ok((Deferred(d), p))
+    }
+
+    pub(crate) fn resolve(self, env: &Env, value: Raw) {
+        unsafe { sys::napi_resolve_deferred(env.raw(), self.0, value) };
+    }
+
+    pub(crate) fn reject(self, env: &Env, error: napi::Error) {
+        let value = unsafe { JsError::from(error).into_value(env.raw()) };
+        unsafe { sys::napi_reject_deferred(env.raw(), self.0, value) };
+    }
+
+    /// Resolves with the result's value or rejects with its error.
+    pub(crate) fn settle(self, env: &Env, result: Result<Raw>) {
+        match result {
+            Ok(v) => self.resolve(env, v),
+            Err(e) => self.reject(env, e),
+        }
+    }
+}
+
+/// Stack of a waiting thread. `Wait`: blocks on the engine's condition variables (`close`, the
+/// mock's waits). `Tls`: runs TLS handshakes (`Pusher.connect`, `fetchFeedback`).
 #[derive(Clone, Copy)]
 pub(crate) enum Stack {
     Wait,
@@ -63,16 +102,9 @@ impl Stack {
 }
 
 /// Runs `work` on a new thread and settles the returned promise with the resolver it returns.
-/// With `events`, the pusher's pending outcome events are emitted on the JS thread just before
-/// the promise settles, so a caller awaiting it has seen every event reported until then.
 ///
 /// If no thread can be started, the promise rejects with code IO.
-pub(crate) fn spawn_promise<W>(
-    env: &Env,
-    stack: Stack,
-    events: Option<Arc<Shared>>,
-    work: W,
-) -> Result<Value>
+pub(crate) fn spawn_promise<W>(env: &Env, stack: Stack, work: W) -> Result<Value>
 where
     W: FnOnce() -> Resolver + Send + 'static,
 {
@@ -94,12 +126,7 @@ where
                 deferred.resolve(Box::new(move |env: Env| {
                     // On the JS thread, outside any #[napi] entry point: a panic here would
                     // abort the process, so it rejects the promise instead.
-                    catch_panic(|| {
-                        if let Some(events) = &events {
-                            events.deliver(&env, None);
-                        }
-                        resolver(&env).map(Value)
-                    })
+                    catch_panic(|| resolver(&env).map(Value))
                 }));
             }
         });
@@ -131,7 +158,7 @@ pub(crate) fn promise_or_reject(env: &Env, f: impl FnOnce() -> Result<Value>) ->
     }
 }
 
-fn new_deferred(env: &Env) -> Result<(Deferred, Raw)> {
+fn new_deferred(env: &Env) -> Result<(JsPending, Raw)> {
     let (deferred, promise) = env.create_deferred()?;
     Ok((deferred, napi::JsValue::raw(&promise)))
 }

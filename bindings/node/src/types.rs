@@ -1,11 +1,17 @@
 //! Plain objects handed to JS (and the input shapes, for index.d.ts). Ids, counters and
 //! timestamps are JS numbers: exact up to 2^53, far beyond what a pusher hands out.
 
+use crate::js::{self, Raw};
 use apnspush::notification::hex_encode;
+use napi::{Env, Result};
 use napi_derive::napi;
 use std::collections::HashMap;
 
-/// The final outcome of one notification: exactly one per notification, reported once.
+/// The final outcome of one notification: exactly one per notification, reported once. Its
+/// keys are those of `OUTCOME_FIELDS` in camelCase; `error`, `timestamp` and `apnsId` are left
+/// out when they do not apply.
+// Declared for index.d.ts only; the JS objects are built by `outcome_to_js`.
+#[allow(dead_code)]
 #[napi(object)]
 pub struct Outcome {
     /// The id `pushAsync` returned.
@@ -35,22 +41,65 @@ pub struct Outcome {
     pub user_data: f64,
 }
 
-impl From<apnspush::Outcome> for Outcome {
-    fn from(o: apnspush::Outcome) -> Self {
-        Outcome {
-            id: o.id as i64,
-            kind: o.kind.name().to_owned(),
-            status: o.status as u32,
-            token: hex_encode(&o.token),
-            reason: o.reason,
-            error: o.error.map(|k| k.name().to_owned()),
-            timestamp: o.timestamp.map(|t| t as i64),
-            apns_id: o.apns_id,
-            confirmed: o.confirmed,
-            attempts: o.attempts,
-            user_data: o.user_data as f64,
+/// The property names of an outcome object (`apnspush::Outcome::FIELDS` in camelCase), created
+/// once per batch of outcomes. Valid in the handle scope that created them. JS thread only.
+pub(crate) struct OutcomeKeys([Raw; 11]);
+
+impl OutcomeKeys {
+    pub(crate) fn new(env: &Env) -> Result<OutcomeKeys> {
+        const NAMES: [&str; 11] = [
+            "id",
+            "kind",
+            "status",
+            "reason",
+            "error",
+            "timestamp",
+            "token",
+            "apnsId",
+            "confirmed",
+            "attempts",
+            "userData",
+        ];
+        let mut keys = [std::ptr::null_mut(); 11];
+        for (k, name) in keys.iter_mut().zip(NAMES) {
+            *k = js::new_string(env, name)?;
         }
+        Ok(OutcomeKeys(keys))
     }
+}
+
+/// The JS object of an outcome, with the keys of `apnspush::Outcome::FIELDS` (camelCase);
+/// `error`, `timestamp` and `apnsId` are left out when they do not apply. JS thread only.
+pub(crate) fn outcome_to_js(env: &Env, o: &apnspush::Outcome) -> Result<Raw> {
+    outcome_to_js_with(env, &OutcomeKeys::new(env)?, o)
+}
+
+/// `outcome_to_js` with property names made beforehand (one Node-API call per object).
+pub(crate) fn outcome_to_js_with(
+    env: &Env,
+    keys: &OutcomeKeys,
+    o: &apnspush::Outcome,
+) -> Result<Raw> {
+    let absent = std::ptr::null_mut(); // left out
+    let text = |s: Option<&str>| s.map_or(Ok(absent), |s| js::new_string(env, s));
+    let number = |n: f64| js::new_number(env, n);
+    let values = [
+        number(o.id as f64)?,
+        js::new_string(env, o.kind.name())?,
+        number(o.status as f64)?,
+        js::new_string(env, &o.reason)?,
+        text(o.error.map(|k| k.name()))?,
+        match o.timestamp {
+            Some(t) => number(t as f64)?,
+            None => absent,
+        },
+        js::new_string(env, &hex_encode(&o.token))?,
+        text(o.apns_id.as_deref())?,
+        js::new_boolean(env, o.confirmed)?,
+        number(o.attempts as f64)?,
+        number(o.user_data as f64)?,
+    ];
+    js::new_object_with(env, &keys.0, &values)
 }
 
 /// Builds `Stats` from the engine's counter table (`apnspush::with_stats_counters!`), so the
@@ -216,6 +265,15 @@ pub struct MockServerOptions {
     /// Token hex → status to answer notifications to that token with (binary; 8 = invalid
     /// token). Over HTTP/2 any rule here answers 400 BadDeviceToken.
     pub reject: Option<HashMap<String, u32>>,
+    /// HTTP/2: token hex → [status, reason] to answer requests to that token with (410 adds
+    /// the current time as `timestamp`, e.g. `[410, 'Unregistered']`).
+    #[napi(ts_type = "Record<string, [number, string]>")]
+    pub http2_reject: Option<HashMap<String, String>>,
+    /// HTTP/2, per connection: after N requests processed, send GOAWAY and close gracefully.
+    pub goaway_after: Option<i64>,
+    /// HTTP/2: hold every answer this long, milliseconds (with `response_timeout_ms` below it,
+    /// every attempt times out).
+    pub response_delay_ms: Option<f64>,
     /// Per connection: after K accepted, close the TCP socket abruptly.
     pub drop_after: Option<i64>,
     /// Per connection: after K accepted, send status 10 (shutdown) and close.

@@ -47,3 +47,9 @@ test('a pusher and a mock left open do not keep the process alive', async () => 
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(JSON.parse(r.out), { events: 1000, accepted: 1000 });
 });
+
+test('a pending send keeps the process alive until it resolves, then it exits', async () => {
+  const r = await run('send-pending.js');
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out), { kind: 'accepted', accepted: 1 });
+});

@@ -67,7 +67,7 @@ test('notification objects: every bad field', async () => {
     [{ token: t, payload: [1, 2] }, coded('INVALID_JSON')],
     [{ token: t, payload: `{"aps":{"alert":"${'x'.repeat(5000)}"}}` }, coded('PAYLOAD_TOO_LARGE')],
     [{ token: t, payload: { n: 10n } }, { name: 'TypeError' }],
-    [{ token: t, payload: '{}', alertTitle: 'x' }, { ...coded('INVALID_ARGUMENT'), message: /cannot be combined with alertTitle/ }],
+    [{ token: t, payload: '{}', alertTitle: 'x' }, { ...coded('INVALID_ARGUMENT'), message: /payload was given together with the fields it is built from \(alert title\)/ }],
     [{ token: t, alertTitle: 5 }, typeError],
     [{ token: t, alertBody: {} }, typeError],
     [{ token: t, sound: true }, typeError],

@@ -53,6 +53,19 @@ pub(crate) fn new_object(env: &Env) -> Result<Raw> {
     Ok(v)
 }
 
+/// An object with `keys[i]: values[i]` as plain data properties, in that order; a null
+/// `values[i]` leaves the key out.
+pub(crate) fn new_object_with(env: &Env, keys: &[Raw], values: &[Raw]) -> Result<Raw> {
+    let obj = new_object(env)?;
+    for (&k, &v) in keys.iter().zip(values) {
+        if v.is_null() {
+            continue;
+        }
+        ok(env, unsafe { sys::napi_set_property(env.raw(), obj, k, v) })?;
+    }
+    Ok(obj)
+}
+
 pub(crate) fn new_array(env: &Env, items: &[Raw]) -> Result<Raw> {
     let mut a = ptr::null_mut();
     ok(env, unsafe {
@@ -80,6 +93,66 @@ pub(crate) fn new_number(env: &Env, n: f64) -> Result<Raw> {
         sys::napi_create_double(env.raw(), n, &mut v)
     })?;
     Ok(v)
+}
+
+pub(crate) fn new_boolean(env: &Env, b: bool) -> Result<Raw> {
+    let mut v = ptr::null_mut();
+    ok(env, unsafe { sys::napi_get_boolean(env.raw(), b, &mut v) })?;
+    Ok(v)
+}
+
+/// `obj[key] = value` for a key known at compile time.
+pub(crate) fn set_named(env: &Env, obj: Raw, key: &std::ffi::CStr, value: Raw) -> Result<()> {
+    ok(env, unsafe {
+        sys::napi_set_named_property(env.raw(), obj, key.as_ptr(), value)
+    })
+}
+
+/// `obj[key]`, for a key known at compile time.
+pub(crate) fn get_named(env: &Env, obj: Raw, key: &std::ffi::CStr) -> Result<Raw> {
+    let mut v = ptr::null_mut();
+    ok(env, unsafe {
+        sys::napi_get_named_property(env.raw(), obj, key.as_ptr(), &mut v)
+    })?;
+    Ok(v)
+}
+
+/// Calls `f` with `this` and `args`; a thrown exception is returned as the error.
+pub(crate) fn call(env: &Env, this: Raw, f: Raw, args: &[Raw]) -> Result<Raw> {
+    let mut out = ptr::null_mut();
+    ok(env, unsafe {
+        sys::napi_call_function(env.raw(), this, f, args.len(), args.as_ptr(), &mut out)
+    })?;
+    Ok(out)
+}
+
+pub(crate) fn global(env: &Env) -> Result<Raw> {
+    let mut g = ptr::null_mut();
+    ok(env, unsafe { sys::napi_get_global(env.raw(), &mut g) })?;
+    Ok(g)
+}
+
+/// `a === b`.
+pub(crate) fn strict_equals(env: &Env, a: Raw, b: Raw) -> bool {
+    let mut eq = false;
+    unsafe { sys::napi_strict_equals(env.raw(), a, b, &mut eq) };
+    eq
+}
+
+/// Runs `f` inside a handle scope of its own, so that the values it creates can be collected
+/// once it returns (for loops that create many values in one native call).
+pub(crate) fn scoped<T>(env: &Env, f: impl FnOnce() -> T) -> T {
+    struct Scope(sys::napi_env, sys::napi_handle_scope);
+    impl Drop for Scope {
+        fn drop(&mut self) {
+            if !self.1.is_null() {
+                unsafe { sys::napi_close_handle_scope(self.0, self.1) };
+            }
+        }
+    }
+    let mut scope = Scope(env.raw(), ptr::null_mut());
+    unsafe { sys::napi_open_handle_scope(env.raw(), &mut scope.1) };
+    f()
 }
 
 pub(crate) fn set(env: &Env, obj: Raw, key: &str, value: Raw) -> Result<()> {
