@@ -11,6 +11,7 @@
 use crate::outcome::Outcome;
 use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -116,8 +117,24 @@ impl CompletionQueue {
     /// Appends `item`; returns the wake function to call (after releasing any engine lock)
     /// when the queue was empty.
     pub(crate) fn append(&self, item: Completion) -> Option<Wake> {
+        self.append_bounded(item, usize::MAX, &AtomicU64::new(0))
+    }
+
+    /// `append` to a queue of at most `max` items: past it the oldest is dropped and counted
+    /// in `dropped` (a consumer that falls behind loses the oldest copies, never the engine's
+    /// progress).
+    pub(crate) fn append_bounded(
+        &self,
+        item: Completion,
+        max: usize,
+        dropped: &AtomicU64,
+    ) -> Option<Wake> {
         let mut items = self.inner.items.lock();
         let was_empty = items.is_empty();
+        if items.len() >= max.max(1) {
+            items.pop_front();
+            dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         items.push_back(item);
         drop(items);
         if was_empty {
@@ -136,6 +153,18 @@ pub(crate) struct Wakes(Vec<Wake>);
 impl Wakes {
     pub(crate) fn append(&mut self, queue: &CompletionQueue, item: Completion) {
         if let Some(w) = queue.append(item) {
+            self.0.push(w);
+        }
+    }
+
+    pub(crate) fn append_bounded(
+        &mut self,
+        queue: &CompletionQueue,
+        item: Completion,
+        max: usize,
+        dropped: &AtomicU64,
+    ) {
+        if let Some(w) = queue.append_bounded(item, max, dropped) {
             self.0.push(w);
         }
     }

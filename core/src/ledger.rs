@@ -235,34 +235,53 @@ impl Ledger {
             if !mark(&mut s, outcome.id) {
                 continue;
             }
-            for q in &s.watchers {
-                wakes.append(q, Completion::Settled(outcome.clone()));
-            }
-            if !s.sinks.is_empty() {
-                if let Some(q) = self.drop_sink(&mut s, outcome.id) {
-                    wakes.append(&q, Completion::Settled(outcome.clone()));
-                }
-            }
             fresh += 1;
             self.count(&outcome);
             latency.record(now.saturating_duration_since(pushed_at));
-            if !s.waiters.is_empty() {
-                if let Some(slot) = s.waiters.get_mut(&outcome.id) {
-                    *slot = Some(outcome.clone());
-                }
-            }
-            if outcome.kind != OutcomeKind::Accepted {
-                let dropped = &self.stats.failed_dropped;
-                push_bounded(&mut s.failed, outcome.clone(), self.max_reports, dropped);
-            }
+            let id = outcome.id;
+            let sink = match s.sinks.is_empty() {
+                true => None,
+                false => self.drop_sink(&mut s, id),
+            };
+            let waiter = !s.waiters.is_empty() && s.waiters.contains_key(&id);
+            let failed = outcome.kind != OutcomeKind::Accepted;
             let report = match self.reports_mode {
                 Reports::All => true,
-                Reports::Failures => outcome.kind != OutcomeKind::Accepted,
+                Reports::Failures => failed,
                 Reports::None => false,
             };
+            // Every recipient but the last gets a copy; the last takes the outcome itself.
+            let mut copies = s.watchers.len()
+                + [sink.is_some(), waiter, failed, report]
+                    .iter()
+                    .filter(|&&b| b)
+                    .count();
+            let mut held = Some(outcome);
+            let mut give = || {
+                copies -= 1;
+                match copies {
+                    0 => held.take(),
+                    _ => held.clone(),
+                }
+                .expect("one copy per recipient")
+            };
+            for q in &s.watchers {
+                let dropped = &self.stats.reports_dropped;
+                wakes.append_bounded(q, Completion::Settled(give()), self.max_reports, dropped);
+            }
+            if let Some(q) = sink {
+                wakes.append(&q, Completion::Settled(give()));
+            }
+            if waiter {
+                s.waiters.insert(id, Some(give()));
+            }
+            if failed {
+                let dropped = &self.stats.failed_dropped;
+                push_bounded(&mut s.failed, give(), self.max_reports, dropped);
+            }
             if report {
                 let dropped = &self.stats.reports_dropped;
-                push_bounded(&mut s.reports, outcome, self.max_reports, dropped);
+                push_bounded(&mut s.reports, give(), self.max_reports, dropped);
             }
         }
         drop(latency);
@@ -451,6 +470,25 @@ mod tests {
     fn per_id_entries(l: &Ledger) -> usize {
         let s = l.state.lock();
         s.open.len() + s.waiters.len() + s.written.len() + s.sinks.len() + s.delivered.len()
+    }
+
+    #[test]
+    fn a_watching_queue_keeps_the_newest_max_reports() {
+        let l = ledger(Reports::None, 10);
+        let q = CompletionQueue::new();
+        l.watch(&q);
+        let batch = (0..25).map(|_| outcome(l.open(false, false).unwrap(), OutcomeKind::Accepted));
+        l.settle(batch.collect());
+        let ids: Vec<u64> = q
+            .take(usize::MAX)
+            .into_iter()
+            .map(|c| match c {
+                Completion::Settled(o) => o.id,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(ids, (16..=25).collect::<Vec<_>>());
+        assert_eq!(l.stats.reports_dropped.load(Relaxed), 15);
     }
 
     #[test]

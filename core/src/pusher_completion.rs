@@ -60,7 +60,9 @@ impl Pusher {
     }
 
     /// `queue` receives `Completion::Settled` for every outcome from now on (as well as the
-    /// `outcome_reports` queue and the failed list). Watching twice is watching once.
+    /// `outcome_reports` queue and the failed list). Watching twice is watching once. The
+    /// queue holds at most `max_reports` outcomes: past that the oldest is dropped and counted
+    /// in stats `reports_dropped`, so a consumer that falls behind never grows it unbounded.
     pub fn watch(&self, queue: &CompletionQueue) {
         self.engine.ledger.watch(queue);
     }
