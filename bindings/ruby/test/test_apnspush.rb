@@ -6,21 +6,10 @@
 require "minitest/autorun"
 require "socket"
 require_relative "../lib/apnspush"
+require_relative "mock_helpers"
 
 class TestApnspush < Minitest::Test
-  def token(index)
-    ("5a" * 24) + format("%016x", index)
-  end
-
-  def teardown
-    @pusher&.destroy
-    @mock&.destroy
-  end
-
-  def start(mock_options = {}, config = {})
-    @mock = Apnspush::MockServer.new(**mock_options)
-    @pusher = Apnspush::Pusher.new(@mock.config.merge(config))
-  end
+  include MockHelpers
 
   def test_bad_tokens_are_exactly_the_failed_notifications_and_the_rest_reach_the_mock
     total = 2_000

@@ -9,8 +9,11 @@ require "minitest/autorun"
 require "logger"
 require "stringio"
 require_relative "../lib/apnspush"
+require_relative "mock_helpers"
 
 class TestLogging < Minitest::Test
+  include MockHelpers
+
   # A Logger look-alike that keeps every record and the thread it arrived on.
   class RecordingLogger
     Record = Struct.new(:severity, :message, :progname, :thread)
@@ -28,13 +31,8 @@ class TestLogging < Minitest::Test
     end
   end
 
-  def token(index)
-    ("5a" * 24) + format("%016x", index)
-  end
-
   def teardown
-    @pusher&.destroy
-    @mock&.destroy
+    super
     Apnspush.logger = nil
     Apnspush.log_level = nil
   end
@@ -47,11 +45,6 @@ class TestLogging < Minitest::Test
       Apnspush.log_poll
       sleep 0.01
     end
-  end
-
-  def start(mock_options = {}, config = {})
-    @mock = Apnspush::MockServer.new(**mock_options)
-    @pusher = Apnspush::Pusher.new(@mock.config.merge(config))
   end
 
   def test_records_reach_the_logger_on_the_calling_ruby_thread_with_their_target

@@ -7,22 +7,15 @@
 
 require "minitest/autorun"
 require_relative "../lib/apnspush"
+require_relative "mock_helpers"
 
 class TestNotificationOptions < Minitest::Test
+  include MockHelpers
+
   APNS_ID = "123e4567-e89b-12d3-a456-426614174000"
 
-  def token(index)
-    ("5a" * 24) + format("%016x", index)
-  end
-
-  def teardown
-    @pusher&.destroy
-    @mock&.destroy
-  end
-
   def start(mock_options = {}, config = {})
-    @mock = Apnspush::MockServer.new(protocol: "http2", **mock_options)
-    @pusher = Apnspush::Pusher.new(@mock.config.merge(config))
+    super({ protocol: "http2" }.merge(mock_options), config)
   end
 
   def recorded_request(token_hex)
