@@ -45,4 +45,30 @@ function countKind(outcomes, kind) {
   return n;
 }
 
-module.exports = { apnspush, token, indexOf, notification, collect, mockCounts, countKind };
+/**
+ * A binary mock and a non-blocking pusher whose queue of one stays full: its writer holds one
+ * notification in flight (the mock answers after 3 s, the error window is 60 s) and takes no
+ * other.
+ */
+function fullQueuePusher() {
+  const mock = new apnspush.MockServer({ errorDelayMs: 3000 });
+  const pusher = new apnspush.Pusher({
+    ...mock.config,
+    queue_capacity: 1,
+    block_when_full: false,
+    max_in_flight: 1,
+    error_timeout_ms: 60000,
+  });
+  return { mock, pusher };
+}
+
+module.exports = {
+  apnspush,
+  token,
+  indexOf,
+  notification,
+  collect,
+  mockCounts,
+  countKind,
+  fullQueuePusher,
+};

@@ -7,7 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const net = require('node:net');
-const { apnspush, token, indexOf, notification, collect, mockCounts } = require('./helpers');
+const { apnspush, token, indexOf, notification, collect, mockCounts, fullQueuePusher } = require('./helpers');
 const { Pusher, MockServer } = apnspush;
 
 function threads() {
@@ -95,14 +95,7 @@ test('pushAsync on a full queue throws QUEUE_FULL at once; send waits; ensureDel
 });
 
 test('block_when_full false: send, push and enqueue reject with QUEUE_FULL on a full queue', async () => {
-  const mock = new MockServer({ errorDelayMs: 3000 });
-  const pusher = new Pusher({
-    ...mock.config,
-    queue_capacity: 1,
-    block_when_full: false,
-    max_in_flight: 1,
-    error_timeout_ms: 60000,
-  });
+  const { mock, pusher } = fullQueuePusher();
   const outcomes = collect(pusher);
   const ids = [];
   // Fill the queue until it stays full: the writer holds its one notification in flight (the

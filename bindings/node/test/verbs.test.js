@@ -3,7 +3,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { apnspush, token, indexOf, notification, collect } = require('./helpers');
+const { apnspush, token, indexOf, notification, collect, fullQueuePusher } = require('./helpers');
 const { Pusher, MockServer, fetchFeedback, errorCodes, validateNotification, version } = apnspush;
 
 test('pushAsync builds payloads from fields, objects and text as the mock receives them', async () => {
@@ -170,14 +170,7 @@ test('timeouts reject with TIMEOUT and leave the notification to get its outcome
 });
 
 test('QUEUE_FULL in non-blocking mode; nothing queued is affected', async () => {
-  const mock = new MockServer({ errorDelayMs: 3000 });
-  const pusher = new Pusher({
-    ...mock.config,
-    queue_capacity: 1,
-    block_when_full: false,
-    max_in_flight: 1,
-    error_timeout_ms: 60000,
-  });
+  const { mock, pusher } = fullQueuePusher();
   const outcomes = collect(pusher);
   const ids = [];
   let error = null;
