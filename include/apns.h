@@ -323,7 +323,10 @@ apns_result apns_notification_builder_set_token_hex(apns_notification_builder *b
 apns_result apns_notification_builder_set_token(apns_notification_builder *b, const uint8_t *token, size_t token_len);
 
 /**
- * The complete payload as a JSON object. Exclusive with the `aps` and custom setters:
+ * The complete payload as a JSON object. Exclusive with the `aps` and custom setters (every
+ * `_set_alert_*`, badge, sound, sound_critical, category, thread_id, content_available,
+ * mutable_content, target_content_id, interruption_level, relevance_score, filter_criteria,
+ * url_args, custom_json):
  * `apns_notification_builder_build` fails with `APNS_ERR_INVALID_ARGUMENT` if both were used.
  */
 apns_result apns_notification_builder_set_payload_json(apns_notification_builder *b, const char *json);
@@ -339,6 +342,52 @@ apns_result apns_notification_builder_set_alert_title(apns_notification_builder 
 apns_result apns_notification_builder_set_alert_body(apns_notification_builder *b, const char *body);
 
 /**
+ * `aps.alert.subtitle`.
+ */
+apns_result apns_notification_builder_set_alert_subtitle(apns_notification_builder *b, const char *subtitle);
+
+/**
+ * `aps.alert.launch-image`: an image file in the app bundle.
+ */
+apns_result apns_notification_builder_set_alert_launch_image(apns_notification_builder *b, const char *image);
+
+/**
+ * `aps.alert.title-loc-key`; build refuses an empty key (APNS_ERR_INVALID_ARGUMENT).
+ */
+apns_result apns_notification_builder_set_alert_title_loc_key(apns_notification_builder *b, const char *key);
+
+/**
+ * `aps.alert.title-loc-args`; build refuses them without a title-loc-key.
+ * `args` holds `count` strings (copied); it may be NULL only with `count` 0. Errors: also
+ * APNS_ERR_NULL_PARAMETER for a NULL element, APNS_ERR_INVALID_ARGUMENT for a non-UTF-8 one.
+ */
+apns_result apns_notification_builder_set_alert_title_loc_args(apns_notification_builder *b, const char *const *args, size_t count);
+
+/**
+ * `aps.alert.subtitle-loc-key`; build refuses an empty key (APNS_ERR_INVALID_ARGUMENT).
+ */
+apns_result apns_notification_builder_set_alert_subtitle_loc_key(apns_notification_builder *b, const char *key);
+
+/**
+ * `aps.alert.subtitle-loc-args`; build refuses them without a subtitle-loc-key.
+ * `args` holds `count` strings (copied); it may be NULL only with `count` 0. Errors: also
+ * APNS_ERR_NULL_PARAMETER for a NULL element, APNS_ERR_INVALID_ARGUMENT for a non-UTF-8 one.
+ */
+apns_result apns_notification_builder_set_alert_subtitle_loc_args(apns_notification_builder *b, const char *const *args, size_t count);
+
+/**
+ * `aps.alert.loc-key` (the localized body); build refuses an empty key.
+ */
+apns_result apns_notification_builder_set_alert_loc_key(apns_notification_builder *b, const char *key);
+
+/**
+ * `aps.alert.loc-args`; build refuses them without a loc-key.
+ * `args` holds `count` strings (copied); it may be NULL only with `count` 0. Errors: also
+ * APNS_ERR_NULL_PARAMETER for a NULL element, APNS_ERR_INVALID_ARGUMENT for a non-UTF-8 one.
+ */
+apns_result apns_notification_builder_set_alert_loc_args(apns_notification_builder *b, const char *const *args, size_t count);
+
+/**
  * `aps.badge`.
  */
 apns_result apns_notification_builder_set_badge(apns_notification_builder *b, uint32_t badge);
@@ -347,6 +396,13 @@ apns_result apns_notification_builder_set_badge(apns_notification_builder *b, ui
  * `aps.sound`.
  */
 apns_result apns_notification_builder_set_sound(apns_notification_builder *b, const char *sound);
+
+/**
+ * `aps.sound` as the critical-alert dictionary `{"critical":1,"name":name,"volume":volume}`.
+ * This and apns_notification_builder_set_sound set the same key: the last call wins. Build
+ * refuses an empty name or a volume outside 0.0-1.0 or NaN (APNS_ERR_INVALID_ARGUMENT).
+ */
+apns_result apns_notification_builder_set_sound_critical(apns_notification_builder *b, const char *name, double volume);
 
 /**
  * `aps.category`.
@@ -367,6 +423,35 @@ apns_result apns_notification_builder_set_content_available(apns_notification_bu
  * `aps.mutable-content` = 1 when true; absent when false.
  */
 apns_result apns_notification_builder_set_mutable_content(apns_notification_builder *b, bool on);
+
+/**
+ * `aps.target-content-id`: the identifier of the window brought forward.
+ */
+apns_result apns_notification_builder_set_target_content_id(apns_notification_builder *b, const char *id);
+
+/**
+ * `aps.interruption-level`: passive, active, time-sensitive or critical; build refuses
+ * anything else (APNS_ERR_INVALID_ARGUMENT).
+ */
+apns_result apns_notification_builder_set_interruption_level(apns_notification_builder *b, const char *level);
+
+/**
+ * `aps.relevance-score`, from 0.0 to 1.0; build refuses other values and NaN
+ * (APNS_ERR_INVALID_ARGUMENT).
+ */
+apns_result apns_notification_builder_set_relevance_score(apns_notification_builder *b, double score);
+
+/**
+ * `aps.filter-criteria`: the Focus filter criteria the notification matches.
+ */
+apns_result apns_notification_builder_set_filter_criteria(apns_notification_builder *b, const char *criteria);
+
+/**
+ * `aps.url-args` (Safari web push): the values filled into the website's URL format.
+ * `args` holds `count` strings (copied); it may be NULL only with `count` 0. Errors: also
+ * APNS_ERR_NULL_PARAMETER for a NULL element, APNS_ERR_INVALID_ARGUMENT for a non-UTF-8 one.
+ */
+apns_result apns_notification_builder_set_url_args(apns_notification_builder *b, const char *const *args, size_t count);
 
 /**
  * A top-level custom key whose value is JSON text (`42`, `\"text\"`, `{...}`); `aps` is reserved.

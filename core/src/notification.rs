@@ -35,6 +35,9 @@ pub const PUSH_TYPES: [&str; 11] = [
     "controls",
 ];
 
+/// Values of `aps.interruption-level`.
+pub const INTERRUPTION_LEVELS: [&str; 4] = ["passive", "active", "time-sensitive", "critical"];
+
 /// An immutable, validated notification. Cheap to move; clone copies token and payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notification {
@@ -143,6 +146,8 @@ pub struct NotificationBuilder {
     custom: Vec<(String, std::result::Result<serde_json::Value, Error>)>,
     /// Payload fields set (names for the error when a complete payload is given as well).
     fields: Vec<&'static str>,
+    /// The first invalid field value set, reported by `build`.
+    invalid: Option<Error>,
     expiry: Option<u32>,
     priority: Option<u8>,
     topic: Option<String>,
@@ -162,8 +167,10 @@ impl NotificationBuilder {
         self
     }
     /// The complete payload as JSON text. Exclusive with the payload field setters below
-    /// (alert title/body, badge, sound, category, thread id, content-available,
-    /// mutable-content, custom keys): `build` refuses both with `InvalidArgument`.
+    /// (every `alert_*`, badge, sound, sound_critical, category, thread id,
+    /// content-available, mutable-content, target-content-id, interruption-level,
+    /// relevance-score, filter-criteria, url-args, custom keys): `build` refuses both with
+    /// `InvalidArgument`.
     pub fn payload_json(mut self, json: &str) -> Self {
         self.payload_json = Some(json.to_owned());
         self
@@ -178,14 +185,77 @@ impl NotificationBuilder {
         self.alert.insert("body".into(), body.into());
         self
     }
+    /// `aps.alert.subtitle`.
+    pub fn alert_subtitle(mut self, subtitle: &str) -> Self {
+        self.field("alert subtitle");
+        self.alert.insert("subtitle".into(), subtitle.into());
+        self
+    }
+    /// `aps.alert.launch-image`: an image file in the app bundle.
+    pub fn alert_launch_image(mut self, image: &str) -> Self {
+        self.field("alert launch-image");
+        self.alert.insert("launch-image".into(), image.into());
+        self
+    }
+    /// `aps.alert.title-loc-key`; must not be empty.
+    pub fn alert_title_loc_key(mut self, key: &str) -> Self {
+        self.loc_key("alert title-loc-key", "title-loc-key", key);
+        self
+    }
+    /// `aps.alert.title-loc-args`; `build` refuses them without `title-loc-key`.
+    pub fn alert_title_loc_args<S: AsRef<str>>(mut self, args: &[S]) -> Self {
+        self.field("alert title-loc-args");
+        self.alert.insert("title-loc-args".into(), strings(args));
+        self
+    }
+    /// `aps.alert.subtitle-loc-key`; must not be empty.
+    pub fn alert_subtitle_loc_key(mut self, key: &str) -> Self {
+        self.loc_key("alert subtitle-loc-key", "subtitle-loc-key", key);
+        self
+    }
+    /// `aps.alert.subtitle-loc-args`; `build` refuses them without `subtitle-loc-key`.
+    pub fn alert_subtitle_loc_args<S: AsRef<str>>(mut self, args: &[S]) -> Self {
+        self.field("alert subtitle-loc-args");
+        self.alert.insert("subtitle-loc-args".into(), strings(args));
+        self
+    }
+    /// `aps.alert.loc-key` (the localized body); must not be empty.
+    pub fn alert_loc_key(mut self, key: &str) -> Self {
+        self.loc_key("alert loc-key", "loc-key", key);
+        self
+    }
+    /// `aps.alert.loc-args`; `build` refuses them without `loc-key`.
+    pub fn alert_loc_args<S: AsRef<str>>(mut self, args: &[S]) -> Self {
+        self.field("alert loc-args");
+        self.alert.insert("loc-args".into(), strings(args));
+        self
+    }
     pub fn badge(mut self, badge: u32) -> Self {
         self.field("badge");
         self.aps.insert("badge".into(), badge.into());
         self
     }
+    /// `aps.sound` as a name. `sound` and `sound_critical` set the same key: the last call wins.
     pub fn sound(mut self, sound: &str) -> Self {
         self.field("sound");
         self.aps.insert("sound".into(), sound.into());
+        self
+    }
+    /// `aps.sound` as the critical-alert dictionary `{"critical":1,"name":..,"volume":..}`:
+    /// `name` not empty, `volume` from 0.0 (silent) to 1.0 (full). The last of `sound` and
+    /// `sound_critical` called wins.
+    pub fn sound_critical(mut self, name: &str, volume: f64) -> Self {
+        self.field("sound");
+        if name.is_empty() {
+            self.refuse("sound name is empty".into());
+        }
+        self.check_unit("sound volume", volume);
+        let mut sound = serde_json::Map::new();
+        sound.insert("critical".into(), 1.into());
+        sound.insert("name".into(), name.into());
+        sound.insert("volume".into(), unit_value(volume));
+        self.aps
+            .insert("sound".into(), serde_json::Value::Object(sound));
         self
     }
     pub fn category(mut self, category: &str) -> Self {
@@ -206,6 +276,43 @@ impl NotificationBuilder {
     pub fn mutable_content(mut self, on: bool) -> Self {
         self.field("mutable-content");
         self.set_flag("mutable-content", on);
+        self
+    }
+    /// `aps.target-content-id`: the identifier of the window brought forward.
+    pub fn target_content_id(mut self, id: &str) -> Self {
+        self.field("target-content-id");
+        self.aps.insert("target-content-id".into(), id.into());
+        self
+    }
+    /// `aps.interruption-level`: one of `INTERRUPTION_LEVELS`, checked by `build`.
+    pub fn interruption_level(mut self, level: &str) -> Self {
+        self.field("interruption-level");
+        if !INTERRUPTION_LEVELS.contains(&level) {
+            self.refuse(format!(
+                "interruption-level {:?} is unknown; the levels are {INTERRUPTION_LEVELS:?}",
+                level.chars().take(40).collect::<String>()
+            ));
+        }
+        self.aps.insert("interruption-level".into(), level.into());
+        self
+    }
+    /// `aps.relevance-score`, from 0.0 to 1.0 (checked by `build`).
+    pub fn relevance_score(mut self, score: f64) -> Self {
+        self.field("relevance-score");
+        self.check_unit("relevance-score", score);
+        self.aps.insert("relevance-score".into(), unit_value(score));
+        self
+    }
+    /// `aps.filter-criteria`: the Focus filter criteria the notification matches.
+    pub fn filter_criteria(mut self, criteria: &str) -> Self {
+        self.field("filter-criteria");
+        self.aps.insert("filter-criteria".into(), criteria.into());
+        self
+    }
+    /// `aps.url-args` (Safari web push): the values filled into the website's URL format.
+    pub fn url_args<S: AsRef<str>>(mut self, args: &[S]) -> Self {
+        self.field("url-args");
+        self.aps.insert("url-args".into(), strings(args));
         self
     }
     /// A top-level custom key whose value is JSON text (`"42"`, `"\"text\""`, `"{...}"`).
@@ -257,6 +364,27 @@ impl NotificationBuilder {
         }
     }
 
+    fn refuse(&mut self, message: String) {
+        if self.invalid.is_none() {
+            self.invalid = Some(Error::new(ErrorKind::InvalidArgument, message));
+        }
+    }
+
+    fn loc_key(&mut self, field: &'static str, key: &str, value: &str) {
+        self.field(field);
+        if value.is_empty() {
+            self.refuse(format!("{field} is empty"));
+        }
+        self.alert.insert(key.into(), value.into());
+    }
+
+    /// Refuses `value` for `field` unless it is a number from 0.0 to 1.0.
+    fn check_unit(&mut self, field: &str, value: f64) {
+        if !(0.0..=1.0).contains(&value) {
+            self.refuse(format!("{field} must be from 0.0 to 1.0, not {value}"));
+        }
+    }
+
     fn set_flag(&mut self, key: &str, on: bool) {
         if on {
             self.aps.insert(key.into(), 1.into());
@@ -292,6 +420,21 @@ impl NotificationBuilder {
                     self.fields.join(", ")
                 ),
             ));
+        }
+        if let Some(e) = self.invalid {
+            return Err(e);
+        }
+        for (args, key) in [
+            ("title-loc-args", "title-loc-key"),
+            ("subtitle-loc-args", "subtitle-loc-key"),
+            ("loc-args", "loc-key"),
+        ] {
+            if self.alert.contains_key(args) && !self.alert.contains_key(key) {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("alert {args} was set without alert {key}"),
+                ));
+            }
         }
         let (payload, inferred) = match self.payload_json {
             Some(json) => {
@@ -385,6 +528,15 @@ impl NotificationBuilder {
             user_data: self.user_data,
         })
     }
+}
+
+fn strings<S: AsRef<str>>(args: &[S]) -> serde_json::Value {
+    args.iter().map(|a| a.as_ref()).collect::<Vec<_>>().into()
+}
+
+/// A checked 0.0-1.0 value as JSON (an out-of-range one never reaches a payload).
+fn unit_value(value: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, Into::into)
 }
 
 /// The payload built from fields, and the push type its `aps` implies.

@@ -382,3 +382,121 @@ fn a_payload_with_the_fields_it_is_built_from_is_refused() {
         .build()
         .is_ok());
 }
+
+#[test]
+fn invalid_aps_values_are_refused_naming_the_field() {
+    let b = || Notification::builder().token_hex(TOKEN).alert_body("b");
+    let cases: Vec<(&str, NotificationBuilder)> = vec![
+        ("sound volume", b().sound_critical("siren", 1.01)),
+        ("sound volume", b().sound_critical("siren", -0.01)),
+        ("sound volume", b().sound_critical("siren", f64::NAN)),
+        ("sound volume", b().sound_critical("siren", f64::INFINITY)),
+        ("sound name", b().sound_critical("", 0.5)),
+        ("relevance-score", b().relevance_score(1.5)),
+        ("relevance-score", b().relevance_score(-0.1)),
+        ("relevance-score", b().relevance_score(f64::NAN)),
+        ("interruption-level", b().interruption_level("loud")),
+        ("interruption-level", b().interruption_level("Active")),
+        ("interruption-level", b().interruption_level("")),
+        ("alert title-loc-key", b().alert_title_loc_key("")),
+        ("alert subtitle-loc-key", b().alert_subtitle_loc_key("")),
+        ("alert loc-key", b().alert_loc_key("")),
+        ("alert title-loc-args", b().alert_title_loc_args(&["a"])),
+        (
+            "alert subtitle-loc-args",
+            b().alert_subtitle_loc_args(&["a"]),
+        ),
+        ("alert loc-args", b().alert_loc_args(&["a"])),
+        // An invalid value is reported even when a later call sets a valid one.
+        (
+            "sound volume",
+            b().sound_critical("siren", 2.0)
+                .sound_critical("siren", 1.0),
+        ),
+    ];
+    for (field, builder) in cases {
+        let err = builder.build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{field}: {err}");
+        assert!(err.to_string().contains(field), "{field}: {err}");
+    }
+}
+
+#[test]
+fn aps_ranges_are_inclusive() {
+    let b = || Notification::builder().token_hex(TOKEN);
+    for v in [0.0, 0.25, 1.0] {
+        assert!(b().sound_critical("s", v).build().is_ok(), "{v}");
+        assert!(b().relevance_score(v).build().is_ok(), "{v}");
+    }
+    for level in apnspush::notification::INTERRUPTION_LEVELS {
+        assert!(b().interruption_level(level).build().is_ok(), "{level}");
+    }
+}
+
+#[test]
+fn sound_name_and_dictionary_last_call_wins() {
+    let sound = |b: NotificationBuilder| {
+        let n = b.token_hex(TOKEN).build().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(n.payload()).unwrap();
+        v["aps"]["sound"].clone()
+    };
+    assert_eq!(
+        sound(Notification::builder().sound("a").sound_critical("b", 0.5)),
+        serde_json::json!({"critical": 1, "name": "b", "volume": 0.5})
+    );
+    assert_eq!(
+        sound(Notification::builder().sound_critical("b", 0.5).sound("a")),
+        serde_json::json!("a")
+    );
+}
+
+#[test]
+fn a_large_loc_args_array_is_refused_by_size() {
+    let args: Vec<String> = (0..300).map(|i| format!("argument-{i:05}")).collect();
+    let b = || Notification::builder().token_hex(TOKEN).alert_loc_key("K");
+    let e = b().alert_loc_args(&args).build().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PayloadTooLarge, "{e}");
+    assert!(b().alert_loc_args(&args[..100]).build().is_ok());
+}
+
+#[test]
+fn a_payload_with_the_new_aps_fields_is_refused() {
+    let with_payload = || Notification::builder().token_hex(TOKEN).payload_json("{}");
+    let cases: Vec<(&str, NotificationBuilder)> = vec![
+        ("alert subtitle", with_payload().alert_subtitle("s")),
+        ("alert launch-image", with_payload().alert_launch_image("i")),
+        (
+            "alert title-loc-key",
+            with_payload().alert_title_loc_key("k"),
+        ),
+        (
+            "alert title-loc-args",
+            with_payload().alert_title_loc_args(&["a"]),
+        ),
+        (
+            "alert subtitle-loc-key",
+            with_payload().alert_subtitle_loc_key("k"),
+        ),
+        (
+            "alert subtitle-loc-args",
+            with_payload().alert_subtitle_loc_args(&["a"]),
+        ),
+        ("alert loc-key", with_payload().alert_loc_key("k")),
+        ("alert loc-args", with_payload().alert_loc_args(&["a"])),
+        ("sound", with_payload().sound_critical("s", 1.0)),
+        ("target-content-id", with_payload().target_content_id("w")),
+        (
+            "interruption-level",
+            with_payload().interruption_level("active"),
+        ),
+        ("relevance-score", with_payload().relevance_score(0.5)),
+        ("filter-criteria", with_payload().filter_criteria("work")),
+        ("url-args", with_payload().url_args(&["a"])),
+    ];
+    for (field, builder) in cases {
+        let err = builder.build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{field}");
+        assert!(err.to_string().contains("together"), "{field}: {err}");
+        assert!(err.to_string().contains(field), "{field}: {err}");
+    }
+}

@@ -6,7 +6,7 @@
 //! APNS_ERR_INVALID_ARGUMENT for a string that is not UTF-8; values are validated by
 //! apns_notification_builder_build, which reports the first problem.
 
-use crate::cast::{free_box, to_boxed_ptr, user_data_to_u64, Castable, OwnershipBox};
+use crate::cast::{free_box, to_boxed_ptr, try_cstr, user_data_to_u64, Castable, OwnershipBox};
 use crate::notification::{apns_notification, deliver};
 use crate::result::apns_result;
 use apnspush::NotificationBuilder;
@@ -20,6 +20,24 @@ pub struct apns_notification_builder {
 impl Castable for apns_notification_builder {
     type Ownership = OwnershipBox;
     type RustType = NotificationBuilder;
+}
+
+/// `count` C strings as `&str`s: NULL `args` only with `count` 0; a NULL element is
+/// APNS_ERR_NULL_PARAMETER, a non-UTF-8 one APNS_ERR_INVALID_ARGUMENT.
+fn strs<'a>(args: *const *const c_char, count: usize) -> Result<Vec<&'a str>, apns_result> {
+    let ptrs: &[*const c_char] = match (args.is_null(), count) {
+        (true, 0) => &[],
+        (true, _) => return Err(apns_result::APNS_ERR_NULL_PARAMETER),
+        // SAFETY: `args` holds at least `count` pointers (contract).
+        (false, _) => unsafe { std::slice::from_raw_parts(args, count) },
+    };
+    ptrs.iter()
+        .map(|&p| match try_cstr(p).map(|s| s.to_str()) {
+            Some(Ok(s)) => Ok(s),
+            Some(Err(_)) => Err(apns_result::APNS_ERR_INVALID_ARGUMENT),
+            None => Err(apns_result::APNS_ERR_NULL_PARAMETER),
+        })
+        .collect()
 }
 
 fn update(
@@ -73,7 +91,10 @@ pub extern "C" fn apns_notification_builder_set_token(
     }
 }
 
-/// The complete payload as a JSON object. Exclusive with the `aps` and custom setters:
+/// The complete payload as a JSON object. Exclusive with the `aps` and custom setters (every
+/// `_set_alert_*`, badge, sound, sound_critical, category, thread_id, content_available,
+/// mutable_content, target_content_id, interruption_level, relevance_score, filter_criteria,
+/// url_args, custom_json):
 /// `apns_notification_builder_build` fails with `APNS_ERR_INVALID_ARGUMENT` if both were used.
 #[no_mangle]
 pub extern "C" fn apns_notification_builder_set_payload_json(
@@ -113,6 +134,128 @@ pub extern "C" fn apns_notification_builder_set_alert_body(
     }
 }
 
+/// `aps.alert.subtitle`.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_alert_subtitle(
+    b: *mut apns_notification_builder,
+    subtitle: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let subtitle = try_str!(subtitle);
+        update(b, |x| x.alert_subtitle(subtitle))
+    }
+}
+
+/// `aps.alert.launch-image`: an image file in the app bundle.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_alert_launch_image(
+    b: *mut apns_notification_builder,
+    image: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let image = try_str!(image);
+        update(b, |x| x.alert_launch_image(image))
+    }
+}
+
+/// `aps.alert.title-loc-key`; build refuses an empty key (APNS_ERR_INVALID_ARGUMENT).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_alert_title_loc_key(
+    b: *mut apns_notification_builder,
+    key: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let key = try_str!(key);
+        update(b, |x| x.alert_title_loc_key(key))
+    }
+}
+
+/// `aps.alert.title-loc-args`; build refuses them without a title-loc-key.
+/// `args` holds `count` strings (copied); it may be NULL only with `count` 0. Errors: also
+/// APNS_ERR_NULL_PARAMETER for a NULL element, APNS_ERR_INVALID_ARGUMENT for a non-UTF-8 one.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_alert_title_loc_args(
+    b: *mut apns_notification_builder,
+    args: *const *const c_char,
+    count: usize,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let args = match strs(args, count) {
+            Ok(args) => args,
+            Err(e) => return e,
+        };
+        update(b, |x| x.alert_title_loc_args(&args))
+    }
+}
+
+/// `aps.alert.subtitle-loc-key`; build refuses an empty key (APNS_ERR_INVALID_ARGUMENT).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_alert_subtitle_loc_key(
+    b: *mut apns_notification_builder,
+    key: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let key = try_str!(key);
+        update(b, |x| x.alert_subtitle_loc_key(key))
+    }
+}
+
+/// `aps.alert.subtitle-loc-args`; build refuses them without a subtitle-loc-key.
+/// `args` holds `count` strings (copied); it may be NULL only with `count` 0. Errors: also
+/// APNS_ERR_NULL_PARAMETER for a NULL element, APNS_ERR_INVALID_ARGUMENT for a non-UTF-8 one.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_alert_subtitle_loc_args(
+    b: *mut apns_notification_builder,
+    args: *const *const c_char,
+    count: usize,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let args = match strs(args, count) {
+            Ok(args) => args,
+            Err(e) => return e,
+        };
+        update(b, |x| x.alert_subtitle_loc_args(&args))
+    }
+}
+
+/// `aps.alert.loc-key` (the localized body); build refuses an empty key.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_alert_loc_key(
+    b: *mut apns_notification_builder,
+    key: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let key = try_str!(key);
+        update(b, |x| x.alert_loc_key(key))
+    }
+}
+
+/// `aps.alert.loc-args`; build refuses them without a loc-key.
+/// `args` holds `count` strings (copied); it may be NULL only with `count` 0. Errors: also
+/// APNS_ERR_NULL_PARAMETER for a NULL element, APNS_ERR_INVALID_ARGUMENT for a non-UTF-8 one.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_alert_loc_args(
+    b: *mut apns_notification_builder,
+    args: *const *const c_char,
+    count: usize,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let args = match strs(args, count) {
+            Ok(args) => args,
+            Err(e) => return e,
+        };
+        update(b, |x| x.alert_loc_args(&args))
+    }
+}
+
 /// `aps.badge`.
 #[no_mangle]
 pub extern "C" fn apns_notification_builder_set_badge(
@@ -136,6 +279,22 @@ pub extern "C" fn apns_notification_builder_set_sound(
         let b = try_mut!(b);
         let sound = try_str!(sound);
         update(b, |x| x.sound(sound))
+    }
+}
+
+/// `aps.sound` as the critical-alert dictionary `{"critical":1,"name":name,"volume":volume}`.
+/// This and apns_notification_builder_set_sound set the same key: the last call wins. Build
+/// refuses an empty name or a volume outside 0.0-1.0 or NaN (APNS_ERR_INVALID_ARGUMENT).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_sound_critical(
+    b: *mut apns_notification_builder,
+    name: *const c_char,
+    volume: f64,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let name = try_str!(name);
+        update(b, |x| x.sound_critical(name, volume))
     }
 }
 
@@ -188,6 +347,79 @@ pub extern "C" fn apns_notification_builder_set_mutable_content(
         let b = try_mut!(b);
 
         update(b, |x| x.mutable_content(on))
+    }
+}
+
+/// `aps.target-content-id`: the identifier of the window brought forward.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_target_content_id(
+    b: *mut apns_notification_builder,
+    id: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let id = try_str!(id);
+        update(b, |x| x.target_content_id(id))
+    }
+}
+
+/// `aps.interruption-level`: passive, active, time-sensitive or critical; build refuses
+/// anything else (APNS_ERR_INVALID_ARGUMENT).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_interruption_level(
+    b: *mut apns_notification_builder,
+    level: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let level = try_str!(level);
+        update(b, |x| x.interruption_level(level))
+    }
+}
+
+/// `aps.relevance-score`, from 0.0 to 1.0; build refuses other values and NaN
+/// (APNS_ERR_INVALID_ARGUMENT).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_relevance_score(
+    b: *mut apns_notification_builder,
+    score: f64,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+
+        update(b, |x| x.relevance_score(score))
+    }
+}
+
+/// `aps.filter-criteria`: the Focus filter criteria the notification matches.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_filter_criteria(
+    b: *mut apns_notification_builder,
+    criteria: *const c_char,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let criteria = try_str!(criteria);
+        update(b, |x| x.filter_criteria(criteria))
+    }
+}
+
+/// `aps.url-args` (Safari web push): the values filled into the website's URL format.
+/// `args` holds `count` strings (copied); it may be NULL only with `count` 0. Errors: also
+/// APNS_ERR_NULL_PARAMETER for a NULL element, APNS_ERR_INVALID_ARGUMENT for a non-UTF-8 one.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_url_args(
+    b: *mut apns_notification_builder,
+    args: *const *const c_char,
+    count: usize,
+) -> apns_result {
+    ffi_boundary! {
+        let b = try_mut!(b);
+        let args = match strs(args, count) {
+            Ok(args) => args,
+            Err(e) => return e,
+        };
+        update(b, |x| x.url_args(&args))
     }
 }
 

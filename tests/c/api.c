@@ -3,6 +3,7 @@
  * the mock's life cycle, and HTTP/2. */
 #include "common.h"
 
+#include <math.h>
 #include <pthread.h>
 
 static pthread_t main_thread;
@@ -80,7 +81,8 @@ static void builder_payload_reaches_the_mock(void) {
   apns_notification_builder *b = NULL;
   apns_notification *n = NULL;
   apns_outcome *o = NULL;
-  char hex[65], err[256], *json;
+  char hex[65], hex43[65], err[256], *json;
+  const char *const two[] = {"one", "two"};
   token_hex(42, hex);
   CHECK_OK(apns_notification_builder_new(&b));
   CHECK_OK(apns_notification_builder_set_token_hex(b, hex));
@@ -124,6 +126,42 @@ static void builder_payload_reaches_the_mock(void) {
   CHECK(n == NULL && strstr(err, "badge") != NULL);
   apns_notification_builder_destroy(b);
 
+  /* Every other aps field, under Apple's key names. */
+  CHECK_OK(apns_notification_builder_new(&b));
+  token_hex(43, hex43);
+  CHECK_OK(apns_notification_builder_set_token_hex(b, hex43));
+  CHECK_OK(apns_notification_builder_set_alert_subtitle(b, "S"));
+  CHECK_OK(apns_notification_builder_set_alert_launch_image(b, "launch.png"));
+  CHECK_OK(apns_notification_builder_set_alert_title_loc_key(b, "TK"));
+  CHECK_OK(apns_notification_builder_set_alert_title_loc_args(b, two, 2));
+  CHECK_OK(apns_notification_builder_set_alert_subtitle_loc_key(b, "SK"));
+  CHECK_OK(apns_notification_builder_set_alert_subtitle_loc_args(b, NULL, 0));
+  CHECK_OK(apns_notification_builder_set_alert_loc_key(b, "LK"));
+  CHECK_OK(apns_notification_builder_set_alert_loc_args(b, two, 1));
+  CHECK_OK(apns_notification_builder_set_sound(b, "replaced.aiff"));
+  CHECK_OK(apns_notification_builder_set_sound_critical(b, "siren.caf", 0.75));
+  CHECK_OK(apns_notification_builder_set_target_content_id(b, "window-1"));
+  CHECK_OK(apns_notification_builder_set_interruption_level(b, "time-sensitive"));
+  CHECK_OK(apns_notification_builder_set_relevance_score(b, 0.5));
+  CHECK_OK(apns_notification_builder_set_filter_criteria(b, "work"));
+  CHECK_OK(apns_notification_builder_set_url_args(b, two, 2));
+  CHECK_OK(apns_notification_builder_build(b, &n, err, sizeof err));
+  CHECK_OK(apns_pusher_ensure_push(p, n, WAIT_MS, &o));
+  CHECK(apns_outcome_kind(o) == APNS_OUTCOME_ACCEPTED);
+  apns_outcome_destroy(o);
+  /* Out-of-range values are refused at build, naming the field. */
+  CHECK_OK(apns_notification_builder_set_relevance_score(b, 1.5));
+  n = NULL;
+  CHECK_RESULT(apns_notification_builder_build(b, &n, err, sizeof err), APNS_ERR_INVALID_ARGUMENT);
+  CHECK(n == NULL && strstr(err, "relevance-score") != NULL);
+  apns_notification_builder_destroy(b);
+  CHECK_OK(apns_notification_builder_new(&b));
+  CHECK_OK(apns_notification_builder_set_token_hex(b, hex43));
+  CHECK_OK(apns_notification_builder_set_sound_critical(b, "siren.caf", NAN));
+  CHECK_RESULT(apns_notification_builder_build(b, &n, err, sizeof err), APNS_ERR_INVALID_ARGUMENT);
+  CHECK(n == NULL && strstr(err, "sound volume") != NULL);
+  apns_notification_builder_destroy(b);
+
   json = read_json(m, apns_mock_accepted_json);
   CHECK(strstr(json, "\\\"title\\\":\\\"Title\\\"") != NULL);
   CHECK(strstr(json, "\\\"body\\\":\\\"Body\\\"") != NULL);
@@ -135,6 +173,19 @@ static void builder_payload_reaches_the_mock(void) {
   CHECK(strstr(json, "\\\"mutable-content\\\":1") != NULL);
   CHECK(strstr(json, "\\\"acme\\\":{\\\"k\\\":[1,2]}") != NULL);
   CHECK(strstr(json, hex) != NULL);
+  CHECK(strstr(json, hex43) != NULL);
+  CHECK(strstr(json, "\"{\\\"aps\\\":{\\\"alert\\\":{\\\"launch-image\\\":\\\"launch.png\\\","
+                     "\\\"loc-args\\\":[\\\"one\\\"],\\\"loc-key\\\":\\\"LK\\\","
+                     "\\\"subtitle\\\":\\\"S\\\",\\\"subtitle-loc-args\\\":[],"
+                     "\\\"subtitle-loc-key\\\":\\\"SK\\\","
+                     "\\\"title-loc-args\\\":[\\\"one\\\",\\\"two\\\"],"
+                     "\\\"title-loc-key\\\":\\\"TK\\\"},"
+                     "\\\"filter-criteria\\\":\\\"work\\\","
+                     "\\\"interruption-level\\\":\\\"time-sensitive\\\","
+                     "\\\"relevance-score\\\":0.5,"
+                     "\\\"sound\\\":{\\\"critical\\\":1,\\\"name\\\":\\\"siren.caf\\\","
+                     "\\\"volume\\\":0.75},\\\"target-content-id\\\":\\\"window-1\\\","
+                     "\\\"url-args\\\":[\\\"one\\\",\\\"two\\\"]}}\"") != NULL);
   free(json);
   apns_pusher_destroy(p);
   apns_mock_destroy(m);

@@ -51,6 +51,7 @@ static void notification(void) {
 
 static void builder(void) {
   apns_notification_builder *b = NULL;
+  const char *const args[] = {"a"}, *const null_arg[] = {"a", NULL};
   apns_notification *n = NULL;
   const uint8_t token[32] = {0};
   NULL_PARAM(apns_notification_builder_new(NULL));
@@ -60,6 +61,20 @@ static void builder(void) {
   NULL_PARAM(apns_notification_builder_set_alert_title(NULL, "t"));
   NULL_PARAM(apns_notification_builder_set_alert_body(NULL, "b"));
   NULL_PARAM(apns_notification_builder_set_badge(NULL, 1));
+  NULL_PARAM(apns_notification_builder_set_alert_subtitle(NULL, "s"));
+  NULL_PARAM(apns_notification_builder_set_alert_launch_image(NULL, "i"));
+  NULL_PARAM(apns_notification_builder_set_alert_title_loc_key(NULL, "k"));
+  NULL_PARAM(apns_notification_builder_set_alert_title_loc_args(NULL, args, 1));
+  NULL_PARAM(apns_notification_builder_set_alert_subtitle_loc_key(NULL, "k"));
+  NULL_PARAM(apns_notification_builder_set_alert_subtitle_loc_args(NULL, args, 1));
+  NULL_PARAM(apns_notification_builder_set_alert_loc_key(NULL, "k"));
+  NULL_PARAM(apns_notification_builder_set_alert_loc_args(NULL, args, 1));
+  NULL_PARAM(apns_notification_builder_set_sound_critical(NULL, "s", 1.0));
+  NULL_PARAM(apns_notification_builder_set_target_content_id(NULL, "t"));
+  NULL_PARAM(apns_notification_builder_set_interruption_level(NULL, "active"));
+  NULL_PARAM(apns_notification_builder_set_relevance_score(NULL, 0.5));
+  NULL_PARAM(apns_notification_builder_set_filter_criteria(NULL, "f"));
+  NULL_PARAM(apns_notification_builder_set_url_args(NULL, args, 1));
   NULL_PARAM(apns_notification_builder_set_sound(NULL, "s"));
   NULL_PARAM(apns_notification_builder_set_category(NULL, "c"));
   NULL_PARAM(apns_notification_builder_set_thread_id(NULL, "t"));
@@ -85,6 +100,21 @@ static void builder(void) {
   NULL_PARAM(apns_notification_builder_set_sound(b, NULL));
   NULL_PARAM(apns_notification_builder_set_category(b, NULL));
   NULL_PARAM(apns_notification_builder_set_thread_id(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_alert_subtitle(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_alert_launch_image(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_alert_title_loc_key(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_alert_title_loc_args(b, NULL, 1));
+  NULL_PARAM(apns_notification_builder_set_alert_title_loc_args(b, null_arg, 2));
+  NULL_PARAM(apns_notification_builder_set_alert_subtitle_loc_key(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_alert_subtitle_loc_args(b, NULL, 1));
+  NULL_PARAM(apns_notification_builder_set_alert_loc_key(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_alert_loc_args(b, NULL, 1));
+  NULL_PARAM(apns_notification_builder_set_sound_critical(b, NULL, 1.0));
+  NULL_PARAM(apns_notification_builder_set_target_content_id(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_interruption_level(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_filter_criteria(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_url_args(b, NULL, 1));
+  NULL_PARAM(apns_notification_builder_set_url_args(b, null_arg, 2));
   NULL_PARAM(apns_notification_builder_set_custom_json(b, NULL, "1"));
   NULL_PARAM(apns_notification_builder_set_custom_json(b, "k", NULL));
   NULL_PARAM(apns_notification_builder_set_topic(b, NULL));
