@@ -40,6 +40,33 @@ fn strs<'a>(args: *const *const c_char, count: usize) -> Result<Vec<&'a str>, ap
         .collect()
 }
 
+/// A setter taking one string: NULL `b` or `text` gives APNS_ERR_NULL_PARAMETER, non-UTF-8
+/// text APNS_ERR_INVALID_ARGUMENT.
+fn set_text(
+    b: *mut apns_notification_builder,
+    text: *const c_char,
+    set: impl FnOnce(NotificationBuilder, &str) -> NotificationBuilder,
+) -> apns_result {
+    let b = try_mut!(b);
+    let text = try_str!(text);
+    update(b, |x| set(x, text))
+}
+
+/// A setter taking `count` strings (see `strs` for the errors).
+fn set_texts(
+    b: *mut apns_notification_builder,
+    args: *const *const c_char,
+    count: usize,
+    set: impl FnOnce(NotificationBuilder, &[&str]) -> NotificationBuilder,
+) -> apns_result {
+    let b = try_mut!(b);
+    let args = match strs(args, count) {
+        Ok(args) => args,
+        Err(e) => return e,
+    };
+    update(b, |x| set(x, &args))
+}
+
 fn update(
     b: &mut NotificationBuilder,
     f: impl FnOnce(NotificationBuilder) -> NotificationBuilder,
@@ -70,11 +97,7 @@ pub extern "C" fn apns_notification_builder_set_token_hex(
     b: *mut apns_notification_builder,
     hex: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let hex = try_str!(hex);
-        update(b, |x| x.token_hex(hex))
-    }
+    ffi_boundary! { set_text(b, hex, NotificationBuilder::token_hex) }
 }
 
 /// The device token as bytes; `token` may be NULL only with length 0.
@@ -101,11 +124,7 @@ pub extern "C" fn apns_notification_builder_set_payload_json(
     b: *mut apns_notification_builder,
     json: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let json = try_str!(json);
-        update(b, |x| x.payload_json(json))
-    }
+    ffi_boundary! { set_text(b, json, NotificationBuilder::payload_json) }
 }
 
 /// `aps.alert.title`.
@@ -114,11 +133,7 @@ pub extern "C" fn apns_notification_builder_set_alert_title(
     b: *mut apns_notification_builder,
     title: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let title = try_str!(title);
-        update(b, |x| x.alert_title(title))
-    }
+    ffi_boundary! { set_text(b, title, NotificationBuilder::alert_title) }
 }
 
 /// `aps.alert.body`.
@@ -127,11 +142,7 @@ pub extern "C" fn apns_notification_builder_set_alert_body(
     b: *mut apns_notification_builder,
     body: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let body = try_str!(body);
-        update(b, |x| x.alert_body(body))
-    }
+    ffi_boundary! { set_text(b, body, NotificationBuilder::alert_body) }
 }
 
 /// `aps.alert.subtitle`.
@@ -140,11 +151,7 @@ pub extern "C" fn apns_notification_builder_set_alert_subtitle(
     b: *mut apns_notification_builder,
     subtitle: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let subtitle = try_str!(subtitle);
-        update(b, |x| x.alert_subtitle(subtitle))
-    }
+    ffi_boundary! { set_text(b, subtitle, NotificationBuilder::alert_subtitle) }
 }
 
 /// `aps.alert.launch-image`: an image file in the app bundle.
@@ -153,11 +160,7 @@ pub extern "C" fn apns_notification_builder_set_alert_launch_image(
     b: *mut apns_notification_builder,
     image: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let image = try_str!(image);
-        update(b, |x| x.alert_launch_image(image))
-    }
+    ffi_boundary! { set_text(b, image, NotificationBuilder::alert_launch_image) }
 }
 
 /// `aps.alert.title-loc-key`; build refuses an empty key (APNS_ERR_INVALID_ARGUMENT).
@@ -166,11 +169,7 @@ pub extern "C" fn apns_notification_builder_set_alert_title_loc_key(
     b: *mut apns_notification_builder,
     key: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let key = try_str!(key);
-        update(b, |x| x.alert_title_loc_key(key))
-    }
+    ffi_boundary! { set_text(b, key, NotificationBuilder::alert_title_loc_key) }
 }
 
 /// `aps.alert.title-loc-args`; build refuses them without a title-loc-key.
@@ -182,14 +181,7 @@ pub extern "C" fn apns_notification_builder_set_alert_title_loc_args(
     args: *const *const c_char,
     count: usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let args = match strs(args, count) {
-            Ok(args) => args,
-            Err(e) => return e,
-        };
-        update(b, |x| x.alert_title_loc_args(&args))
-    }
+    ffi_boundary! { set_texts(b, args, count, |x, a| x.alert_title_loc_args(a)) }
 }
 
 /// `aps.alert.subtitle-loc-key`; build refuses an empty key (APNS_ERR_INVALID_ARGUMENT).
@@ -198,11 +190,7 @@ pub extern "C" fn apns_notification_builder_set_alert_subtitle_loc_key(
     b: *mut apns_notification_builder,
     key: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let key = try_str!(key);
-        update(b, |x| x.alert_subtitle_loc_key(key))
-    }
+    ffi_boundary! { set_text(b, key, NotificationBuilder::alert_subtitle_loc_key) }
 }
 
 /// `aps.alert.subtitle-loc-args`; build refuses them without a subtitle-loc-key.
@@ -214,14 +202,7 @@ pub extern "C" fn apns_notification_builder_set_alert_subtitle_loc_args(
     args: *const *const c_char,
     count: usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let args = match strs(args, count) {
-            Ok(args) => args,
-            Err(e) => return e,
-        };
-        update(b, |x| x.alert_subtitle_loc_args(&args))
-    }
+    ffi_boundary! { set_texts(b, args, count, |x, a| x.alert_subtitle_loc_args(a)) }
 }
 
 /// `aps.alert.loc-key` (the localized body); build refuses an empty key.
@@ -230,11 +211,7 @@ pub extern "C" fn apns_notification_builder_set_alert_loc_key(
     b: *mut apns_notification_builder,
     key: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let key = try_str!(key);
-        update(b, |x| x.alert_loc_key(key))
-    }
+    ffi_boundary! { set_text(b, key, NotificationBuilder::alert_loc_key) }
 }
 
 /// `aps.alert.loc-args`; build refuses them without a loc-key.
@@ -246,14 +223,7 @@ pub extern "C" fn apns_notification_builder_set_alert_loc_args(
     args: *const *const c_char,
     count: usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let args = match strs(args, count) {
-            Ok(args) => args,
-            Err(e) => return e,
-        };
-        update(b, |x| x.alert_loc_args(&args))
-    }
+    ffi_boundary! { set_texts(b, args, count, |x, a| x.alert_loc_args(a)) }
 }
 
 /// `aps.badge`.
@@ -275,11 +245,7 @@ pub extern "C" fn apns_notification_builder_set_sound(
     b: *mut apns_notification_builder,
     sound: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let sound = try_str!(sound);
-        update(b, |x| x.sound(sound))
-    }
+    ffi_boundary! { set_text(b, sound, NotificationBuilder::sound) }
 }
 
 /// `aps.sound` as the critical-alert dictionary `{"critical":1,"name":name,"volume":volume}`.
@@ -304,11 +270,7 @@ pub extern "C" fn apns_notification_builder_set_category(
     b: *mut apns_notification_builder,
     category: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let category = try_str!(category);
-        update(b, |x| x.category(category))
-    }
+    ffi_boundary! { set_text(b, category, NotificationBuilder::category) }
 }
 
 /// `aps.thread-id`.
@@ -317,11 +279,7 @@ pub extern "C" fn apns_notification_builder_set_thread_id(
     b: *mut apns_notification_builder,
     thread_id: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let thread_id = try_str!(thread_id);
-        update(b, |x| x.thread_id(thread_id))
-    }
+    ffi_boundary! { set_text(b, thread_id, NotificationBuilder::thread_id) }
 }
 
 /// `aps.content-available` = 1 when true; absent when false.
@@ -356,11 +314,7 @@ pub extern "C" fn apns_notification_builder_set_target_content_id(
     b: *mut apns_notification_builder,
     id: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let id = try_str!(id);
-        update(b, |x| x.target_content_id(id))
-    }
+    ffi_boundary! { set_text(b, id, NotificationBuilder::target_content_id) }
 }
 
 /// `aps.interruption-level`: passive, active, time-sensitive or critical; build refuses
@@ -370,11 +324,7 @@ pub extern "C" fn apns_notification_builder_set_interruption_level(
     b: *mut apns_notification_builder,
     level: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let level = try_str!(level);
-        update(b, |x| x.interruption_level(level))
-    }
+    ffi_boundary! { set_text(b, level, NotificationBuilder::interruption_level) }
 }
 
 /// `aps.relevance-score`, from 0.0 to 1.0; build refuses other values and NaN
@@ -397,11 +347,7 @@ pub extern "C" fn apns_notification_builder_set_filter_criteria(
     b: *mut apns_notification_builder,
     criteria: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let criteria = try_str!(criteria);
-        update(b, |x| x.filter_criteria(criteria))
-    }
+    ffi_boundary! { set_text(b, criteria, NotificationBuilder::filter_criteria) }
 }
 
 /// `aps.url-args` (Safari web push): the values filled into the website's URL format.
@@ -413,14 +359,7 @@ pub extern "C" fn apns_notification_builder_set_url_args(
     args: *const *const c_char,
     count: usize,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let args = match strs(args, count) {
-            Ok(args) => args,
-            Err(e) => return e,
-        };
-        update(b, |x| x.url_args(&args))
-    }
+    ffi_boundary! { set_texts(b, args, count, |x, a| x.url_args(a)) }
 }
 
 /// A top-level custom key whose value is JSON text (`42`, `\"text\"`, `{...}`); `aps` is reserved.
@@ -476,11 +415,7 @@ pub extern "C" fn apns_notification_builder_set_topic(
     b: *mut apns_notification_builder,
     topic: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let topic = try_str!(topic);
-        update(b, |x| x.topic(topic))
-    }
+    ffi_boundary! { set_text(b, topic, NotificationBuilder::topic) }
 }
 
 /// HTTP/2 `apns-push-type`: alert, background, location, voip, complication, fileprovider, mdm,
@@ -492,11 +427,7 @@ pub extern "C" fn apns_notification_builder_set_push_type(
     b: *mut apns_notification_builder,
     push_type: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let push_type = try_str!(push_type);
-        update(b, |x| x.push_type(push_type))
-    }
+    ffi_boundary! { set_text(b, push_type, NotificationBuilder::push_type) }
 }
 
 /// HTTP/2 `apns-collapse-id` (at most 64 bytes).
@@ -505,11 +436,7 @@ pub extern "C" fn apns_notification_builder_set_collapse_id(
     b: *mut apns_notification_builder,
     collapse_id: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let collapse_id = try_str!(collapse_id);
-        update(b, |x| x.collapse_id(collapse_id))
-    }
+    ffi_boundary! { set_text(b, collapse_id, NotificationBuilder::collapse_id) }
 }
 
 /// HTTP/2 `apns-id`, a UUID (36 characters, 8-4-4-4-12 hex); generated at send time when absent.
@@ -518,11 +445,7 @@ pub extern "C" fn apns_notification_builder_set_apns_id(
     b: *mut apns_notification_builder,
     apns_id: *const c_char,
 ) -> apns_result {
-    ffi_boundary! {
-        let b = try_mut!(b);
-        let apns_id = try_str!(apns_id);
-        update(b, |x| x.apns_id(apns_id))
-    }
+    ffi_boundary! { set_text(b, apns_id, NotificationBuilder::apns_id) }
 }
 
 /// The caller's pointer returned unchanged in the outcome; never dereferenced.
