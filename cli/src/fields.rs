@@ -1,0 +1,237 @@
+//! One JSONL object → a notification, through `NotificationBuilder` (which validates every
+//! value). The keys are listed in docs/CLI.md; an unknown key is an error naming it.
+
+use apnspush::{Notification, NotificationBuilder};
+use serde_json::{Map, Value};
+
+/// A parsed line: what the outcome echoes, and the notification or why there is none.
+pub struct Parsed {
+    /// `ref` as JSON text.
+    pub reference: Option<Box<str>>,
+    /// `token` (hex) or `channel_id`, as given.
+    pub target: Box<str>,
+    pub notification: Result<Notification, String>,
+}
+
+/// Parses one line of JSON text.
+pub fn parse_line(text: &str) -> Parsed {
+    match serde_json::from_str::<Map<String, Value>>(text) {
+        Ok(object) => from_object(object),
+        Err(e) => Parsed {
+            reference: None,
+            target: "".into(),
+            notification: Err(format!("not a JSON object: {e}")),
+        },
+    }
+}
+
+fn from_object(mut object: Map<String, Value>) -> Parsed {
+    let reference = object.remove("ref").map(|v| v.to_string().into_boxed_str());
+    let token = object.remove("token");
+    let channel = object.remove("channel_id");
+    let target = token
+        .as_ref()
+        .or(channel.as_ref())
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .unwrap_or_default()
+        .into_boxed_str();
+    let notification = match (token, channel) {
+        (Some(_), Some(_)) => Err("give either token or channel_id, not both".to_string()),
+        (None, Some(_)) => {
+            Err("channel_id: broadcast channels are not supported by this build yet".to_string())
+        }
+        (None, None) => Err("token is missing".to_string()),
+        (Some(token), None) => string("token", &token).and_then(|token| {
+            apply(Notification::builder().token_hex(token), object)
+                .and_then(|b| b.build().map_err(|e| e.message().to_string()))
+        }),
+    };
+    Parsed {
+        reference,
+        target,
+        notification,
+    }
+}
+
+/// Applies every remaining key of `object` to the builder.
+fn apply(
+    mut b: NotificationBuilder,
+    object: Map<String, Value>,
+) -> Result<NotificationBuilder, String> {
+    for (key, value) in object {
+        let v = &value;
+        b = match key.as_str() {
+            "payload" => match v {
+                Value::Object(_) => b.payload_json(&v.to_string()),
+                Value::String(s) => b.payload_json(s),
+                _ => return Err("payload: expected a JSON object".into()),
+            },
+            "alert" => match v {
+                Value::String(s) => b.alert_body(s),
+                Value::Object(alert) => apply_alert(b, alert)?,
+                _ => return Err("alert: expected a string or an object".into()),
+            },
+            "title" => b.alert_title(string(&key, v)?),
+            "subtitle" => b.alert_subtitle(string(&key, v)?),
+            "body" => b.alert_body(string(&key, v)?),
+            "launch_image" => b.alert_launch_image(string(&key, v)?),
+            "title_loc_key" => b.alert_title_loc_key(string(&key, v)?),
+            "title_loc_args" => b.alert_title_loc_args(&strings(&key, v)?),
+            "subtitle_loc_key" => b.alert_subtitle_loc_key(string(&key, v)?),
+            "subtitle_loc_args" => b.alert_subtitle_loc_args(&strings(&key, v)?),
+            "loc_key" => b.alert_loc_key(string(&key, v)?),
+            "loc_args" => b.alert_loc_args(&strings(&key, v)?),
+            "badge" => b.badge(unsigned(&key, v, u32::MAX as u64)? as u32),
+            "sound" => match v {
+                Value::String(s) => b.sound(s),
+                Value::Object(o) => {
+                    let name = o.get("name").map(|n| string("sound.name", n)).transpose()?;
+                    let volume = o.get("volume").and_then(Value::as_f64).unwrap_or(1.0);
+                    b.sound_critical(name.unwrap_or(""), volume)
+                }
+                _ => return Err("sound: expected a string or {\"name\":..,\"volume\":..}".into()),
+            },
+            "category" => b.category(string(&key, v)?),
+            "thread_id" => b.thread_id(string(&key, v)?),
+            "content_available" => b.content_available(flag(&key, v)?),
+            "mutable_content" => b.mutable_content(flag(&key, v)?),
+            "target_content_id" => b.target_content_id(string(&key, v)?),
+            "interruption_level" => b.interruption_level(string(&key, v)?),
+            "relevance_score" => b.relevance_score(number(&key, v)?),
+            "filter_criteria" => b.filter_criteria(string(&key, v)?),
+            "url_args" => b.url_args(&strings(&key, v)?),
+            "custom" => {
+                let Value::Object(custom) = v else {
+                    return Err("custom: expected an object of top-level payload keys".into());
+                };
+                custom
+                    .iter()
+                    .fold(b, |b, (k, v)| b.custom_json(k, &v.to_string()))
+            }
+            "topic" => b.topic(string(&key, v)?),
+            "push_type" => b.push_type(string(&key, v)?),
+            "priority" => b.priority(unsigned(&key, v, 255)? as u8),
+            "expiration" => b.expiry(unsigned(&key, v, u32::MAX as u64)? as u32),
+            "collapse_id" => b.collapse_id(string(&key, v)?),
+            "apns_id" => b.apns_id(string(&key, v)?),
+            _ => {
+                return Err(format!(
+                    "unknown key {:?}",
+                    key.chars().take(40).collect::<String>()
+                ))
+            }
+        };
+    }
+    Ok(b)
+}
+
+fn apply_alert(
+    mut b: NotificationBuilder,
+    alert: &Map<String, Value>,
+) -> Result<NotificationBuilder, String> {
+    for (key, v) in alert {
+        let name = format!("alert.{key}");
+        b = match key.as_str() {
+            "title" => b.alert_title(string(&name, v)?),
+            "subtitle" => b.alert_subtitle(string(&name, v)?),
+            "body" => b.alert_body(string(&name, v)?),
+            _ => {
+                return Err(format!(
+                    "{name}: unknown (alert takes title, subtitle, body)"
+                ))
+            }
+        };
+    }
+    Ok(b)
+}
+
+fn string<'a>(key: &str, v: &'a Value) -> Result<&'a str, String> {
+    v.as_str()
+        .ok_or_else(|| format!("{key}: expected a string"))
+}
+
+fn strings(key: &str, v: &Value) -> Result<Vec<String>, String> {
+    let err = || format!("{key}: expected an array of strings");
+    v.as_array()
+        .ok_or_else(err)?
+        .iter()
+        .map(|s| s.as_str().map(str::to_owned).ok_or_else(err))
+        .collect()
+}
+
+fn unsigned(key: &str, v: &Value, max: u64) -> Result<u64, String> {
+    v.as_u64()
+        .filter(|n| *n <= max)
+        .ok_or_else(|| format!("{key}: expected an integer from 0 to {max}"))
+}
+
+fn number(key: &str, v: &Value) -> Result<f64, String> {
+    v.as_f64()
+        .ok_or_else(|| format!("{key}: expected a number"))
+}
+
+fn flag(key: &str, v: &Value) -> Result<bool, String> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::Number(n) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => {
+            Ok(n.as_u64() == Some(1))
+        }
+        _ => Err(format!("{key}: expected true, false, 0 or 1")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+    #[test]
+    fn builder_fields_and_options_make_the_payload_and_headers() {
+        let line = format!(
+            r#"{{"ref":{{"id":7}},"token":"{TOKEN}","title":"T","body":"B","badge":3,"sound":"s","custom":{{"k":[1]}},"topic":"com.x","priority":5,"collapse_id":"c","expiration":0}}"#
+        );
+        let p = parse_line(&line);
+        assert_eq!(p.reference.as_deref(), Some(r#"{"id":7}"#));
+        assert_eq!(&*p.target, TOKEN);
+        let n = p.notification.unwrap();
+        let payload: Value = serde_json::from_slice(n.payload()).unwrap();
+        assert_eq!(
+            payload,
+            serde_json::json!({"aps":{"alert":{"title":"T","body":"B"},"badge":3,"sound":"s"},"k":[1]})
+        );
+        assert_eq!(
+            (n.topic(), n.priority(), n.collapse_id(), n.expiry()),
+            (Some("com.x"), 5, Some("c"), Some(0))
+        );
+    }
+
+    #[test]
+    fn bad_lines_say_why() {
+        let cases = [
+            ("{", "not a JSON object"),
+            (r#"{"payload":{}}"#, "token is missing"),
+            (r#"{"token":"zz"}"#, "hex"),
+            (
+                &format!(r#"{{"token":"{TOKEN}","payload":{{"aps":{{}}}},"badge":1}}"#),
+                "payload was given together",
+            ),
+            (
+                &format!(r#"{{"token":"{TOKEN}","bogus":1}}"#),
+                "unknown key \"bogus\"",
+            ),
+            (
+                &format!(r#"{{"token":"{TOKEN}","badge":-1}}"#),
+                "badge: expected an integer",
+            ),
+            (r#"{"channel_id":"abc","alert":"x"}"#, "broadcast channels"),
+        ];
+        for (line, want) in cases {
+            let err = parse_line(line).notification.err().unwrap();
+            assert!(err.contains(want), "{line}: {err}");
+        }
+    }
+}
