@@ -2,7 +2,9 @@
 //! value). The keys are listed in docs/CLI.md; an unknown key is an error naming it.
 
 use apnspush::{Notification, NotificationBuilder};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// A parsed line: what the outcome echoes, and the notification or why there is none.
 pub struct Parsed {
@@ -13,8 +15,108 @@ pub struct Parsed {
     pub notification: Result<Notification, String>,
 }
 
+/// The common keys, parsed without building a JSON tree (strings borrowed from the line, the
+/// payload passed through as its text). A line with any other key, or a value of another type,
+/// takes the general path, whose errors name the key.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Common<'a> {
+    #[serde(rename = "ref", borrow)]
+    reference: Option<&'a RawValue>,
+    #[serde(borrow)]
+    token: Cow<'a, str>,
+    #[serde(borrow)]
+    payload: Option<&'a RawValue>,
+    #[serde(borrow)]
+    alert: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    title: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    subtitle: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    body: Option<Cow<'a, str>>,
+    badge: Option<u32>,
+    #[serde(borrow)]
+    sound: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    category: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    thread_id: Option<Cow<'a, str>>,
+    content_available: Option<bool>,
+    mutable_content: Option<bool>,
+    #[serde(borrow)]
+    topic: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    push_type: Option<Cow<'a, str>>,
+    priority: Option<u8>,
+    expiration: Option<u32>,
+    #[serde(borrow)]
+    collapse_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    apns_id: Option<Cow<'a, str>>,
+}
+
+impl Common<'_> {
+    fn parsed(self) -> Option<Parsed> {
+        let mut b = Notification::builder().token_hex(&self.token);
+        if let Some(p) = self.payload {
+            if !p.get().starts_with('{') {
+                return None;
+            }
+            b = b.payload_json(p.get());
+        }
+        // Setters only for the keys present: the builder is large, and each call moves it.
+        macro_rules! set {
+            ($($field:ident => $setter:ident,)*) => {
+                $(if let Some(v) = &self.$field {
+                    b = b.$setter(v);
+                })*
+            };
+        }
+        set! {
+            title => alert_title,
+            subtitle => alert_subtitle,
+            alert => alert_body,
+            body => alert_body,
+            sound => sound,
+            category => category,
+            thread_id => thread_id,
+            topic => topic,
+            push_type => push_type,
+            collapse_id => collapse_id,
+            apns_id => apns_id,
+        }
+        if let Some(badge) = self.badge {
+            b = b.badge(badge);
+        }
+        if let Some(on) = self.content_available {
+            b = b.content_available(on);
+        }
+        if let Some(on) = self.mutable_content {
+            b = b.mutable_content(on);
+        }
+        if let Some(p) = self.priority {
+            b = b.priority(p);
+        }
+        if let Some(e) = self.expiration {
+            b = b.expiry(e);
+        }
+        Some(Parsed {
+            reference: self.reference.map(|r| r.get().into()),
+            target: self.token.into(),
+            notification: b.build().map_err(|e| e.message().to_string()),
+        })
+    }
+}
+
 /// Parses one line of JSON text.
 pub fn parse_line(text: &str) -> Parsed {
+    if let Some(parsed) = serde_json::from_str::<Common>(text)
+        .ok()
+        .and_then(Common::parsed)
+    {
+        return parsed;
+    }
     match serde_json::from_str::<Map<String, Value>>(text) {
         Ok(object) => from_object(object),
         Err(e) => Parsed {

@@ -3,6 +3,7 @@
 
 use apnspush::{Outcome, OutcomeKind};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 
 /// What a notification in flight needs for its outcome line, kept only until the outcome.
@@ -67,6 +68,19 @@ pub struct Outcomes {
     pub tally: Tally,
     /// The first write error; writing stops there.
     pub error: Option<std::io::Error>,
+    /// The line being written (reused).
+    line: String,
+}
+
+/// Appends `s` as a JSON string.
+fn json_str(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("a string serializes"));
+    }
 }
 
 impl Outcomes {
@@ -75,6 +89,7 @@ impl Outcomes {
             out: out.map(|w| BufWriter::with_capacity(256 * 1024, w)),
             tally: Tally::default(),
             error: None,
+            line: String::new(),
         }
     }
 
@@ -119,17 +134,25 @@ impl Outcomes {
         if self.error.is_some() {
             return;
         }
-        let json = |s: &str| serde_json::to_string(s).expect("a string serializes");
-        let written = writeln!(
-            out,
-            "{{\"ref\":{},\"token\":{},\"kind\":\"{kind}\",\"status\":{status},\"reason\":{},\"timestamp\":{},\"apns_id\":{},\"attempts\":{attempts},\"line\":{}}}",
-            p.reference.as_deref().unwrap_or("null"),
-            json(&p.target),
-            json(reason),
-            timestamp.map_or("null".to_string(), |t| t.to_string()),
-            apns_id.map_or("null".to_string(), json),
-            p.line,
-        );
+        let line = &mut self.line;
+        line.clear();
+        line.push_str("{\"ref\":");
+        line.push_str(p.reference.as_deref().unwrap_or("null"));
+        line.push_str(",\"token\":");
+        json_str(line, &p.target);
+        let _ = write!(line, ",\"kind\":\"{kind}\",\"status\":{status},\"reason\":");
+        json_str(line, reason);
+        match timestamp {
+            Some(t) => _ = write!(line, ",\"timestamp\":{t}"),
+            None => line.push_str(",\"timestamp\":null"),
+        }
+        line.push_str(",\"apns_id\":");
+        match apns_id {
+            Some(id) => json_str(line, id),
+            None => line.push_str("null"),
+        }
+        let _ = writeln!(line, ",\"attempts\":{attempts},\"line\":{}}}", p.line);
+        let written = out.write_all(line.as_bytes());
         if let Err(e) = written {
             self.error = Some(e);
         }

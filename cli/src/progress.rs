@@ -21,6 +21,7 @@ pub struct Progress {
     interval: Duration,
     started: Instant,
     next: Instant,
+    calls: u64,
 }
 
 enum Mode {
@@ -65,11 +66,17 @@ impl Progress {
             interval,
             started: now,
             next: now + interval,
+            calls: 0,
         }
     }
 
-    /// Shows `figures` if the refresh time has come.
-    pub fn update(&mut self, figures: &Figures) {
+    /// Shows `figures` if the refresh time has come. While `busy`, the clock is read only
+    /// every 64th call.
+    pub fn update(&mut self, figures: &Figures, busy: bool) {
+        self.calls = self.calls.wrapping_add(1);
+        if busy && !self.calls.is_multiple_of(64) {
+            return;
+        }
         let now = Instant::now();
         if now < self.next {
             return;

@@ -11,6 +11,7 @@ use apnspush::{Completion, CompletionQueue, ErrorKind, OutcomeKind, Pusher};
 use clap::Args;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -79,10 +80,16 @@ pub fn run(args: &SendArgs) -> u8 {
     if args.dry_run {
         return dry_run(&mut input, args.quiet);
     }
-    let loaded = match config::load(&args.config) {
+    let mut loaded = match config::load(&args.config) {
         Ok(loaded) => loaded,
         Err(message) => return usage(&message),
     };
+    // Outcomes come through this command's own completion queue; the pusher's poll queue
+    // would only hold copies nobody reads.
+    loaded
+        .config
+        .set("outcome_reports", "none")
+        .expect("a valid value");
     let output: Option<Box<dyn std::io::Write>> = match &args.output {
         Some(path) => match std::fs::File::create(path) {
             Ok(file) => Some(Box::new(file)),
@@ -112,7 +119,7 @@ pub fn run(args: &SendArgs) -> u8 {
     let mut run = Run {
         pusher: &pusher,
         queue: CompletionQueue::new(),
-        pending: HashMap::new(),
+        pending: HashMap::default(),
         outcomes: Outcomes::new(output),
         progress: Progress::new(
             args.quiet,
@@ -203,7 +210,7 @@ struct Run<'a> {
     pusher: &'a Pusher,
     queue: CompletionQueue,
     /// Push id → what its outcome line needs; only notifications in flight.
-    pending: HashMap<u64, Pending>,
+    pending: HashMap<u64, Pending, BuildHasherDefault<IdHasher>>,
     outcomes: Outcomes,
     progress: Progress,
     read: u64,
@@ -223,10 +230,14 @@ impl Run<'_> {
             let item = match rx.recv_timeout(TICK) {
                 Ok(Ok(item)) => item,
                 Ok(Err(message)) => return End::Input(message),
-                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.show_progress(false);
+                    continue;
+                }
                 Err(RecvTimeoutError::Disconnected) => return End::Eof,
             };
             self.read += 1;
+            self.show_progress(true);
             let pending = Pending {
                 reference: item.parsed.reference,
                 target: item.parsed.target,
@@ -242,11 +253,10 @@ impl Run<'_> {
                     continue;
                 }
             };
+            // One try without waiting first (no clock read); then wait in slices for room.
+            let mut wait = Duration::ZERO;
             loop {
-                match self
-                    .pusher
-                    .submit(notification, &self.queue, false, ROOM_WAIT)
-                {
+                match self.pusher.submit(notification, &self.queue, false, wait) {
                     Ok(id) => {
                         self.sent += 1;
                         self.pending.insert(id, pending);
@@ -254,6 +264,7 @@ impl Run<'_> {
                     }
                     Err((e, back)) if e.kind() == ErrorKind::QueueFull => {
                         notification = back;
+                        wait = ROOM_WAIT;
                         self.take_outcomes();
                         if self.interrupted.load(Relaxed) {
                             self.outcomes
@@ -309,13 +320,18 @@ impl Run<'_> {
                 }
             }
         }
-        self.progress.update(&Figures {
+    }
+
+    /// Progress, at its own pace; `busy`: called once per line.
+    fn show_progress(&mut self, busy: bool) {
+        let figures = Figures {
             read: self.read,
             bytes: self.bytes.load(Relaxed),
             sent: self.sent,
             in_flight: self.pending.len() as u64,
             tally: &self.outcomes.tally,
-        });
+        };
+        self.progress.update(&figures, busy);
     }
 
     /// Waits for the outcome of everything submitted. Ctrl-C while waiting closes the pusher
@@ -325,6 +341,7 @@ impl Run<'_> {
         while !self.pending.is_empty() {
             let items = self.queue.wait(usize::MAX, TICK);
             self.handle(items);
+            self.show_progress(false);
             if !closed && self.interrupted.load(Relaxed) {
                 self.pusher.close(close_timeout);
                 closed = true;
@@ -341,6 +358,24 @@ impl Run<'_> {
                 }
             }
         }
+    }
+}
+
+/// Push ids are distinct integers: a multiplicative hash spreads them over the table's bits.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
