@@ -54,8 +54,13 @@ pub struct SendArgs {
     pub progress_interval_ms: u64,
 }
 
-/// Lines parsed ahead of the pusher.
-const READ_AHEAD: usize = 1024;
+/// Batches of parsed lines waiting for the pusher.
+const READ_AHEAD: usize = 16;
+/// Lines per batch from a regular file (standard input and pipes: 1, so a line that trickles
+/// in is sent at once).
+const FILE_BATCH: usize = 64;
+/// Lines submitted between two looks at the completion queue.
+const OUTCOME_EVERY: u64 = 32;
 /// Longest a submit waits for room before outcomes are taken again.
 const ROOM_WAIT: Duration = Duration::from_millis(20);
 /// Longest the reader may take to hand over its last line after being told to stop.
@@ -126,6 +131,7 @@ pub fn run(args: &SendArgs) -> u8 {
             Duration::from_millis(args.progress_interval_ms.max(1)),
             input.size,
         ),
+        backlog: Vec::new().into_iter(),
         read: 0,
         sent: 0,
         bytes: input.bytes.clone(),
@@ -133,16 +139,28 @@ pub fn run(args: &SendArgs) -> u8 {
     };
     let started = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = bounded::<Result<Item, String>>(READ_AHEAD);
+    let (tx, rx) = bounded::<Batch>(READ_AHEAD);
+    let batch_len = if input.size.is_some() { FILE_BATCH } else { 1 };
     let reader = {
         let stop = stop.clone();
         std::thread::Builder::new()
             .name("apnspush-read".into())
             .spawn(move || {
                 while !stop.load(Relaxed) {
-                    let Some(item) = input.next_item() else { break };
-                    let last = item.is_err();
-                    if tx.send(item).is_err() || last {
+                    let mut batch = Vec::with_capacity(batch_len);
+                    let mut end = false;
+                    while batch.len() < batch_len {
+                        let Some(item) = input.next_item() else {
+                            end = true;
+                            break;
+                        };
+                        end = item.is_err();
+                        batch.push(item);
+                        if end {
+                            break;
+                        }
+                    }
+                    if (!batch.is_empty() && tx.send(batch).is_err()) || end {
                         break;
                     }
                 }
@@ -153,8 +171,14 @@ pub fn run(args: &SendArgs) -> u8 {
     stop.store(true, Relaxed);
     // Lines already read but not submitted get their outcome line too. A reader blocked on a
     // terminal's input sends nothing more and is left behind.
-    while let Ok(Ok(item)) = rx.recv_timeout(READER_STOP) {
+    let backlog = std::mem::take(&mut run.backlog);
+    for item in backlog.flatten() {
         run.unsent(item);
+    }
+    while let Ok(batch) = rx.recv_timeout(READER_STOP) {
+        for item in batch.into_iter().flatten() {
+            run.unsent(item);
+        }
     }
     if reader.is_finished() {
         let _ = reader.join();
@@ -196,6 +220,9 @@ fn usage(message: &str) -> u8 {
     exit::USAGE
 }
 
+/// Parsed lines, in input order, or the error that ended the input.
+type Batch = Vec<Result<Item, String>>;
+
 /// Why feeding stopped.
 enum End {
     Eof,
@@ -208,11 +235,14 @@ enum End {
 
 struct Run<'a> {
     pusher: &'a Pusher,
+    /// The outcome of every notification submitted.
     queue: CompletionQueue,
     /// Push id → what its outcome line needs; only notifications in flight.
     pending: HashMap<u64, Pending, BuildHasherDefault<IdHasher>>,
     outcomes: Outcomes,
     progress: Progress,
+    /// The rest of the batch being submitted.
+    backlog: std::vec::IntoIter<Result<Item, String>>,
     read: u64,
     sent: u64,
     bytes: Arc<std::sync::atomic::AtomicU64>,
@@ -221,20 +251,31 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// Submits every item until the input ends, Ctrl-C, or a bad line with `strict`.
-    fn feed(&mut self, rx: &Receiver<Result<Item, String>>, strict: bool) -> End {
+    fn feed(&mut self, rx: &Receiver<Batch>, strict: bool) -> End {
         loop {
-            self.take_outcomes();
+            if self.read.is_multiple_of(OUTCOME_EVERY) || self.backlog.len() == 0 {
+                self.take_outcomes();
+            }
             if self.interrupted.load(Relaxed) {
                 return End::Interrupted;
             }
-            let item = match rx.recv_timeout(TICK) {
-                Ok(Ok(item)) => item,
-                Ok(Err(message)) => return End::Input(message),
-                Err(RecvTimeoutError::Timeout) => {
-                    self.show_progress(false);
-                    continue;
-                }
-                Err(RecvTimeoutError::Disconnected) => return End::Eof,
+            let next = match self.backlog.next() {
+                Some(next) => next,
+                None => match rx.recv_timeout(TICK) {
+                    Ok(batch) => {
+                        self.backlog = batch.into_iter();
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.show_progress(false);
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return End::Eof,
+                },
+            };
+            let item = match next {
+                Ok(item) => item,
+                Err(message) => return End::Input(message),
             };
             self.read += 1;
             self.show_progress(true);
@@ -338,6 +379,7 @@ impl Run<'_> {
     /// with `close_timeout` (flush, then cancelled/failed for the rest).
     fn drain_all(&mut self, close_timeout: Duration) {
         let mut closed = false;
+        let last = self.pusher.last_id();
         while !self.pending.is_empty() {
             let items = self.queue.wait(usize::MAX, TICK);
             self.handle(items);
@@ -346,15 +388,15 @@ impl Run<'_> {
                 self.pusher.close(close_timeout);
                 closed = true;
             }
-            if closed && self.queue.is_empty() && !self.pending.is_empty() {
-                // Close settles everything; anything left has no outcome from the engine.
+            // Everything settled means every outcome is in the queue already (the engine
+            // appends it as it settles); none should be missing after that.
+            if !self.pending.is_empty() && self.pusher.settled_through(last) {
+                let items = self.queue.take(usize::MAX);
+                self.handle(items);
                 let left: Vec<_> = self.pending.drain().collect();
                 for (_, p) in left {
-                    self.outcomes.unsent(
-                        &p,
-                        OutcomeKind::Failed,
-                        "no outcome when the pusher closed",
-                    );
+                    self.outcomes
+                        .unsent(&p, OutcomeKind::Failed, "no outcome was reported");
                 }
             }
         }
