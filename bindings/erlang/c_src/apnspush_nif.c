@@ -57,7 +57,8 @@ static int pending_destroys; /* detached destroy threads still running (atomic) 
 static ERL_NIF_TERM ATOM_OK, ATOM_ERROR, ATOM_TRUE, ATOM_FALSE, ATOM_UNDEFINED;
 static ERL_NIF_TERM ATOM_ERROR_LEVEL, ATOM_WARNING, ATOM_INFO, ATOM_DEBUG;
 static ERL_NIF_TERM ATOM_ID, ATOM_KIND, ATOM_STATUS, ATOM_REASON, ATOM_TOKEN, ATOM_CONFIRMED,
-    ATOM_ATTEMPTS, ATOM_CANCELLED, ATOM_UNCONFIRMED, ATOM_TIMESTAMP, ATOM_APNS_ID, ATOM_USER_DATA;
+    ATOM_ATTEMPTS, ATOM_CANCELLED, ATOM_UNCONFIRMED, ATOM_TIMESTAMP, ATOM_APNS_ID, ATOM_USER_DATA,
+    ATOM_CHANNEL_ID;
 
 /* ---- terms ------------------------------------------------------------------------------ */
 
@@ -594,13 +595,15 @@ static ERL_NIF_TERM push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]
     return make_error(env, r, NULL);
 }
 
-/* #{id, kind, status, reason, error, timestamp, apns_id, attempts, confirmed, token, user_data}
- * of an outcome: error, timestamp and apns_id are undefined when the outcome has none. */
+/* #{id, kind, status, reason, error, timestamp, apns_id, attempts, confirmed, token, channel_id,
+ * user_data} of an outcome: error, timestamp, channel_id and apns_id are undefined when the
+ * outcome has none. */
 static ERL_NIF_TERM make_outcome(ErlNifEnv *env, const apns_outcome *o) {
-    ERL_NIF_TERM keys[11], values[11], map;
+    ERL_NIF_TERM keys[12], values[12], map;
     int error = apns_outcome_error(o);
     uint64_t timestamp = 0;
     const char *apns_id = apns_outcome_apns_id(o);
+    const char *channel_id = apns_outcome_channel_id(o);
     keys[0] = ATOM_ID, values[0] = enif_make_uint64(env, apns_outcome_id(o));
     keys[1] = ATOM_KIND, values[1] = enif_make_atom(env, apns_outcome_kind_name(apns_outcome_kind(o)));
     keys[2] = ATOM_STATUS, values[2] = enif_make_uint(env, apns_outcome_status(o));
@@ -615,7 +618,8 @@ static ERL_NIF_TERM make_outcome(ErlNifEnv *env, const apns_outcome *o) {
     keys[9] = ATOM_APNS_ID, values[9] = apns_id ? make_text(env, apns_id) : ATOM_UNDEFINED;
     keys[10] = ATOM_USER_DATA;
     values[10] = enif_make_uint64(env, (uintptr_t)apns_outcome_user_data(o));
-    if (!enif_make_map_from_arrays(env, keys, values, 11, &map)) return enif_make_badarg(env);
+    keys[11] = ATOM_CHANNEL_ID, values[11] = channel_id ? make_text(env, channel_id) : ATOM_UNDEFINED;
+    if (!enif_make_map_from_arrays(env, keys, values, 12, &map)) return enif_make_badarg(env);
     return map;
 }
 
@@ -831,6 +835,7 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
     ATOM_UNCONFIRMED = enif_make_atom(env, "unconfirmed");
     ATOM_TIMESTAMP = enif_make_atom(env, "timestamp");
     ATOM_APNS_ID = enif_make_atom(env, "apns_id");
+    ATOM_CHANNEL_ID = enif_make_atom(env, "channel_id");
     ATOM_USER_DATA = enif_make_atom(env, "user_data");
     return 0;
 }

@@ -47,12 +47,14 @@
                      content_available => boolean(), mutable_content => boolean(),
                      custom => #{atom() | binary() => term()}}.
 %% One notification's final outcome. timestamp: HTTP/2 410, when the token stopped being valid
-%% (ms since the epoch); error: the engine error behind a failed outcome; apns_id: HTTP/2 only.
+%% (ms since the epoch); error: the engine error behind a failed outcome; apns_id: HTTP/2 only;
+%% channel_id: the broadcast channel it was sent on (undefined when sent to a device token).
 -type outcome() :: #{id := pos_integer(),
                      kind := accepted | rejected | failed | expired | cancelled,
                      status := non_neg_integer(), reason := binary(),
                      error := atom() | undefined, timestamp := non_neg_integer() | undefined,
-                     apns_id := binary() | undefined, attempts := non_neg_integer(),
+                     apns_id := binary() | undefined, channel_id := binary() | undefined,
+                     attempts := non_neg_integer(),
                      confirmed := boolean(), token := binary(), user_data := non_neg_integer()}.
 
 init() ->

@@ -8,8 +8,8 @@ use napi_derive::napi;
 use std::collections::HashMap;
 
 /// The final outcome of one notification: exactly one per notification, reported once. Its
-/// keys are those of `OUTCOME_FIELDS` in camelCase; `error`, `timestamp` and `apnsId` are left
-/// out when they do not apply.
+/// keys are those of `OUTCOME_FIELDS` in camelCase; `error`, `timestamp`, `channelId` and
+/// `apnsId` are left out when they do not apply.
 // Declared for index.d.ts only; the JS objects are built by `outcome_to_js`.
 #[allow(dead_code)]
 #[napi(object)]
@@ -28,8 +28,10 @@ pub struct Outcome {
     pub error: Option<String>,
     /// HTTP/2 410: when the token stopped being valid, in milliseconds since the epoch.
     pub timestamp: Option<i64>,
-    /// The device token, lower-case hex.
+    /// The device token, lower-case hex ('' for a broadcast on a channel).
     pub token: String,
+    /// The broadcast channel it was sent on; absent when sent to a device token.
+    pub channel_id: Option<String>,
     /// HTTP/2 `apns-id`.
     pub apns_id: Option<String>,
     /// Accepted on evidence (a later reply, a marker, HTTP/2 200) rather than presumed after
@@ -43,11 +45,11 @@ pub struct Outcome {
 
 /// The property names of an outcome object (`apnspush::Outcome::FIELDS` in camelCase), created
 /// once per batch of outcomes. Valid in the handle scope that created them. JS thread only.
-pub(crate) struct OutcomeKeys([Raw; 11]);
+pub(crate) struct OutcomeKeys([Raw; 12]);
 
 impl OutcomeKeys {
     pub(crate) fn new(env: &Env) -> Result<OutcomeKeys> {
-        const NAMES: [&str; 11] = [
+        const NAMES: [&str; 12] = [
             "id",
             "kind",
             "status",
@@ -55,12 +57,13 @@ impl OutcomeKeys {
             "error",
             "timestamp",
             "token",
+            "channelId",
             "apnsId",
             "confirmed",
             "attempts",
             "userData",
         ];
-        let mut keys = [std::ptr::null_mut(); 11];
+        let mut keys = [std::ptr::null_mut(); 12];
         for (k, name) in keys.iter_mut().zip(NAMES) {
             *k = js::new_string(env, name)?;
         }
@@ -69,7 +72,8 @@ impl OutcomeKeys {
 }
 
 /// The JS object of an outcome, with the keys of `apnspush::Outcome::FIELDS` (camelCase);
-/// `error`, `timestamp` and `apnsId` are left out when they do not apply. JS thread only.
+/// `error`, `timestamp`, `channelId` and `apnsId` are left out when they do not apply. JS
+/// thread only.
 pub(crate) fn outcome_to_js(env: &Env, o: &apnspush::Outcome) -> Result<Raw> {
     outcome_to_js_with(env, &OutcomeKeys::new(env)?, o)
 }
@@ -94,6 +98,7 @@ pub(crate) fn outcome_to_js_with(
             None => absent,
         },
         js::new_string(env, &hex_encode(&o.token))?,
+        text(o.channel_id.as_deref())?,
         text(o.apns_id.as_deref())?,
         js::new_boolean(env, o.confirmed)?,
         number(o.attempts as f64)?,

@@ -138,6 +138,9 @@ class Outcome:
     @property
     def token(self) -> str: ...
     @property
+    def channel_id(self) -> Optional[str]:
+        """The broadcast channel it was sent on; None when sent to a device token."""
+    @property
     def apns_id(self) -> Optional[str]: ...
     @property
     def confirmed(self) -> bool: ...

@@ -92,6 +92,7 @@ module Apnspush
     attach_function :apns_outcome_timestamp, %i[pointer pointer], :bool
     attach_function :apns_outcome_token_hex, [:pointer], :string
     attach_function :apns_outcome_apns_id, [:pointer], :string
+    attach_function :apns_outcome_channel_id, [:pointer], :string
     attach_function :apns_outcome_confirmed, [:pointer], :bool
     attach_function :apns_outcome_attempts, [:pointer], :uint32
     attach_function :apns_outcome_user_data, [:pointer], :pointer
