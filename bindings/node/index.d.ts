@@ -360,8 +360,8 @@ export declare function onLog(listener: ((record: LogRecord) => void) | null): v
 
 /**
  * The final outcome of one notification: exactly one per notification, reported once. Its
- * keys are those of `OUTCOME_FIELDS` in camelCase; `error`, `timestamp` and `apnsId` are left
- * out when they do not apply.
+ * keys are those of `OUTCOME_FIELDS` in camelCase; `error`, `timestamp`, `channelId` and
+ * `apnsId` are left out when they do not apply.
  */
 export interface Outcome {
   /** The id `pushAsync` returned. */
@@ -379,8 +379,10 @@ export interface Outcome {
   error?: string
   /** HTTP/2 410: when the token stopped being valid, in milliseconds since the epoch. */
   timestamp?: number
-  /** The device token, lower-case hex. */
+  /** The device token, lower-case hex ('' for a broadcast on a channel). */
   token: string
+  /** The broadcast channel it was sent on; absent when sent to a device token. */
+  channelId?: string
   /** HTTP/2 `apns-id`. */
   apnsId?: string
   /**
