@@ -323,10 +323,20 @@ apns_result apns_notification_builder_set_token_hex(apns_notification_builder *b
 apns_result apns_notification_builder_set_token(apns_notification_builder *b, const uint8_t *token, size_t token_len);
 
 /**
+ * Sends the notification on a broadcast channel (iOS 18; Apple's base64 channel id) instead
+ * of to a device token. Build fails with APNS_ERR_INVALID_ARGUMENT when a token was set as
+ * well, when the id is not base64 text of at most 128 characters, or when the notification
+ * is not a Live Activity (broadcasts carry push type `liveactivity`). HTTP/2 only: a binary
+ * pusher refuses it at the push (APNS_ERR_INVALID_ARGUMENT).
+ */
+apns_result apns_notification_builder_set_channel_id(apns_notification_builder *b, const char *channel_id);
+
+/**
  * The complete payload as a JSON object. Exclusive with the `aps` and custom setters (every
  * `_set_alert_*`, badge, sound, sound_critical, category, thread_id, content_available,
  * mutable_content, target_content_id, interruption_level, relevance_score, filter_criteria,
- * url_args, custom_json):
+ * url_args, custom_json, and the Live Activity setters event, content_state_json,
+ * timestamp, stale_date, dismissal_date, attributes_type, attributes_json):
  * `apns_notification_builder_build` fails with `APNS_ERR_INVALID_ARGUMENT` if both were used.
  */
 apns_result apns_notification_builder_set_payload_json(apns_notification_builder *b, const char *json);
@@ -436,8 +446,8 @@ apns_result apns_notification_builder_set_target_content_id(apns_notification_bu
 apns_result apns_notification_builder_set_interruption_level(apns_notification_builder *b, const char *level);
 
 /**
- * `aps.relevance-score`, from 0.0 to 1.0; build refuses other values and NaN
- * (APNS_ERR_INVALID_ARGUMENT).
+ * `aps.relevance-score`, from 0.0 to 1.0 (for a Live Activity any number from 0); build
+ * refuses other values and NaN (APNS_ERR_INVALID_ARGUMENT).
  */
 apns_result apns_notification_builder_set_relevance_score(apns_notification_builder *b, double score);
 
@@ -457,6 +467,47 @@ apns_result apns_notification_builder_set_url_args(apns_notification_builder *b,
  * A top-level custom key whose value is JSON text (`42`, `\"text\"`, `{...}`); `aps` is reserved.
  */
 apns_result apns_notification_builder_set_custom_json(apns_notification_builder *b, const char *key, const char *value_json);
+
+/**
+ * `aps.event` of a Live Activity: start, update or end. Any Live Activity setter makes the
+ * notification a Live Activity (push type `liveactivity`, its topic suffixed
+ * `.push-type.liveactivity`), whose rules build checks (APNS_ERR_INVALID_ARGUMENT): a
+ * timestamp always; a content-state to start or update; attributes-type and attributes to
+ * start and only then; dismissal-date only to end.
+ */
+apns_result apns_notification_builder_set_event(apns_notification_builder *b, const char *event);
+
+/**
+ * `aps.content-state` of a Live Activity: a JSON object as text (build fails with
+ * APNS_ERR_INVALID_JSON for invalid JSON, APNS_ERR_INVALID_ARGUMENT for another value).
+ */
+apns_result apns_notification_builder_set_content_state_json(apns_notification_builder *b, const char *json);
+
+/**
+ * `aps.timestamp` of a Live Activity: when its content was produced, in epoch seconds.
+ */
+apns_result apns_notification_builder_set_timestamp(apns_notification_builder *b, uint64_t epoch_seconds);
+
+/**
+ * `aps.stale-date` of a Live Activity: when its content becomes out of date, epoch seconds.
+ */
+apns_result apns_notification_builder_set_stale_date(apns_notification_builder *b, uint64_t epoch_seconds);
+
+/**
+ * `aps.dismissal-date` of a Live Activity end: when it leaves the Lock Screen, epoch seconds.
+ */
+apns_result apns_notification_builder_set_dismissal_date(apns_notification_builder *b, uint64_t epoch_seconds);
+
+/**
+ * `aps.attributes-type` of a Live Activity start: the app's ActivityAttributes type name.
+ */
+apns_result apns_notification_builder_set_attributes_type(apns_notification_builder *b, const char *name);
+
+/**
+ * `aps.attributes` of a Live Activity start: a JSON object as text (errors as for
+ * apns_notification_builder_set_content_state_json).
+ */
+apns_result apns_notification_builder_set_attributes_json(apns_notification_builder *b, const char *json);
 
 /**
  * Expiry in epoch seconds; 0 means one attempt, not stored ("now or never"). Never set (the
@@ -700,13 +751,19 @@ bool apns_outcome_timestamp(const apns_outcome *o, uint64_t *timestamp_ms);
 apns_result apns_outcome_token(const apns_outcome *o, uint8_t *buf, size_t len, size_t *token_len);
 
 /**
- * The device token as lower-case hex. Ownership: borrowed, valid while the outcome lives.
- * NULL for NULL.
+ * The device token as lower-case hex (empty for a broadcast on a channel). Ownership:
+ * borrowed, valid while the outcome lives. NULL for NULL.
  */
 const char *apns_outcome_token_hex(const apns_outcome *o);
 
 /**
- * HTTP/2 `apns-id` of the request; NULL when there is none (binary) and for NULL.
+ * The broadcast channel id the notification was sent on; NULL when it was sent to a device
+ * token and for NULL. Ownership: borrowed, valid while the outcome lives.
+ */
+const char *apns_outcome_channel_id(const apns_outcome *o);
+
+/**
+ * HTTP/2 `apns-id` of the request (a broadcast's `apns-request-id`); NULL when there is none (binary) and for NULL.
  * Ownership: borrowed, valid while the outcome lives.
  */
 const char *apns_outcome_apns_id(const apns_outcome *o);

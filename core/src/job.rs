@@ -37,6 +37,7 @@ impl Job {
             error: None,
             timestamp: None,
             token: self.notification.token,
+            channel_id: self.notification.channel_id,
             apns_id: self.notification.apns_id,
             confirmed: false,
             attempts: self.attempts,

@@ -458,6 +458,7 @@ mod tests {
             error: None,
             timestamp: None,
             token: vec![0; 32],
+            channel_id: None,
             apns_id: None,
             confirmed: true,
             attempts: 1,

@@ -4,7 +4,10 @@
 use crate::error::{Error, ErrorKind, Result};
 
 mod builder;
+mod live_activity;
 pub use builder::NotificationBuilder;
+pub(crate) use live_activity::is_live_activity;
+pub use live_activity::LIVE_ACTIVITY_EVENTS;
 
 /// Smallest and largest device token, in bytes (the frame format allows up to 100).
 pub const TOKEN_MIN: usize = 32;
@@ -20,6 +23,9 @@ pub const COLLAPSE_ID_MAX: usize = 64;
 /// this. The bound refuses at the call what a server refuses for the whole connection (a
 /// 100,000-byte topic draws GOAWAY COMPRESSION_ERROR, failing every stream in flight).
 pub const TOPIC_MAX: usize = 255;
+/// Longest broadcast channel id, in bytes. Apple's ids are base64 of 16 bytes (24 characters);
+/// the bound leaves room for longer ones while keeping `apns-channel-id` a small header.
+pub const CHANNEL_ID_MAX: usize = 128;
 /// Length of an `apns-id`: a UUID in canonical 8-4-4-4-12 hex form.
 pub const APNS_ID_LEN: usize = 36;
 /// Push types the HTTP/2 API accepts in `apns-push-type`.
@@ -43,7 +49,10 @@ pub const INTERRUPTION_LEVELS: [&str; 4] = ["passive", "active", "time-sensitive
 /// An immutable, validated notification. Cheap to move; clone copies token and payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notification {
+    /// The device token; empty when the notification is addressed to a channel.
     pub(crate) token: Vec<u8>,
+    /// The broadcast channel id (base64 text) this notification is sent on, instead of a token.
+    pub(crate) channel_id: Option<String>,
     pub(crate) payload: Vec<u8>,
     pub(crate) expiry: Option<u32>,
     pub(crate) priority: u8,
@@ -67,8 +76,13 @@ impl Notification {
         NotificationBuilder::default()
     }
 
+    /// The device token; empty for a notification sent on a channel.
     pub fn token(&self) -> &[u8] {
         &self.token
+    }
+    /// The broadcast channel this notification is sent on (`None`: sent to a device token).
+    pub fn channel_id(&self) -> Option<&str> {
+        self.channel_id.as_deref()
     }
     /// The token as lower-case hex, as the HTTP/2 path and the outcomes show it.
     pub fn token_hex(&self) -> String {
@@ -115,6 +129,7 @@ impl Notification {
     pub fn take(&mut self) -> Notification {
         let empty = Notification {
             token: Vec::new(),
+            channel_id: None,
             payload: Vec::new(),
             expiry: None,
             priority: 10,

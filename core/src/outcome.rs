@@ -45,8 +45,11 @@ pub struct Outcome {
     pub error: Option<ErrorKind>,
     /// HTTP/2 410: when the token stopped being valid, in milliseconds since the epoch.
     pub timestamp: Option<u64>,
+    /// The device token; empty for a notification sent on a channel.
     pub token: Vec<u8>,
-    /// HTTP/2 `apns-id`.
+    /// The broadcast channel the notification was sent on (`None`: sent to `token`).
+    pub channel_id: Option<String>,
+    /// HTTP/2 `apns-id` (for a broadcast, its `apns-request-id`).
     pub apns_id: Option<String>,
     /// Accepted on evidence (a later reply, a marker, HTTP/2 200) rather than presumed.
     pub confirmed: bool,
@@ -67,6 +70,7 @@ impl Outcome {
         "error",
         "timestamp",
         "token",
+        "channel_id",
         "apns_id",
         "confirmed",
         "attempts",

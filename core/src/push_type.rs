@@ -6,12 +6,15 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor}
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// The push type a payload implies when none is set: `alert` when `aps` carries `alert`,
+/// The push type a payload implies when none is set: `liveactivity` when `aps` carries a Live
+/// Activity key (`event`, `content-state`, ...); `alert` when it carries `alert`,
 /// `sound` or `badge` (a user-visible notification); `background` when it carries
 /// `content-available: 1` and none of those (Apple's definition of a background update);
 /// otherwise none (no `apns-push-type` header is sent).
 pub(crate) fn infer(aps: &Map<String, Value>) -> Option<&'static str> {
-    if ["alert", "sound", "badge"]
+    if crate::notification::is_live_activity(aps) {
+        Some("liveactivity")
+    } else if ["alert", "sound", "badge"]
         .iter()
         .any(|k| aps.contains_key(*k))
     {

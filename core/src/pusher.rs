@@ -280,14 +280,15 @@ impl Pusher {
         room: Room,
     ) -> std::result::Result<u64, (Error, Notification)> {
         let e = &self.engine;
-        let checked =
-            crate::notification::check_token_len(notification.token().len()).and_then(|_| match e
-                .config
-                .protocol
-            {
-                Protocol::Binary => binary::check_notification(e, &notification),
-                Protocol::Http2 => check_http2(&e.config, &notification),
-            });
+        // A notification moved out by `take` has neither token nor channel: BadToken.
+        let target = match notification.channel_id() {
+            Some(_) => Ok(()),
+            None => crate::notification::check_token_len(notification.token().len()),
+        };
+        let checked = target.and_then(|_| match e.config.protocol {
+            Protocol::Binary => binary::check_notification(e, &notification),
+            Protocol::Http2 => check_http2(&e.config, &notification),
+        });
         if let Err(err) = checked {
             return Err((err, notification));
         }
@@ -430,6 +431,12 @@ fn check_http2(config: &Config, n: &Notification) -> Result<()> {
         return Err(Error::new(
             ErrorKind::InvalidArgument,
             "token auth needs a topic: set the notification's topic or the `topic` key",
+        ));
+    }
+    if n.channel_id().is_some() && n.topic().is_none() && config.topic.is_none() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "a broadcast is sent for a bundle id: set the notification's topic or the `topic` key",
         ));
     }
     Ok(())

@@ -114,10 +114,24 @@ pub extern "C" fn apns_notification_builder_set_token(
     }
 }
 
+/// Sends the notification on a broadcast channel (iOS 18; Apple's base64 channel id) instead
+/// of to a device token. Build fails with APNS_ERR_INVALID_ARGUMENT when a token was set as
+/// well, when the id is not base64 text of at most 128 characters, or when the notification
+/// is not a Live Activity (broadcasts carry push type `liveactivity`). HTTP/2 only: a binary
+/// pusher refuses it at the push (APNS_ERR_INVALID_ARGUMENT).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_channel_id(
+    b: *mut apns_notification_builder,
+    channel_id: *const c_char,
+) -> apns_result {
+    ffi_boundary! { set_text(b, channel_id, NotificationBuilder::channel_id) }
+}
+
 /// The complete payload as a JSON object. Exclusive with the `aps` and custom setters (every
 /// `_set_alert_*`, badge, sound, sound_critical, category, thread_id, content_available,
 /// mutable_content, target_content_id, interruption_level, relevance_score, filter_criteria,
-/// url_args, custom_json):
+/// url_args, custom_json, and the Live Activity setters event, content_state_json,
+/// timestamp, stale_date, dismissal_date, attributes_type, attributes_json):
 /// `apns_notification_builder_build` fails with `APNS_ERR_INVALID_ARGUMENT` if both were used.
 #[no_mangle]
 pub extern "C" fn apns_notification_builder_set_payload_json(
@@ -327,8 +341,8 @@ pub extern "C" fn apns_notification_builder_set_interruption_level(
     ffi_boundary! { set_text(b, level, NotificationBuilder::interruption_level) }
 }
 
-/// `aps.relevance-score`, from 0.0 to 1.0; build refuses other values and NaN
-/// (APNS_ERR_INVALID_ARGUMENT).
+/// `aps.relevance-score`, from 0.0 to 1.0 (for a Live Activity any number from 0); build
+/// refuses other values and NaN (APNS_ERR_INVALID_ARGUMENT).
 #[no_mangle]
 pub extern "C" fn apns_notification_builder_set_relevance_score(
     b: *mut apns_notification_builder,
@@ -375,6 +389,75 @@ pub extern "C" fn apns_notification_builder_set_custom_json(
         let value_json = try_str!(value_json);
         update(b, |x| x.custom_json(key, value_json))
     }
+}
+
+/// `aps.event` of a Live Activity: start, update or end. Any Live Activity setter makes the
+/// notification a Live Activity (push type `liveactivity`, its topic suffixed
+/// `.push-type.liveactivity`), whose rules build checks (APNS_ERR_INVALID_ARGUMENT): a
+/// timestamp always; a content-state to start or update; attributes-type and attributes to
+/// start and only then; dismissal-date only to end.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_event(
+    b: *mut apns_notification_builder,
+    event: *const c_char,
+) -> apns_result {
+    ffi_boundary! { set_text(b, event, NotificationBuilder::event) }
+}
+
+/// `aps.content-state` of a Live Activity: a JSON object as text (build fails with
+/// APNS_ERR_INVALID_JSON for invalid JSON, APNS_ERR_INVALID_ARGUMENT for another value).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_content_state_json(
+    b: *mut apns_notification_builder,
+    json: *const c_char,
+) -> apns_result {
+    ffi_boundary! { set_text(b, json, NotificationBuilder::content_state_json) }
+}
+
+/// `aps.timestamp` of a Live Activity: when its content was produced, in epoch seconds.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_timestamp(
+    b: *mut apns_notification_builder,
+    epoch_seconds: u64,
+) -> apns_result {
+    ffi_boundary! { update(try_mut!(b), |x| x.timestamp(epoch_seconds)) }
+}
+
+/// `aps.stale-date` of a Live Activity: when its content becomes out of date, epoch seconds.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_stale_date(
+    b: *mut apns_notification_builder,
+    epoch_seconds: u64,
+) -> apns_result {
+    ffi_boundary! { update(try_mut!(b), |x| x.stale_date(epoch_seconds)) }
+}
+
+/// `aps.dismissal-date` of a Live Activity end: when it leaves the Lock Screen, epoch seconds.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_dismissal_date(
+    b: *mut apns_notification_builder,
+    epoch_seconds: u64,
+) -> apns_result {
+    ffi_boundary! { update(try_mut!(b), |x| x.dismissal_date(epoch_seconds)) }
+}
+
+/// `aps.attributes-type` of a Live Activity start: the app's ActivityAttributes type name.
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_attributes_type(
+    b: *mut apns_notification_builder,
+    name: *const c_char,
+) -> apns_result {
+    ffi_boundary! { set_text(b, name, NotificationBuilder::attributes_type) }
+}
+
+/// `aps.attributes` of a Live Activity start: a JSON object as text (errors as for
+/// apns_notification_builder_set_content_state_json).
+#[no_mangle]
+pub extern "C" fn apns_notification_builder_set_attributes_json(
+    b: *mut apns_notification_builder,
+    json: *const c_char,
+) -> apns_result {
+    ffi_boundary! { set_text(b, json, NotificationBuilder::attributes_json) }
 }
 
 /// Expiry in epoch seconds; 0 means one attempt, not stored ("now or never"). Never set (the

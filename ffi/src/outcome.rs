@@ -23,6 +23,7 @@ pub(crate) struct OutcomeView {
     reason: OnceLock<CString>,
     token_hex: OnceLock<CString>,
     apns_id: OnceLock<Option<CString>>,
+    channel_id: OnceLock<Option<CString>>,
 }
 
 impl OutcomeView {
@@ -32,6 +33,7 @@ impl OutcomeView {
             reason: OnceLock::new(),
             token_hex: OnceLock::new(),
             apns_id: OnceLock::new(),
+            channel_id: OnceLock::new(),
         }
     }
 }
@@ -182,8 +184,8 @@ pub extern "C" fn apns_outcome_token(
     }
 }
 
-/// The device token as lower-case hex. Ownership: borrowed, valid while the outcome lives.
-/// NULL for NULL.
+/// The device token as lower-case hex (empty for a broadcast on a channel). Ownership:
+/// borrowed, valid while the outcome lives. NULL for NULL.
 #[no_mangle]
 pub extern "C" fn apns_outcome_token_hex(o: *const apns_outcome) -> *const c_char {
     ffi_boundary! {
@@ -192,7 +194,20 @@ pub extern "C" fn apns_outcome_token_hex(o: *const apns_outcome) -> *const c_cha
     }
 }
 
-/// HTTP/2 `apns-id` of the request; NULL when there is none (binary) and for NULL.
+/// The broadcast channel id the notification was sent on; NULL when it was sent to a device
+/// token and for NULL. Ownership: borrowed, valid while the outcome lives.
+#[no_mangle]
+pub extern "C" fn apns_outcome_channel_id(o: *const apns_outcome) -> *const c_char {
+    ffi_boundary! {
+        let o: &OutcomeView = try_ref!(o);
+        o.channel_id
+            .get_or_init(|| o.outcome.channel_id.as_deref().map(c_text))
+            .as_ref()
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    }
+}
+
+/// HTTP/2 `apns-id` of the request (a broadcast's `apns-request-id`); NULL when there is none (binary) and for NULL.
 /// Ownership: borrowed, valid while the outcome lives.
 #[no_mangle]
 pub extern "C" fn apns_outcome_apns_id(o: *const apns_outcome) -> *const c_char {

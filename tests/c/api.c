@@ -191,6 +191,64 @@ static void builder_payload_reaches_the_mock(void) {
   apns_mock_destroy(m);
 }
 
+/* A Live Activity update over HTTP/2: Apple's keys in the payload, push type liveactivity and
+ * the suffixed topic on the wire; Apple's rules refused at build naming the field. */
+static void live_activity_reaches_the_mock(void) {
+  apns_mock *m = NULL;
+  apns_pusher *p;
+  apns_notification_builder *b = NULL;
+  apns_notification *n = NULL;
+  apns_outcome *o = NULL;
+  char hex[65], err[256], *json;
+  const char *const topic[] = {"topic", "com.example.app", NULL};
+  token_hex(7, hex);
+  CHECK_OK(apns_mock_new(&m));
+  CHECK_OK(apns_mock_set_protocol(m, "http2"));
+  CHECK_OK(apns_mock_set_record_payloads(m, true));
+  CHECK_OK(apns_mock_start(m));
+  p = pusher_for(m, topic);
+  CHECK_OK(apns_notification_builder_new(&b));
+  CHECK_OK(apns_notification_builder_set_token_hex(b, hex));
+  CHECK_OK(apns_notification_builder_set_event(b, "update"));
+  CHECK_OK(apns_notification_builder_set_content_state_json(b, "{\"score\":\"2-1\"}"));
+  CHECK_OK(apns_notification_builder_set_stale_date(b, 1700000600));
+  CHECK_OK(apns_notification_builder_set_relevance_score(b, 75.0));
+  /* No timestamp yet: refused, naming it. */
+  CHECK_RESULT(apns_notification_builder_build(b, &n, err, sizeof err), APNS_ERR_INVALID_ARGUMENT);
+  CHECK(n == NULL && strstr(err, "timestamp") != NULL);
+  CHECK_OK(apns_notification_builder_set_timestamp(b, 1700000000));
+  CHECK_OK(apns_notification_builder_build(b, &n, err, sizeof err));
+  CHECK_OK(apns_pusher_ensure_push(p, n, WAIT_MS, &o));
+  CHECK(apns_outcome_kind(o) == APNS_OUTCOME_ACCEPTED && apns_outcome_channel_id(o) == NULL);
+  apns_outcome_destroy(o);
+  /* Attributes belong to a start; a token and a channel are exclusive. */
+  n = NULL;
+  CHECK_OK(apns_notification_builder_set_attributes_type(b, "MatchAttributes"));
+  CHECK_RESULT(apns_notification_builder_build(b, &n, err, sizeof err), APNS_ERR_INVALID_ARGUMENT);
+  CHECK(n == NULL && strstr(err, "attributes-type") != NULL);
+  CHECK_OK(apns_notification_builder_set_event(b, "start"));
+  CHECK_OK(apns_notification_builder_set_attributes_json(b, "[1]"));
+  CHECK_RESULT(apns_notification_builder_build(b, &n, err, sizeof err), APNS_ERR_INVALID_ARGUMENT);
+  CHECK(n == NULL && strstr(err, "attributes") != NULL);
+  CHECK_OK(apns_notification_builder_set_channel_id(b, "dHN0LXNyY2gtY2hubA=="));
+  CHECK_RESULT(apns_notification_builder_build(b, &n, err, sizeof err), APNS_ERR_INVALID_ARGUMENT);
+  CHECK(n == NULL && strstr(err, "channel id") != NULL);
+  CHECK_RESULT(apns_notification_builder_set_dismissal_date(NULL, 1), APNS_ERR_NULL_PARAMETER);
+  CHECK_RESULT(apns_notification_builder_set_event(b, NULL), APNS_ERR_NULL_PARAMETER);
+  apns_notification_builder_destroy(b);
+  apns_pusher_destroy(p);
+  json = read_json(m, apns_mock_http2_requests_json);
+  CHECK(strstr(json, "\"push_type\":\"liveactivity\"") != NULL);
+  CHECK(strstr(json, "\"topic\":\"com.example.app.push-type.liveactivity\"") != NULL);
+  free(json);
+  json = read_json(m, apns_mock_accepted_json);
+  CHECK(strstr(json, "{\\\"aps\\\":{\\\"content-state\\\":{\\\"score\\\":\\\"2-1\\\"},"
+                     "\\\"event\\\":\\\"update\\\",\\\"relevance-score\\\":75.0,"
+                     "\\\"stale-date\\\":1700000600,\\\"timestamp\\\":1700000000}}") != NULL);
+  free(json);
+  apns_mock_destroy(m);
+}
+
 struct served {
   uint64_t count, ids[8];
 };
@@ -542,6 +600,7 @@ int main(void) {
   conf_errors();
   notification_errors();
   builder_payload_reaches_the_mock();
+  live_activity_reaches_the_mock();
   verbs_and_outcomes();
   queue_full_leaves_the_notification_with_the_caller();
   push_async_timeout_gives_the_notification_back();

@@ -57,7 +57,8 @@ static int pending_destroys; /* detached destroy threads still running (atomic) 
 static ERL_NIF_TERM ATOM_OK, ATOM_ERROR, ATOM_TRUE, ATOM_FALSE, ATOM_UNDEFINED;
 static ERL_NIF_TERM ATOM_ERROR_LEVEL, ATOM_WARNING, ATOM_INFO, ATOM_DEBUG;
 static ERL_NIF_TERM ATOM_ID, ATOM_KIND, ATOM_STATUS, ATOM_REASON, ATOM_TOKEN, ATOM_CONFIRMED,
-    ATOM_ATTEMPTS, ATOM_CANCELLED, ATOM_UNCONFIRMED, ATOM_TIMESTAMP, ATOM_APNS_ID, ATOM_USER_DATA;
+    ATOM_ATTEMPTS, ATOM_CANCELLED, ATOM_UNCONFIRMED, ATOM_TIMESTAMP, ATOM_APNS_ID, ATOM_USER_DATA,
+    ATOM_CHANNEL_ID;
 
 /* ---- terms ------------------------------------------------------------------------------ */
 
@@ -432,12 +433,36 @@ static ERL_NIF_TERM new_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
     return ok2(env, term);
 }
 
+/* A list of texts on a string-array setter: an apns_result, or BADARG for a term that is not a
+ * proper list of iolists without NUL bytes. */
+static int text_list_option(ErlNifEnv *env, apns_notification_builder *b, ERL_NIF_TERM value,
+                            apns_result (*set)(apns_notification_builder *, const char *const *, size_t)) {
+    unsigned count = 0, n = 0;
+    char **args;
+    ERL_NIF_TERM head, list = value;
+    int r = APNS_OK;
+    if (!enif_get_list_length(env, value, &count)) return BADARG;
+    args = calloc(count ? count : 1, sizeof *args);
+    if (!args) return APNS_ERR_INTERNAL;
+    while (r == APNS_OK && enif_get_list_cell(env, list, &head, &list)) {
+        if (!(args[n] = dup_text(env, head))) r = BADARG;
+        else n++;
+    }
+    if (r == APNS_OK) r = set(b, (const char *const *)args, n);
+    while (n > 0) free(args[--n]);
+    free(args);
+    return r;
+}
+
 /* One notification option on a builder: an apns_result, or BADARG for an unknown key or a value
  * of the wrong type. apnspush.erl has checked keys, types and ranges and turned every text into a
- * binary; `custom` is [{KeyBin, JsonBin}]. */
+ * binary; a texts option is [Bin], a unit option a float, a critical sound {NameBin, Volume}
+ * and `custom` [{KeyBin, JsonBin}]. Adding a text, texts or unit option is one table line. */
 static int notification_option(ErlNifEnv *env, apns_notification_builder *b, const char *key,
                                ERL_NIF_TERM value) {
     typedef apns_result (*text_setter)(apns_notification_builder *, const char *);
+    typedef apns_result (*texts_setter)(apns_notification_builder *, const char *const *, size_t);
+    typedef apns_result (*unit_setter)(apns_notification_builder *, double);
     static const struct {
         const char *key;
         text_setter set;
@@ -448,12 +473,49 @@ static int notification_option(ErlNifEnv *env, apns_notification_builder *b, con
         {"collapse_id", apns_notification_builder_set_collapse_id},
         {"alert_title", apns_notification_builder_set_alert_title},
         {"alert_body", apns_notification_builder_set_alert_body},
+        {"alert_subtitle", apns_notification_builder_set_alert_subtitle},
+        {"alert_launch_image", apns_notification_builder_set_alert_launch_image},
+        {"alert_title_loc_key", apns_notification_builder_set_alert_title_loc_key},
+        {"alert_subtitle_loc_key", apns_notification_builder_set_alert_subtitle_loc_key},
+        {"alert_loc_key", apns_notification_builder_set_alert_loc_key},
         {"sound", apns_notification_builder_set_sound},
         {"category", apns_notification_builder_set_category},
         {"thread_id", apns_notification_builder_set_thread_id},
+        {"target_content_id", apns_notification_builder_set_target_content_id},
+        {"interruption_level", apns_notification_builder_set_interruption_level},
+        {"filter_criteria", apns_notification_builder_set_filter_criteria},
+    };
+    static const struct {
+        const char *key;
+        texts_setter set;
+    } text_lists[] = {
+        {"alert_title_loc_args", apns_notification_builder_set_alert_title_loc_args},
+        {"alert_subtitle_loc_args", apns_notification_builder_set_alert_subtitle_loc_args},
+        {"alert_loc_args", apns_notification_builder_set_alert_loc_args},
+        {"url_args", apns_notification_builder_set_url_args},
+    };
+    static const struct {
+        const char *key;
+        unit_setter set;
+    } units[] = {
+        {"relevance_score", apns_notification_builder_set_relevance_score},
     };
     ErlNifUInt64 number;
+    double real;
     bool on;
+    if (strcmp(key, "sound") == 0 && enif_is_tuple(env, value)) {
+        const ERL_NIF_TERM *parts;
+        int arity;
+        char *name;
+        apns_result r;
+        if (!enif_get_tuple(env, value, &arity, &parts) || arity != 2 ||
+            !enif_get_double(env, parts[1], &real) || !(name = dup_text(env, parts[0]))) {
+            return BADARG;
+        }
+        r = apns_notification_builder_set_sound_critical(b, name, real);
+        free(name);
+        return r;
+    }
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         if (strcmp(key, texts[i].key) == 0) {
             char *text = dup_text(env, value);
@@ -462,6 +524,15 @@ static int notification_option(ErlNifEnv *env, apns_notification_builder *b, con
             r = texts[i].set(b, text);
             free(text);
             return r;
+        }
+    }
+    for (size_t i = 0; i < sizeof text_lists / sizeof text_lists[0]; i++) {
+        if (strcmp(key, text_lists[i].key) == 0) return text_list_option(env, b, value, text_lists[i].set);
+    }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(key, units[i].key) == 0) {
+            if (!enif_get_double(env, value, &real)) return BADARG;
+            return units[i].set(b, real);
         }
     }
     if (strcmp(key, "content_available") == 0 || strcmp(key, "mutable_content") == 0) {
@@ -594,13 +665,15 @@ static ERL_NIF_TERM push_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]
     return make_error(env, r, NULL);
 }
 
-/* #{id, kind, status, reason, error, timestamp, apns_id, attempts, confirmed, token, user_data}
- * of an outcome: error, timestamp and apns_id are undefined when the outcome has none. */
+/* #{id, kind, status, reason, error, timestamp, apns_id, attempts, confirmed, token, channel_id,
+ * user_data} of an outcome: error, timestamp, channel_id and apns_id are undefined when the
+ * outcome has none. */
 static ERL_NIF_TERM make_outcome(ErlNifEnv *env, const apns_outcome *o) {
-    ERL_NIF_TERM keys[11], values[11], map;
+    ERL_NIF_TERM keys[12], values[12], map;
     int error = apns_outcome_error(o);
     uint64_t timestamp = 0;
     const char *apns_id = apns_outcome_apns_id(o);
+    const char *channel_id = apns_outcome_channel_id(o);
     keys[0] = ATOM_ID, values[0] = enif_make_uint64(env, apns_outcome_id(o));
     keys[1] = ATOM_KIND, values[1] = enif_make_atom(env, apns_outcome_kind_name(apns_outcome_kind(o)));
     keys[2] = ATOM_STATUS, values[2] = enif_make_uint(env, apns_outcome_status(o));
@@ -615,7 +688,8 @@ static ERL_NIF_TERM make_outcome(ErlNifEnv *env, const apns_outcome *o) {
     keys[9] = ATOM_APNS_ID, values[9] = apns_id ? make_text(env, apns_id) : ATOM_UNDEFINED;
     keys[10] = ATOM_USER_DATA;
     values[10] = enif_make_uint64(env, (uintptr_t)apns_outcome_user_data(o));
-    if (!enif_make_map_from_arrays(env, keys, values, 11, &map)) return enif_make_badarg(env);
+    keys[11] = ATOM_CHANNEL_ID, values[11] = channel_id ? make_text(env, channel_id) : ATOM_UNDEFINED;
+    if (!enif_make_map_from_arrays(env, keys, values, 12, &map)) return enif_make_badarg(env);
     return map;
 }
 
@@ -831,6 +905,7 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
     ATOM_UNCONFIRMED = enif_make_atom(env, "unconfirmed");
     ATOM_TIMESTAMP = enif_make_atom(env, "timestamp");
     ATOM_APNS_ID = enif_make_atom(env, "apns_id");
+    ATOM_CHANNEL_ID = enif_make_atom(env, "channel_id");
     ATOM_USER_DATA = enif_make_atom(env, "user_data");
     return 0;
 }

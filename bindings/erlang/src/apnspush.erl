@@ -37,22 +37,37 @@
 %% Notification options; a key whose value is undefined is not set. Delivery: apns_id (UUID),
 %% topic, priority (10, 5 or 1), expiry (epoch seconds; 0 = one attempt, not stored), push_type
 %% (alert, background, voip, ...), collapse_id, user_data (an integer returned in the outcome).
-%% Payload fields, only without a payload: alert_title, alert_body, badge, sound, category,
-%% thread_id, content_available, mutable_content, custom (#{Key => JSON term}).
+%% Payload fields (the aps dictionary and custom keys), only without a payload: alert_title,
+%% alert_body, alert_subtitle, alert_launch_image, alert_title_loc_key, alert_title_loc_args,
+%% alert_subtitle_loc_key, alert_subtitle_loc_args, alert_loc_key, alert_loc_args, badge, sound
+%% (a name, or the critical-alert sound #{name, critical => true, volume}), category,
+%% thread_id, content_available, mutable_content, target_content_id, interruption_level
+%% (passive, active, 'time-sensitive', critical), relevance_score, filter_criteria, url_args,
+%% custom (#{Key => JSON term}). Ranges (volume and relevance_score 0.0..1.0, a loc-args with
+%% its loc-key, ...) are checked by the library.
 -type options() :: #{apns_id => text(), topic => text(), priority => 0..255,
                      expiry => 0..4294967295 | undefined, push_type => atom() | text(),
                      collapse_id => text(), user_data => non_neg_integer(),
-                     alert_title => text(), alert_body => text(), badge => 0..4294967295,
-                     sound => text(), category => text(), thread_id => text(),
+                     alert_title => text(), alert_body => text(), alert_subtitle => text(),
+                     alert_launch_image => text(), alert_title_loc_key => text(),
+                     alert_title_loc_args => [text()], alert_subtitle_loc_key => text(),
+                     alert_subtitle_loc_args => [text()], alert_loc_key => text(),
+                     alert_loc_args => [text()], badge => 0..4294967295,
+                     sound => text() | #{name := text(), critical := true, volume := number()},
+                     category => text(), thread_id => text(),
                      content_available => boolean(), mutable_content => boolean(),
-                     custom => #{atom() | binary() => term()}}.
+                     target_content_id => text(), interruption_level => atom() | text(),
+                     relevance_score => number(), filter_criteria => text(),
+                     url_args => [text()], custom => #{atom() | binary() => term()}}.
 %% One notification's final outcome. timestamp: HTTP/2 410, when the token stopped being valid
-%% (ms since the epoch); error: the engine error behind a failed outcome; apns_id: HTTP/2 only.
+%% (ms since the epoch); error: the engine error behind a failed outcome; apns_id: HTTP/2 only;
+%% channel_id: the broadcast channel it was sent on (undefined when sent to a device token).
 -type outcome() :: #{id := pos_integer(),
                      kind := accepted | rejected | failed | expired | cancelled,
                      status := non_neg_integer(), reason := binary(),
                      error := atom() | undefined, timestamp := non_neg_integer() | undefined,
-                     apns_id := binary() | undefined, attempts := non_neg_integer(),
+                     apns_id := binary() | undefined, channel_id := binary() | undefined,
+                     attempts := non_neg_integer(),
                      confirmed := boolean(), token := binary(), user_data := non_neg_integer()}.
 
 init() ->
@@ -160,9 +175,24 @@ ensure_push(Pusher, TokenHex, Payload, Options, Timeout) ->
         Error -> Error
     end.
 
--define(PAYLOAD_FIELDS, [alert_title, alert_body, badge, sound, category, thread_id,
-                         content_available, mutable_content, custom]).
--define(DELIVERY_FIELDS, [apns_id, topic, priority, expiry, push_type, collapse_id, user_data]).
+%% Every notification option => its kind: how option/2 checks it and what it hands the NIF,
+%% whose tables (c_src/apnspush_nif.c, notification_option) map each key to its C setter.
+%% Adding a text, texts, unit or boolean option is one line here and one there.
+-define(DELIVERY_OPTIONS, [{apns_id, text}, {topic, text}, {priority, {integer, 255}},
+                           {expiry, {integer, 16#FFFFFFFF}}, {push_type, text},
+                           {collapse_id, text}, {user_data, {integer, 16#FFFFFFFFFFFFFFFF}}]).
+-define(PAYLOAD_OPTIONS, [{alert_title, text}, {alert_body, text}, {alert_subtitle, text},
+                          {alert_launch_image, text}, {alert_title_loc_key, text},
+                          {alert_title_loc_args, texts}, {alert_subtitle_loc_key, text},
+                          {alert_subtitle_loc_args, texts}, {alert_loc_key, text},
+                          {alert_loc_args, texts}, {badge, {integer, 16#FFFFFFFF}},
+                          {sound, sound}, {category, text}, {thread_id, text},
+                          {content_available, boolean}, {mutable_content, boolean},
+                          {target_content_id, text}, {interruption_level, text},
+                          {relevance_score, unit}, {filter_criteria, text}, {url_args, texts},
+                          {custom, custom}]).
+-define(PAYLOAD_FIELDS, [Opt__ || {Opt__, _} <- ?PAYLOAD_OPTIONS]).
+-define(DELIVERY_FIELDS, [Opt__ || {Opt__, _} <- ?DELIVERY_OPTIONS]).
 
 %% {ok, PayloadJson | undefined, [{Key, Value}]} with texts as binaries and custom values as
 %% JSON text, or {error, {invalid_argument, Message}}.
@@ -190,24 +220,47 @@ payload(Map) when is_map(Map) ->
 payload(Json) when is_binary(Json); is_list(Json) -> {ok, Json};
 payload(_) -> erlang:error(badarg).
 
-option(K, V) when K =:= apns_id; K =:= topic; K =:= collapse_id; K =:= alert_title;
-                  K =:= alert_body; K =:= sound; K =:= category; K =:= thread_id ->
-    option_text(K, V);
-option(push_type, V) when is_atom(V), not is_boolean(V) -> atom_to_binary(V, utf8);
-option(push_type, V) -> option_text(push_type, V);
-option(K, V) when K =:= content_available; K =:= mutable_content ->
+option(K, V) ->
+    case lists:keyfind(K, 1, ?DELIVERY_OPTIONS ++ ?PAYLOAD_OPTIONS) of
+        {K, Kind} -> option(K, Kind, V);
+        false ->
+            throw_invalid("unknown notification option ~0tp (known: ~s)",
+                          [K, lists:join(", ", [atom_to_list(F) ||
+                                                   F <- ?DELIVERY_FIELDS ++ ?PAYLOAD_FIELDS])])
+    end.
+
+option(K, text, V) -> option_text(K, V);
+option(K, texts, V) when is_list(V) ->
+    [if is_binary(T); is_list(T) -> option_text(K, T);
+        true -> throw_invalid("~s: expected a list of texts, got ~0tp", [K, V])
+     end || T <- V];
+option(K, texts, V) -> throw_invalid("~s: expected a list of texts, got ~0tp", [K, V]);
+option(K, boolean, V) ->
     is_boolean(V) orelse throw_invalid("~s: expected true or false, got ~0tp", [K, V]),
     V;
-option(priority, V) -> option_integer(priority, V, 255);
-option(badge, V) -> option_integer(badge, V, 16#FFFFFFFF);
-option(expiry, V) -> option_integer(expiry, V, 16#FFFFFFFF);
-option(user_data, V) -> option_integer(user_data, V, 16#FFFFFFFFFFFFFFFF);
-option(custom, V) when is_map(V) ->
+option(K, {integer, Max}, V) -> option_integer(K, V, Max);
+option(K, unit, V) -> option_number(K, V);
+option(sound, sound, #{} = V) ->
+    case maps:keys(V) of
+        [critical, name, volume] when map_get(critical, V) =:= true ->
+            {option_text('sound name', map_get(name, V)),
+             option_number('sound volume', map_get(volume, V))};
+        _ ->
+            throw_invalid("sound: a map is the critical-alert sound #{name => Text, critical => true, "
+                          "volume => 0.0..1.0} (a plain sound is text), got ~0tp", [V])
+    end;
+option(sound, sound, V) -> option_text(sound, V);
+option(custom, custom, V) when is_map(V) ->
     [{option_text(custom, K), custom_value(K, Value)} || {K, Value} <- lists:sort(maps:to_list(V))];
-option(custom, V) -> throw_invalid("custom: expected a map of key => JSON term, got ~0tp", [V]);
-option(K, _) ->
-    throw_invalid("unknown notification option ~0tp (known: ~s)",
-                  [K, lists:join(", ", [atom_to_list(F) || F <- ?DELIVERY_FIELDS ++ ?PAYLOAD_FIELDS])]).
+option(custom, custom, V) ->
+    throw_invalid("custom: expected a map of key => JSON term, got ~0tp", [V]).
+
+%% A number as a float; its range is the library's to check.
+option_number(K, V) when is_number(V) ->
+    try float(V)
+    catch error:badarg -> throw_invalid("~s: ~0tp is not a float", [K, V])
+    end;
+option_number(K, V) -> throw_invalid("~s: expected a number, got ~0tp", [K, V]).
 
 custom_value(K, V) ->
     try apnspush_json:encode(V)

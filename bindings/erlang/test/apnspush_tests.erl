@@ -121,7 +121,7 @@ fields_are_the_cores_test() ->
     ?assertMatch([#{kind := rejected}], Failed),
     Outcomes = [Accepted, Rejected | apnspush:poll(P, 0) ++ Failed],
     Fields = lists:sort(apnspush:outcome_fields()),
-    ?assertEqual(11, length(Fields)),
+    ?assertEqual(12, length(Fields)),
     [?assertEqual(Fields, lists:sort(maps:keys(O))) || O <- Outcomes],
     ?assertEqual([token(1)], accepted_tokens(Mock)).
 

@@ -24,9 +24,12 @@ pub struct PyOutcome {
     /// HTTP/2 410: when the token stopped being valid, in milliseconds since the epoch.
     #[pyo3(get)]
     timestamp: Option<u64>,
-    /// Device token as lower-case hex.
+    /// Device token as lower-case hex ("" for a broadcast on a channel).
     #[pyo3(get)]
     token: String,
+    /// The broadcast channel it was sent on; None when sent to a device token.
+    #[pyo3(get)]
+    channel_id: Option<String>,
     #[pyo3(get)]
     apns_id: Option<String>,
     /// Accepted on evidence rather than presumed after the error window.
@@ -49,6 +52,7 @@ impl From<Outcome> for PyOutcome {
             error: o.error.map(|e| e.name()),
             timestamp: o.timestamp,
             token: hex_encode(&o.token),
+            channel_id: o.channel_id,
             apns_id: o.apns_id,
             confirmed: o.confirmed,
             attempts: o.attempts,

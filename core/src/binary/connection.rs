@@ -574,6 +574,12 @@ fn on_lost(engine: &Engine, conn: &BinaryConn, slot: usize, kind: ErrorKind, why
 
 /// Error for a configuration this protocol cannot carry.
 pub(crate) fn check_notification(engine: &Engine, n: &crate::Notification) -> Result<()> {
+    if n.channel_id.is_some() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "broadcast channels are an HTTP/2 feature; the binary protocol sends to device tokens",
+        ));
+    }
     crate::notification::check_payload_len(
         n.payload.len(),
         crate::notification::BINARY_PAYLOAD_MAX,

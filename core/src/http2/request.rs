@@ -1,5 +1,6 @@
-//! Encodes APNs requests: `POST /3/device/<token>` HEADERS and the payload as DATA. Owned by
-//! one writer thread (it holds the sending half of the connection's HPACK state).
+//! Encodes APNs requests: `POST /3/device/<token>` (or, for a broadcast on a channel,
+//! `POST /4/broadcasts/apps/<bundle id>`) HEADERS and the payload as DATA. Owned by one writer
+//! thread (it holds the sending half of the connection's HPACK state).
 
 use super::frame;
 use super::hpack::{HeaderEncoder, Huffman};
@@ -62,6 +63,9 @@ impl RequestEncoder {
     /// No `apns-expiration` when the expiry is unset; without a topic of its own, `n` gets the
     /// configured one, suffixed as its push type requires (`.voip`, `.location-query`, ...).
     /// `apns_id` is the notification's or a generated one; `authorization` the bearer value.
+    /// A broadcast goes to the bundle id's broadcast path (the topic without its push-type
+    /// suffix) with `apns-channel-id`, its id as `apns-request-id`, no `apns-topic`, and
+    /// `apns-expiration` always (0 when unset: the one value every storage policy accepts).
     pub(crate) fn headers(
         &mut self,
         out: &mut Vec<u8>,
@@ -70,13 +74,7 @@ impl RequestEncoder {
         apns_id: &str,
         authorization: Option<&str>,
     ) {
-        self.path.clear();
-        self.path.extend_from_slice(b"/3/device/");
-        push_hex(&mut self.path, &n.token);
-        let mut expiration = [0u8; 10];
-        let expiration = n.expiry.map(|e| ascii_u32(e, &mut expiration));
-        let mut priority = [0u8; 10];
-        let priority = ascii_u32(u32::from(n.priority), &mut priority);
+        let broadcast = n.channel_id.as_deref();
         let topic = n.topic.as_deref().or_else(|| {
             default_topic_for(
                 self.default_topic.as_deref(),
@@ -84,7 +82,27 @@ impl RequestEncoder {
                 n.push_type.as_deref(),
             )
         });
-        let mut fields: [(&[u8], &[u8]); 11] = [(b"", b""); 11];
+        self.path.clear();
+        match broadcast {
+            None => {
+                self.path.extend_from_slice(b"/3/device/");
+                push_hex(&mut self.path, &n.token);
+            }
+            Some(_) => {
+                self.path.extend_from_slice(b"/4/broadcasts/apps/");
+                let topic = topic.unwrap_or_default();
+                let bundle = push_type::topic_suffix("liveactivity")
+                    .and_then(|suffix| topic.strip_suffix(suffix))
+                    .unwrap_or(topic);
+                self.path.extend_from_slice(bundle.as_bytes());
+            }
+        }
+        let mut expiration = [0u8; 10];
+        let expiry = n.expiry.or(broadcast.map(|_| 0));
+        let expiration = expiry.map(|e| ascii_u32(e, &mut expiration));
+        let mut priority = [0u8; 10];
+        let priority = ascii_u32(u32::from(n.priority), &mut priority);
+        let mut fields: [(&[u8], &[u8]); 12] = [(b"", b""); 12];
         let mut k = 0;
         macro_rules! add {
             ($name:expr, $value:expr) => {{
@@ -99,12 +117,18 @@ impl RequestEncoder {
         if let Some(auth) = authorization {
             add!(b"authorization", auth.as_bytes());
         }
-        add!(b"apns-id", apns_id.as_bytes());
+        match broadcast {
+            None => add!(b"apns-id", apns_id.as_bytes()),
+            Some(channel) => {
+                add!(b"apns-channel-id", channel.as_bytes());
+                add!(b"apns-request-id", apns_id.as_bytes());
+            }
+        }
         if let Some(e) = expiration {
             add!(b"apns-expiration", e);
         }
         add!(b"apns-priority", priority);
-        if let Some(t) = topic {
+        if let (Some(t), None) = (topic, broadcast) {
             add!(b"apns-topic", t.as_bytes());
         }
         if let Some(t) = n.push_type.as_deref() {

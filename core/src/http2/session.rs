@@ -348,7 +348,7 @@ impl ClientSession {
         let mut apns_id = None;
         let decoded = self.hpack.decode_with(&block, |name, value| match name {
             b":status" => status = parse_status(value),
-            b"apns-id" if value.len() <= 64 && value.is_ascii() => {
+            b"apns-id" | b"apns-request-id" if value.len() <= 64 && value.is_ascii() => {
                 apns_id = std::str::from_utf8(value).ok().map(str::to_owned)
             }
             _ => {}

@@ -1,9 +1,10 @@
 //! `NotificationBuilder`: a notification from a complete JSON payload or from typed `aps`
 //! fields plus custom keys, every value validated by `build`.
 
+use super::live_activity::{self, LIVE_ACTIVITY_EVENTS};
 use super::{
     check_payload_len, check_token_len, hex_decode, is_uuid, Notification, APNS_ID_LEN,
-    COLLAPSE_ID_MAX, HTTP2_PAYLOAD_MAX, INTERRUPTION_LEVELS, PUSH_TYPES, TOPIC_MAX,
+    CHANNEL_ID_MAX, COLLAPSE_ID_MAX, HTTP2_PAYLOAD_MAX, INTERRUPTION_LEVELS, PUSH_TYPES, TOPIC_MAX,
     VOIP_PAYLOAD_MAX,
 };
 use crate::error::{Error, ErrorKind, Result};
@@ -14,8 +15,11 @@ use crate::push_type;
 #[derive(Clone, Debug, Default)]
 pub struct NotificationBuilder {
     token: Option<std::result::Result<Vec<u8>, Error>>,
+    channel_id: Option<String>,
     payload_json: Option<String>,
     aps: serde_json::Map<String, serde_json::Value>,
+    /// `relevance-score` as set; its range depends on whether this is a Live Activity.
+    relevance_score: Option<f64>,
     alert: serde_json::Map<String, serde_json::Value>,
     custom: Vec<(String, std::result::Result<serde_json::Value, Error>)>,
     /// Payload fields set (names for the error when a complete payload is given as well).
@@ -38,6 +42,14 @@ impl NotificationBuilder {
     }
     pub fn token_bytes(mut self, bytes: &[u8]) -> Self {
         self.token = Some(Ok(bytes.to_vec()));
+        self
+    }
+    /// Sends the notification on a broadcast channel (iOS 18; Apple's base64 channel id)
+    /// instead of to a device token: exclusive with the token. Broadcasts carry Live
+    /// Activities: the push type is `liveactivity` (set or inferred), and the request goes to
+    /// the broadcast path of the topic's bundle id over HTTP/2.
+    pub fn channel_id(mut self, id: &str) -> Self {
+        self.channel_id = Some(id.to_owned());
         self
     }
     /// The complete payload as JSON text. Exclusive with the payload field setters below
@@ -170,11 +182,60 @@ impl NotificationBuilder {
         self.aps.insert("interruption-level".into(), level.into());
         self
     }
-    /// `aps.relevance-score`, from 0.0 to 1.0 (checked by `build`).
+    /// `aps.relevance-score`: from 0.0 to 1.0 for a notification; for a Live Activity any
+    /// number from 0 (checked by `build`).
     pub fn relevance_score(mut self, score: f64) -> Self {
         self.field("relevance-score");
-        self.check_unit("relevance-score", score);
-        self.aps.insert("relevance-score".into(), unit_value(score));
+        self.relevance_score = Some(score);
+        self
+    }
+    /// `aps.event` of a Live Activity: one of `LIVE_ACTIVITY_EVENTS` (start, update, end).
+    /// Setting it makes the notification a Live Activity (push type `liveactivity`, whose
+    /// rules `build` checks: a timestamp always, a content-state to start or update, ...).
+    pub fn event(mut self, event: &str) -> Self {
+        self.field("event");
+        if !LIVE_ACTIVITY_EVENTS.contains(&event) {
+            self.refuse(format!(
+                "Live Activity event {:?} is unknown; the events are {LIVE_ACTIVITY_EVENTS:?}",
+                event.chars().take(40).collect::<String>()
+            ));
+        }
+        self.aps.insert("event".into(), event.into());
+        self
+    }
+    /// `aps.content-state`: the Live Activity's dynamic content, a JSON object as text.
+    pub fn content_state_json(mut self, json: &str) -> Self {
+        self.aps_object("content-state", json);
+        self
+    }
+    /// `aps.timestamp`: when the Live Activity content was produced, in epoch seconds.
+    pub fn timestamp(mut self, epoch_seconds: u64) -> Self {
+        self.field("timestamp");
+        self.aps.insert("timestamp".into(), epoch_seconds.into());
+        self
+    }
+    /// `aps.stale-date`: when the Live Activity's content becomes out of date, epoch seconds.
+    pub fn stale_date(mut self, epoch_seconds: u64) -> Self {
+        self.field("stale-date");
+        self.aps.insert("stale-date".into(), epoch_seconds.into());
+        self
+    }
+    /// `aps.dismissal-date`: when an ended Live Activity leaves the Lock Screen, epoch seconds.
+    pub fn dismissal_date(mut self, epoch_seconds: u64) -> Self {
+        self.field("dismissal-date");
+        self.aps
+            .insert("dismissal-date".into(), epoch_seconds.into());
+        self
+    }
+    /// `aps.attributes-type`: the app's ActivityAttributes type name, to start an activity.
+    pub fn attributes_type(mut self, name: &str) -> Self {
+        self.field("attributes-type");
+        self.aps.insert("attributes-type".into(), name.into());
+        self
+    }
+    /// `aps.attributes`: the static attributes of an activity to start, a JSON object as text.
+    pub fn attributes_json(mut self, json: &str) -> Self {
+        self.aps_object("attributes", json);
         self
     }
     /// `aps.filter-criteria`: the Focus filter criteria the notification matches.
@@ -259,6 +320,25 @@ impl NotificationBuilder {
         }
     }
 
+    /// Sets `aps.<key>` to the JSON object in `json` (refused by `build` if it is not one).
+    fn aps_object(&mut self, key: &'static str, json: &str) {
+        self.field(key);
+        match serde_json::from_str::<serde_json::Value>(json) {
+            Ok(value) if value.is_object() => {
+                self.aps.insert(key.into(), value);
+            }
+            Ok(_) => self.refuse(format!("{key} must be a JSON object")),
+            Err(e) => {
+                if self.invalid.is_none() {
+                    self.invalid = Some(Error::new(
+                        ErrorKind::InvalidJson,
+                        format!("{key} is not valid JSON: {e}"),
+                    ));
+                }
+            }
+        }
+    }
+
     fn set_flag(&mut self, key: &str, on: bool) {
         if on {
             self.aps.insert(key.into(), 1.into());
@@ -267,13 +347,52 @@ impl NotificationBuilder {
         }
     }
 
-    /// Validates and returns the notification, or the first error found.
-    pub fn build(self) -> Result<Notification> {
-        let token = match self.token {
-            Some(token) => token?,
-            None => return Err(Error::new(ErrorKind::BadToken, "device token is missing")),
+    /// The device token, or an empty one for a valid channel id: exactly one must be given.
+    fn take_target(&mut self) -> Result<Vec<u8>> {
+        match (self.token.take(), &self.channel_id) {
+            (Some(_), Some(_)) => Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "both a device token and a channel id were given: give one",
+            )),
+            (Some(token), None) => {
+                let token = token?;
+                check_token_len(token.len())?;
+                Ok(token)
+            }
+            (None, Some(id)) => check_channel_id(id).map(|()| Vec::new()),
+            (None, None) => Err(Error::new(
+                ErrorKind::BadToken,
+                "device token (or channel id) is missing",
+            )),
+        }
+    }
+
+    /// Puts `relevance-score` into `aps`: 0.0 to 1.0 for a notification, any number from 0 for
+    /// a Live Activity.
+    fn insert_relevance_score(&mut self) -> Result<()> {
+        let Some(score) = self.relevance_score else {
+            return Ok(());
         };
-        check_token_len(token.len())?;
+        if live_activity::is_live_activity(&self.aps) {
+            if !(score.is_finite() && score >= 0.0) {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("Live Activity relevance-score must be a number from 0, not {score}"),
+                ));
+            }
+        } else {
+            self.check_unit("relevance-score", score);
+            if let Some(e) = self.invalid.take() {
+                return Err(e);
+            }
+        }
+        self.aps.insert("relevance-score".into(), unit_value(score));
+        Ok(())
+    }
+
+    /// Validates and returns the notification, or the first error found.
+    pub fn build(mut self) -> Result<Notification> {
+        let token = self.take_target()?;
         if let Some(t) = &self.push_type {
             if !PUSH_TYPES.contains(&t.as_str()) {
                 return Err(Error::new(
@@ -295,9 +414,10 @@ impl NotificationBuilder {
                 ),
             ));
         }
-        if let Some(e) = self.invalid {
+        if let Some(e) = self.invalid.take() {
             return Err(e);
         }
+        self.insert_relevance_score()?;
         for (args, key) in [
             ("title-loc-args", "title-loc-key"),
             ("subtitle-loc-args", "subtitle-loc-key"),
@@ -310,19 +430,27 @@ impl NotificationBuilder {
                 ));
             }
         }
-        let (payload, inferred) = match self.payload_json {
-            Some(json) => {
-                let aps = push_type::payload_aps(json.as_bytes())?;
-                let inferred = aps
-                    .as_ref()
-                    .and_then(|a| a.as_object())
-                    .and_then(push_type::infer);
-                (json.into_bytes(), inferred)
-            }
-            None => build_payload(self.aps, self.alert, self.custom)?,
+        if !self.alert.is_empty() {
+            let alert = std::mem::take(&mut self.alert);
+            self.aps
+                .insert("alert".into(), serde_json::Value::Object(alert));
+        }
+        let given_aps = match &self.payload_json {
+            Some(json) => push_type::payload_aps(json.as_bytes())?,
+            None => None,
         };
+        let aps = match &self.payload_json {
+            Some(_) => given_aps.as_ref().and_then(|a| a.as_object()),
+            None => Some(&self.aps),
+        };
+        let inferred = aps.and_then(push_type::infer);
         let push_type_set = self.push_type.is_some();
         let push_type = self.push_type.or_else(|| inferred.map(str::to_owned));
+        check_live_activity(aps, push_type.as_deref(), self.channel_id.is_some())?;
+        let payload = match self.payload_json {
+            Some(json) => json.into_bytes(),
+            None => build_payload(self.aps, self.custom)?,
+        };
         let limit = if push_type.as_deref() == Some("voip") {
             VOIP_PAYLOAD_MAX
         } else {
@@ -392,6 +520,7 @@ impl NotificationBuilder {
         }
         Ok(Notification {
             token,
+            channel_id: self.channel_id,
             payload,
             expiry: self.expiry,
             priority,
@@ -413,16 +542,58 @@ fn unit_value(value: f64) -> serde_json::Value {
     serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, Into::into)
 }
 
-/// The payload built from fields, and the push type its `aps` implies.
-fn build_payload(
-    mut aps: serde_json::Map<String, serde_json::Value>,
-    alert: serde_json::Map<String, serde_json::Value>,
-    custom: Vec<(String, std::result::Result<serde_json::Value, Error>)>,
-) -> Result<(Vec<u8>, Option<&'static str>)> {
-    if !alert.is_empty() {
-        aps.insert("alert".into(), serde_json::Value::Object(alert));
+/// Refuses a channel id that is not base64 text of at most `CHANNEL_ID_MAX` bytes.
+fn check_channel_id(id: &str) -> Result<()> {
+    let base64 = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=');
+    if id.is_empty() || id.len() > CHANNEL_ID_MAX || !id.bytes().all(base64) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "channel id {:?} is not base64 text of 1 to {CHANNEL_ID_MAX} characters",
+                id.chars().take(40).collect::<String>()
+            ),
+        ));
     }
-    let inferred = push_type::infer(&aps);
+    Ok(())
+}
+
+/// Live Activity rules: a payload carrying Live Activity keys has push type `liveactivity`,
+/// one with that push type follows `live_activity::check`, and a broadcast is one.
+fn check_live_activity(
+    aps: Option<&serde_json::Map<String, serde_json::Value>>,
+    push_type: Option<&str>,
+    broadcast: bool,
+) -> Result<()> {
+    let live = push_type == Some("liveactivity");
+    if broadcast && !live {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "a broadcast on a channel carries a Live Activity (push type liveactivity), not {}",
+                push_type.unwrap_or("a payload without event")
+            ),
+        ));
+    }
+    if !live && aps.is_some_and(live_activity::is_live_activity) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "Live Activity fields need push type liveactivity, not {:?}",
+                push_type.unwrap_or_default()
+            ),
+        ));
+    }
+    if live {
+        live_activity::check(aps)?;
+    }
+    Ok(())
+}
+
+/// The payload built from fields.
+fn build_payload(
+    aps: serde_json::Map<String, serde_json::Value>,
+    custom: Vec<(String, std::result::Result<serde_json::Value, Error>)>,
+) -> Result<Vec<u8>> {
     let mut root = serde_json::Map::new();
     root.insert("aps".into(), serde_json::Value::Object(aps));
     for (key, value) in custom {
@@ -435,6 +606,5 @@ fn build_payload(
         root.insert(key, value?);
     }
     serde_json::to_vec(&serde_json::Value::Object(root))
-        .map(|bytes| (bytes, inferred))
         .map_err(|e| Error::new(ErrorKind::InvalidJson, e.to_string()))
 }

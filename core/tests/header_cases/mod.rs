@@ -63,7 +63,7 @@ pub fn cases(first: u8) -> Vec<(Vec<u8>, Notification, Seen)> {
             ),
         ),
         (
-            base(alert).push_type("liveactivity"),
+            base(r#"{"aps":{"event":"end","timestamp":1}}"#),
             seen(
                 None,
                 Some("liveactivity"),

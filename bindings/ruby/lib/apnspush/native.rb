@@ -64,12 +64,26 @@ module Apnspush
     attach_function :apns_notification_builder_set_payload_json, %i[pointer string], :int
     attach_function :apns_notification_builder_set_alert_title, %i[pointer string], :int
     attach_function :apns_notification_builder_set_alert_body, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_alert_subtitle, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_alert_launch_image, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_alert_title_loc_key, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_alert_title_loc_args, %i[pointer pointer size_t], :int
+    attach_function :apns_notification_builder_set_alert_subtitle_loc_key, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_alert_subtitle_loc_args, %i[pointer pointer size_t], :int
+    attach_function :apns_notification_builder_set_alert_loc_key, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_alert_loc_args, %i[pointer pointer size_t], :int
     attach_function :apns_notification_builder_set_badge, %i[pointer uint32], :int
     attach_function :apns_notification_builder_set_sound, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_sound_critical, %i[pointer string double], :int
     attach_function :apns_notification_builder_set_category, %i[pointer string], :int
     attach_function :apns_notification_builder_set_thread_id, %i[pointer string], :int
     attach_function :apns_notification_builder_set_content_available, %i[pointer bool], :int
     attach_function :apns_notification_builder_set_mutable_content, %i[pointer bool], :int
+    attach_function :apns_notification_builder_set_target_content_id, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_interruption_level, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_relevance_score, %i[pointer double], :int
+    attach_function :apns_notification_builder_set_filter_criteria, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_url_args, %i[pointer pointer size_t], :int
     attach_function :apns_notification_builder_set_custom_json, %i[pointer string string], :int
     attach_function :apns_notification_builder_set_expiry, %i[pointer uint32], :int
     attach_function :apns_notification_builder_set_priority, %i[pointer uint8], :int
@@ -92,6 +106,7 @@ module Apnspush
     attach_function :apns_outcome_timestamp, %i[pointer pointer], :bool
     attach_function :apns_outcome_token_hex, [:pointer], :string
     attach_function :apns_outcome_apns_id, [:pointer], :string
+    attach_function :apns_outcome_channel_id, [:pointer], :string
     attach_function :apns_outcome_confirmed, [:pointer], :bool
     attach_function :apns_outcome_attempts, [:pointer], :uint32
     attach_function :apns_outcome_user_data, [:pointer], :pointer

@@ -6,54 +6,73 @@ module Apnspush
   # One notification, as plain Ruby values (Grocer style). Notification.new checks the Ruby
   # types; the library validates every value when the notification is pushed (push!, push,
   # ensure_push), before anything is queued. Every refusal is an Apnspush::InputError subclass
-  # (BadTokenError, InvalidJsonError, PayloadTooLargeError, InvalidArgumentError). The same
-  # object can be pushed many times.
+  # (BadTokenError, InvalidJsonError, PayloadTooLargeError, InvalidArgumentError; a wrong type or
+  # an unknown keyword is an InvalidArgumentError naming it). The same object can be pushed many
+  # times.
   #
   # token: the device token, hex (a String in any text encoding, either case) or raw bytes
   #   (a binary String, Encoding::BINARY, e.g. ["5a5a..."].pack("H*")).
   # payload: the complete payload (a Hash or JSON text). Given together with any of the fields
-  #   it is built from (alert, badge, sound, category, thread_id, content_available,
-  #   mutable_content, custom; false counts as given) it is refused when pushed
-  #   (InvalidArgumentError, the core's rule): give one or the other.
+  #   it is built from (every option from alert to custom in OPTIONS; false counts as given) it
+  #   is refused when pushed (InvalidArgumentError, the core's rule): give one or the other.
   # alert: a String (the alert body) or a Hash with :title and/or :body.
-  # badge (Integer), sound, category, thread_id (Strings), content_available, mutable_content
-  #   (true/false): the `aps` fields.
+  # alert_subtitle, alert_launch_image, alert_title_loc_key, alert_subtitle_loc_key,
+  #   alert_loc_key (Strings) and alert_title_loc_args, alert_subtitle_loc_args, alert_loc_args
+  #   (Arrays of Strings; each needs its loc key): the other `aps.alert` keys.
+  # sound: a String (the sound name) or the critical-alert sound {name:, critical: true, volume:}
+  #   (volume 0.0 to 1.0).
+  # badge (Integer), category, thread_id, target_content_id, interruption_level (passive,
+  #   active, time-sensitive, critical), filter_criteria (Strings), relevance_score (0.0 to 1.0),
+  #   url_args (Array of Strings), content_available, mutable_content (true/false): the `aps`
+  #   fields.
   # custom: top-level payload keys next to "aps"; each value is converted with JSON.generate.
   # expiry: a Time or epoch seconds; nil (unset) lets APNs store and retry, 0 means one attempt.
   # priority: 10, 5 or 1 (HTTP/2 only); nil: 5 for the background push type, else 10.
   # topic, push_type, collapse_id, apns_id: the HTTP/2 headers (apns_id a UUID; generated when nil).
   # user_data: an Integer (0 to 2**64 - 1) that comes back in the outcome (Outcome#user_data).
   class Notification
-    FIELDS = %i[token payload alert badge sound category thread_id content_available
-                mutable_content custom expiry priority topic push_type collapse_id apns_id
-                user_data].freeze
-    STRINGS = %i[sound category thread_id topic push_type collapse_id apns_id].freeze
-    private_constant :STRINGS
+    # Every keyword => its kind: the Ruby types accepted (KINDS) and how the value reaches the C
+    # builder (#fill). An option whose kind is :text, :texts, :unit or :flag is set through
+    # apns_notification_builder_set_<option>, so adding one is one line here (and its
+    # attach_function in native.rb).
+    OPTIONS = {
+      token: :token, payload: :payload,
+      alert: :alert, alert_subtitle: :text, alert_launch_image: :text,
+      alert_title_loc_key: :text, alert_title_loc_args: :texts,
+      alert_subtitle_loc_key: :text, alert_subtitle_loc_args: :texts,
+      alert_loc_key: :text, alert_loc_args: :texts,
+      badge: :uint32, sound: :sound, category: :text, thread_id: :text,
+      content_available: :flag, mutable_content: :flag,
+      target_content_id: :text, interruption_level: :text, relevance_score: :unit,
+      filter_criteria: :text, url_args: :texts, custom: :custom,
+      expiry: :expiry, priority: :uint8, topic: :text, push_type: :text, collapse_id: :text,
+      apns_id: :text, user_data: :user_data
+    }.freeze
+    FIELDS = OPTIONS.keys.freeze
+    # The Ruby types each kind accepts (true/false stand for themselves); :alert and :sound
+    # Hashes are checked further by check_alert and check_sound.
+    KINDS = {
+      token: [String], payload: [String, Hash], alert: [String, Hash], text: [String, Symbol],
+      texts: [Array], uint32: [Integer], uint8: [Integer], user_data: [Integer],
+      expiry: [Integer, Time], flag: [true, false], unit: [Integer, Float],
+      sound: [String, Symbol, Hash], custom: [Hash]
+    }.freeze
+    SOUND_KEYS = %w[name critical volume].freeze
+    private_constant :KINDS, :SOUND_KEYS
     attr_reader(*FIELDS)
 
-    def initialize(token: nil, payload: nil, alert: nil, badge: nil, sound: nil, category: nil,
-                   thread_id: nil, content_available: nil, mutable_content: nil, custom: nil,
-                   expiry: nil, priority: nil, topic: nil, push_type: nil, collapse_id: nil,
-                   apns_id: nil, user_data: nil)
-      raise Error.for_result(Native::ERR_BAD_TOKEN, "token: missing") if token.nil?
+    def initialize(**fields)
+      unknown = fields.keys - FIELDS
+      raise invalid("unknown notification field #{unknown.join(', ')}; the fields are #{FIELDS.join(', ')}") unless unknown.empty?
+      raise Error.for_result(Native::ERR_BAD_TOKEN, "token: missing") if fields[:token].nil?
 
-      @token = check(:token, token, String)
-      @payload = check(:payload, payload, String, Hash)
-      @alert = check_alert(alert)
-      @badge = check(:badge, badge, Integer)
-      @content_available = check(:content_available, content_available, true, false)
-      @mutable_content = check(:mutable_content, mutable_content, true, false)
-      @custom = check(:custom, custom, Hash)
-      @expiry = check(:expiry, expiry, Integer, Time)
-      @priority = check(:priority, priority, Integer)
-      @user_data = check(:user_data, user_data, Integer)
-      @sound = check(:sound, sound, String, Symbol)
-      @category = check(:category, category, String, Symbol)
-      @thread_id = check(:thread_id, thread_id, String, Symbol)
-      @topic = check(:topic, topic, String, Symbol)
-      @push_type = check(:push_type, push_type, String, Symbol)
-      @collapse_id = check(:collapse_id, collapse_id, String, Symbol)
-      @apns_id = check(:apns_id, apns_id, String, Symbol)
+      OPTIONS.each do |field, kind|
+        value = check(field, fields[field], *KINDS.fetch(kind))
+        check_texts(field, value) if kind == :texts
+        instance_variable_set(:"@#{field}", value)
+      end
+      check_alert(alert)
+      check_sound(sound)
       freeze
     end
 
@@ -66,11 +85,6 @@ module Apnspush
                                "expected an Apnspush::Notification or a Hash, got #{notification.class}")
       end
 
-      unknown = notification.keys.map(&:to_sym) - FIELDS
-      unless unknown.empty?
-        raise Error.for_result(Native::ERR_INVALID_ARGUMENT,
-                               "unknown notification field #{unknown.join(', ')}; the fields are #{FIELDS.join(', ')}")
-      end
       new(**notification.transform_keys(&:to_sym))
     end
 
@@ -111,32 +125,59 @@ module Apnspush
     end
 
     def check_alert(alert)
-      return check(:alert, alert, String, Hash) unless alert.is_a?(Hash)
+      return unless alert.is_a?(Hash)
 
       alert.each do |key, value|
         unless %w[title body].include?(key.to_s)
-          raise invalid("alert: only :title and :body are supported (use payload: for #{key})")
+          raise invalid("alert: only :title and :body go in the Hash (the other alert keys are " \
+                        "options of their own: alert_subtitle:, alert_loc_key:, ...; not #{key})")
         end
         check(:"alert #{key}", value, String)
       end
-      alert
+    end
+
+    # A Hash sound is the critical-alert sound: exactly {name:, critical: true, volume:}.
+    def check_sound(sound)
+      return unless sound.is_a?(Hash)
+
+      given = sound.transform_keys(&:to_s)
+      unless given.keys.sort == SOUND_KEYS.sort && given["critical"] == true
+        raise invalid("sound: a Hash is the critical-alert sound {name:, critical: true, volume:} " \
+                      "(a plain sound is a String), got #{sound.inspect}")
+      end
+      check(:"sound name", given["name"], String, Symbol)
+      check(:"sound volume", given["volume"], Integer, Float)
+    end
+
+    def check_texts(field, values)
+      values&.each_with_index do |value, index|
+        raise invalid("#{field}[#{index}]: expected String, got #{value.class}") unless value.is_a?(String)
+        raise invalid("#{field}[#{index}]: contains a NUL byte") if value.include?("\0")
+      end
     end
 
     def fill(builder)
-      fill_token(builder)
-      fill_alert(builder)
-      set(builder, :badge, in_range(:badge, badge, 2**32 - 1)) unless badge.nil?
-      STRINGS.each do |field|
+      OPTIONS.each do |field, kind|
         value = public_send(field)
-        set(builder, field, value.to_s) unless value.nil?
+        fill_option(builder, field, kind, value) unless value.nil?
       end
-      set(builder, :content_available, content_available) unless content_available.nil?
-      set(builder, :mutable_content, mutable_content) unless mutable_content.nil?
-      custom&.each { |key, value| set(builder, :custom_json, key.to_s, json(:"custom #{key}", value)) }
-      set(builder, :payload_json, payload.is_a?(String) ? payload : json(:payload, payload)) unless payload.nil?
-      set(builder, :expiry, in_range(:expiry, expiry.to_i, 2**32 - 1)) unless expiry.nil?
-      set(builder, :priority, in_range(:priority, priority, 255)) unless priority.nil?
-      set(builder, :user_data, pointer(in_range(:user_data, user_data, 2**64 - 1))) unless user_data.nil?
+    end
+
+    def fill_option(builder, field, kind, value)
+      case kind
+      when :token then fill_token(builder)
+      when :payload then set(builder, :payload_json, value.is_a?(String) ? value : json(:payload, value))
+      when :alert then fill_alert(builder)
+      when :text, :flag then set(builder, field, kind == :text ? value.to_s : value)
+      when :texts then with_text_array(value) { |array, count| set(builder, field, array, count) }
+      when :unit then set(builder, field, value.to_f)
+      when :sound then fill_sound(builder)
+      when :custom then value.each { |key, v| set(builder, :custom_json, key.to_s, json(:"custom #{key}", v)) }
+      when :uint32 then set(builder, field, in_range(field, value, 2**32 - 1))
+      when :uint8 then set(builder, field, in_range(field, value, 255))
+      when :expiry then set(builder, field, in_range(field, value.to_i, 2**32 - 1))
+      when :user_data then set(builder, field, pointer(in_range(field, value, 2**64 - 1)))
+      end
     end
 
     def fill_token(builder)
@@ -154,6 +195,21 @@ module Apnspush
       when String then set(builder, :alert_body, alert)
       when Hash then alert.each { |key, value| set(builder, :"alert_#{key}", value) }
       end
+    end
+
+    def fill_sound(builder)
+      return set(builder, :sound, sound.to_s) unless sound.is_a?(Hash)
+
+      given = sound.transform_keys(&:to_s)
+      set(builder, :sound_critical, given["name"].to_s, given["volume"].to_f)
+    end
+
+    # Yields (const char *const *args, size_t count) for an Array of Strings, valid in the block.
+    def with_text_array(values)
+      strings = values.map { |value| FFI::MemoryPointer.from_string(value) }
+      array = FFI::MemoryPointer.new(:pointer, [strings.size, 1].max)
+      array.write_array_of_pointer(strings)
+      yield array, strings.size
     end
 
     # A pointer whose address is `value` (0 to 2**64 - 1; FFI::Pointer.new takes a signed one).

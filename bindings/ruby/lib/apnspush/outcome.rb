@@ -13,13 +13,14 @@ module Apnspush
   # apns_id: the HTTP/2 apns-id of the request; nil for the binary protocol.
   # attempts: times it was written, replays included.
   # confirmed: accepted on evidence rather than presumed after the binary error window.
-  # token: the device token as lower-case hex (also as token_hex).
+  # token: the device token as lower-case hex (also as token_hex); "" for a broadcast.
+  # channel_id: the broadcast channel it was sent on; nil when sent to a device token.
   # user_data: the Integer given to the notification, 0 when none.
   #
   # The members are the core's outcome field list, Apnspush::OUTCOME_FIELDS, in its order
   # (test/test_fields.rb).
-  Outcome = Struct.new(:id, :kind, :status, :reason, :error, :timestamp, :token, :apns_id, :confirmed,
-                       :attempts, :user_data, keyword_init: true) do
+  Outcome = Struct.new(:id, :kind, :status, :reason, :error, :timestamp, :token, :channel_id, :apns_id,
+                       :confirmed, :attempts, :user_data, keyword_init: true) do
     alias_method :token_hex, :token
 
     %i[accepted rejected failed expired cancelled].each do |name|
@@ -37,6 +38,7 @@ module Apnspush
           error: error == Native::OK ? nil : Native.apns_result_name(error),
           timestamp: Native.apns_outcome_timestamp(ptr, timestamp) ? timestamp.read(:uint64) : nil,
           token: Native.apns_outcome_token_hex(ptr),
+          channel_id: Native.apns_outcome_channel_id(ptr),
           apns_id: Native.apns_outcome_apns_id(ptr),
           confirmed: Native.apns_outcome_confirmed(ptr),
           attempts: Native.apns_outcome_attempts(ptr),
