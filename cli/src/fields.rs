@@ -12,6 +12,8 @@ pub struct Parsed {
     pub reference: Option<Box<str>>,
     /// `token` (hex) or `channel_id`, as given.
     pub target: Box<str>,
+    /// `target` is a broadcast channel id.
+    pub channel: bool,
     pub notification: Result<Notification, String>,
 }
 
@@ -104,6 +106,7 @@ impl Common<'_> {
         Some(Parsed {
             reference: self.reference.map(|r| r.get().into()),
             target: self.token.into(),
+            channel: false,
             notification: b.build().map_err(|e| e.message().to_string()),
         })
     }
@@ -122,6 +125,7 @@ pub fn parse_line(text: &str) -> Parsed {
         Err(e) => Parsed {
             reference: None,
             target: "".into(),
+            channel: false,
             notification: Err(format!("not a JSON object: {e}")),
         },
     }
@@ -140,11 +144,13 @@ fn from_object(mut object: Map<String, Value>) -> Parsed {
         })
         .unwrap_or_default()
         .into_boxed_str();
+    let channel_target = token.is_none() && channel.is_some();
     let notification = match (token, channel) {
         (Some(_), Some(_)) => Err("give either token or channel_id, not both".to_string()),
-        (None, Some(_)) => {
-            Err("channel_id: broadcast channels are not supported by this build yet".to_string())
-        }
+        (None, Some(channel)) => string("channel_id", &channel).and_then(|channel| {
+            apply(Notification::builder().channel_id(channel), object)
+                .and_then(|b| b.build().map_err(|e| e.message().to_string()))
+        }),
         (None, None) => Err("token is missing".to_string()),
         (Some(token), None) => string("token", &token).and_then(|token| {
             apply(Notification::builder().token_hex(token), object)
@@ -154,6 +160,7 @@ fn from_object(mut object: Map<String, Value>) -> Parsed {
     Parsed {
         reference,
         target,
+        channel: channel_target,
         notification,
     }
 }
@@ -213,6 +220,13 @@ fn apply(
                     .iter()
                     .fold(b, |b, (k, v)| b.custom_json(k, &v.to_string()))
             }
+            "event" => b.event(string(&key, v)?),
+            "content_state" => b.content_state_json(&object_text(&key, v)?),
+            "timestamp" => b.timestamp(unsigned(&key, v, u64::MAX)?),
+            "stale_date" => b.stale_date(unsigned(&key, v, u64::MAX)?),
+            "dismissal_date" => b.dismissal_date(unsigned(&key, v, u64::MAX)?),
+            "attributes_type" => b.attributes_type(string(&key, v)?),
+            "attributes" => b.attributes_json(&object_text(&key, v)?),
             "topic" => b.topic(string(&key, v)?),
             "push_type" => b.push_type(string(&key, v)?),
             "priority" => b.priority(unsigned(&key, v, 255)? as u8),
@@ -253,6 +267,13 @@ fn apply_alert(
 fn string<'a>(key: &str, v: &'a Value) -> Result<&'a str, String> {
     v.as_str()
         .ok_or_else(|| format!("{key}: expected a string"))
+}
+
+fn object_text(key: &str, v: &Value) -> Result<String, String> {
+    match v {
+        Value::Object(_) => Ok(v.to_string()),
+        _ => Err(format!("{key}: expected a JSON object")),
+    }
 }
 
 fn strings(key: &str, v: &Value) -> Result<Vec<String>, String> {
@@ -312,6 +333,20 @@ mod tests {
     }
 
     #[test]
+    fn a_channel_line_is_a_live_activity_broadcast() {
+        let line = r#"{"ref":1,"channel_id":"dHN0LXNyY2gtY2hubA==","event":"update","timestamp":1700000000,"content_state":{"score":"2-1"},"topic":"com.example.app"}"#;
+        let p = parse_line(line);
+        assert!(p.channel);
+        assert_eq!(&*p.target, "dHN0LXNyY2gtY2hubA==");
+        let n = p.notification.unwrap();
+        assert_eq!(n.channel_id(), Some("dHN0LXNyY2gtY2hubA=="));
+        assert_eq!(n.push_type(), Some("liveactivity"));
+        let payload: Value = serde_json::from_slice(n.payload()).unwrap();
+        assert_eq!(payload["aps"]["content-state"]["score"], "2-1");
+        assert_eq!(payload["aps"]["timestamp"], 1700000000);
+    }
+
+    #[test]
     fn bad_lines_say_why() {
         let cases = [
             ("{", "not a JSON object"),
@@ -329,7 +364,10 @@ mod tests {
                 &format!(r#"{{"token":"{TOKEN}","badge":-1}}"#),
                 "badge: expected an integer",
             ),
-            (r#"{"channel_id":"abc","alert":"x"}"#, "broadcast channels"),
+            (
+                r#"{"channel_id":"abc","token":"00"}"#,
+                "either token or channel_id",
+            ),
         ];
         for (line, want) in cases {
             let err = parse_line(line).notification.err().unwrap();

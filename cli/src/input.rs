@@ -155,6 +155,7 @@ impl Input {
                                 .and_then(|i| record.get(i))
                                 .map(|r| serde_json::Value::from(r).to_string().into_boxed_str()),
                             target: token.into(),
+                            channel: false,
                             notification: Notification::builder()
                                 .token_hex(token)
                                 .payload_json(&payload)
@@ -181,6 +182,7 @@ fn invalid(message: String) -> Parsed {
     Parsed {
         reference: None,
         target: "".into(),
+        channel: false,
         notification: Err(message),
     }
 }

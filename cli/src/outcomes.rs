@@ -11,6 +11,8 @@ pub struct Pending {
     /// `ref` as JSON text.
     pub reference: Option<Box<str>>,
     pub target: Box<str>,
+    /// `target` is a broadcast channel id (written as `channel_id`, not `token`).
+    pub channel: bool,
     pub line: u64,
 }
 
@@ -138,7 +140,11 @@ impl Outcomes {
         line.clear();
         line.push_str("{\"ref\":");
         line.push_str(p.reference.as_deref().unwrap_or("null"));
-        line.push_str(",\"token\":");
+        line.push_str(if p.channel {
+            ",\"channel_id\":"
+        } else {
+            ",\"token\":"
+        });
         json_str(line, &p.target);
         let _ = write!(line, ",\"kind\":\"{kind}\",\"status\":{status},\"reason\":");
         json_str(line, reason);

@@ -282,6 +282,7 @@ impl Run<'_> {
             let pending = Pending {
                 reference: item.parsed.reference,
                 target: item.parsed.target,
+                channel: item.parsed.channel,
                 line: item.line,
             };
             let mut notification = match item.parsed.notification {
@@ -337,6 +338,7 @@ impl Run<'_> {
         let pending = Pending {
             reference: item.parsed.reference,
             target: item.parsed.target,
+            channel: item.parsed.channel,
             line: item.line,
         };
         match &item.parsed.notification {

@@ -234,3 +234,34 @@ fn a_dry_run_reports_every_bad_line_by_number_without_connecting() {
     let out = run(&["send", "--dry-run", dir.path("ok.jsonl").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn a_channel_line_is_broadcast_and_its_outcome_names_the_channel() {
+    let dir = Scratch::new("channel");
+    let server = mock(MockOptions::http2());
+    config_file(&server, &dir.path("mock.json"));
+    let line = r#"{"ref":1,"channel_id":"dHN0LXNyY2gtY2hubA==","event":"update","timestamp":1700000000,"content_state":{"score":"2-1"},"topic":"com.example.app"}"#;
+    std::fs::write(dir.path("in.jsonl"), format!("{line}\n")).unwrap();
+    let out = run(&[
+        "send",
+        "--config",
+        &dir.s("mock.json"),
+        &dir.s("in.jsonl"),
+        "-o",
+        &dir.s("out.jsonl"),
+    ]);
+    let lines = outcomes(&dir.path("out.jsonl"));
+    assert_eq!(lines.len(), 1, "{}", stderr(&out));
+    let o = &lines[0];
+    assert_eq!(
+        (&o["ref"], &o["channel_id"], o.get("token")),
+        (&1.into(), &"dHN0LXNyY2gtY2hubA==".into(), None)
+    );
+    // The server's verdict (this mock answers broadcasts 404 BadPath until it serves them).
+    assert!(o["kind"] == "accepted" || o["kind"] == "rejected", "{o}");
+    assert_eq!(
+        server.accepted().len() + server.http2_rejected().len(),
+        1,
+        "one request reached the mock"
+    );
+}
