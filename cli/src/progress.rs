@@ -41,16 +41,17 @@ impl Progress {
             Mode::Quiet
         } else if bar {
             let bar = match size {
-                Some(size) => {
-                    ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr())
-                        .with_style(
-                        ProgressStyle::with_template(
-                            "{spinner} [{elapsed_precise}] [{wide_bar}] {percent}% ETA {eta} {msg}",
-                        )
-                        .expect("valid template")
-                        .progress_chars("=> "),
+                Some(size) => ProgressBar::with_draw_target(
+                    Some(size),
+                    ProgressDrawTarget::stderr(),
+                )
+                .with_style(
+                    ProgressStyle::with_template(
+                        "{spinner} [{elapsed_precise}] [{wide_bar}] {percent}% ETA {eta}\n  {msg}",
                     )
-                }
+                    .expect("valid template")
+                    .progress_chars("=> "),
+                ),
                 None => ProgressBar::new_spinner().with_style(
                     ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
                         .expect("valid template"),
