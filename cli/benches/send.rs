@@ -59,6 +59,7 @@ fn main() {
     );
 
     let output = dir.join("out.jsonl");
+    let children_before = cpu_secs(libc::RUSAGE_CHILDREN);
     let start = Instant::now();
     let status = Command::new(bin)
         .arg("send")
@@ -71,13 +72,18 @@ fn main() {
         .status()
         .unwrap();
     let cli_secs = start.elapsed().as_secs_f64();
+    // The mock is a child too, but not waited for yet: only the command is counted.
+    let cli_cpu = cpu_secs(libc::RUSAGE_CHILDREN) - children_before;
     assert!(status.success(), "apnspush send: {status}");
     let lines = BufReader::new(std::fs::File::open(&output).unwrap())
         .lines()
         .count() as u64;
     assert_eq!(lines, n, "one outcome line per notification");
     let cli_rate = n as f64 / cli_secs;
-    println!("  apnspush send:  {cli_rate:>10.0} notifications/s ({cli_secs:.2} s, outcome file of {lines} lines)");
+    println!(
+        "  apnspush send:  {cli_rate:>10.0} notifications/s ({cli_secs:.2} s, outcome file of {lines} lines), CPU {:.2} us per notification",
+        cli_cpu * 1e6 / n as f64
+    );
 
     let notifications: Vec<Notification> = (0..n)
         .map(|i| {
@@ -97,6 +103,7 @@ fn main() {
             .chain([("outcome_reports".to_string(), "none".to_string())]),
     )
     .unwrap();
+    let self_before = cpu_secs(libc::RUSAGE_SELF);
     let start = Instant::now();
     let pusher = Pusher::new(config).unwrap();
     for note in notifications {
@@ -106,14 +113,27 @@ fn main() {
         .ensure_delivery(Some(Duration::from_secs(600)))
         .unwrap();
     let lib_secs = start.elapsed().as_secs_f64();
+    let lib_cpu = cpu_secs(libc::RUSAGE_SELF) - self_before;
     let stats = pusher.stats();
     assert_eq!(stats.accepted, n);
     drop(pusher);
     let lib_rate = n as f64 / lib_secs;
-    println!("  library:        {lib_rate:>10.0} notifications/s ({lib_secs:.2} s)");
+    println!(
+        "  library:        {lib_rate:>10.0} notifications/s ({lib_secs:.2} s), CPU {:.2} us per notification (building them not counted)",
+        lib_cpu * 1e6 / n as f64
+    );
     println!("  ratio (send / library): {:.2}x", cli_rate / lib_rate);
 
     drop(mock.stdin.take());
     let _ = mock.wait();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// User plus system CPU seconds of `who` (RUSAGE_SELF or RUSAGE_CHILDREN).
+fn cpu_secs(who: libc::c_int) -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct it is given and nothing else.
+    unsafe { libc::getrusage(who, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
