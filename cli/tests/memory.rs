@@ -39,6 +39,9 @@ fn a_million_lines_stream_with_flat_memory() {
         &dir.s("mock.json"),
         "--topic",
         "t",
+        // A small send queue fills in the first moments: the first quarter is steady state.
+        "--set",
+        "queue_capacity=8192",
         &dir.s("in.jsonl"),
         "-o",
         &dir.s("out.jsonl"),
