@@ -11,6 +11,7 @@ mod progress;
 mod send;
 mod summary;
 mod template;
+mod worker;
 
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
@@ -49,6 +50,9 @@ enum Command {
     /// Read the binary feedback service and print one `timestamp token` line per device that
     /// stopped accepting notifications (the service clears its list once read).
     Feedback(ConfigArgs),
+    /// Push notifications from a Redis Streams consumer group, writing one outcome entry per
+    /// notification entry (docs/WORKER.md); runs until SIGTERM or Ctrl-C.
+    Worker(worker::WorkerArgs),
     // `channels create|get|list|delete` (broadcast channels) go here, as `Channels(...)`.
 }
 
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
             return apnspush::mock::cli::run("apnspush mock", args.into_iter())
         }
         Command::Feedback(args) => feedback::run(&args),
+        Command::Worker(args) => worker::run(&args),
     };
     ExitCode::from(code)
 }
