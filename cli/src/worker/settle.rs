@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 /// Entries per script call.
 const BATCH: usize = 500;
+/// Longest the first outcome of a batch waits for others to join it.
+const LINGER: Duration = Duration::from_millis(2);
 /// Longest a wait for outcomes goes without checking for a stop.
 const TICK: Duration = Duration::from_millis(20);
 
@@ -38,7 +40,17 @@ impl Settler<'_> {
             } else {
                 Duration::from_millis(1)
             };
-            for item in self.queue.wait(BATCH, wait) {
+            let mut items = self.queue.wait(BATCH, wait);
+            // Outcomes come in a stream: wait a little for a fuller batch (fewer round trips).
+            let linger = Instant::now() + LINGER;
+            while !items.is_empty() && items.len() < BATCH {
+                let left = linger.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                items.extend(self.queue.wait(BATCH - items.len(), left));
+            }
+            for item in items {
                 if let Completion::Settled(outcome) = item {
                     if let Some(write) = self.outcome(&outcome) {
                         held.push_back(write);
