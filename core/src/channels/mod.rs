@@ -4,7 +4,7 @@
 //! describes. One blocking client over one HTTP/2 connection: see [`Channels`].
 
 mod client;
-mod wire;
+pub(crate) mod wire;
 
 pub use client::Channels;
 

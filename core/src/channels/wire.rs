@@ -23,15 +23,15 @@ const RECV_WINDOW: u32 = 1 << 20;
 const MAX_BODY: usize = 4 << 20;
 
 /// A complete answer.
-pub(super) struct Response {
-    pub(super) status: u16,
-    pub(super) headers: HeaderList,
-    pub(super) body: Vec<u8>,
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderList,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Response {
     /// The first value of header `name`, as text.
-    pub(super) fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers
             .iter()
             .find(|(n, _)| n == name.as_bytes())
@@ -40,7 +40,7 @@ impl Response {
 }
 
 /// Why a request has no answer.
-pub(super) enum Failure {
+pub(crate) enum Failure {
     /// The server certainly did not process it (refused stream, GOAWAY below it, write
     /// failure on a dead connection): safe to send again on a new connection.
     Unprocessed(Error),
@@ -51,14 +51,14 @@ pub(super) enum Failure {
 }
 
 impl Failure {
-    pub(super) fn into_error(self) -> Error {
+    pub(crate) fn into_error(self) -> Error {
         match self {
             Failure::Unprocessed(e) | Failure::Lost(e) | Failure::Failed(e) => e,
         }
     }
 }
 
-pub(super) struct Conn {
+pub(crate) struct Conn {
     tls: TlsConn,
     authority: String,
     frames: FrameDecoder,
@@ -82,7 +82,7 @@ pub(super) struct Conn {
 impl Conn {
     /// Connects (through the configured proxy, if any), verifies the server for `host`,
     /// requires ALPN "h2" and writes the preface with our SETTINGS.
-    pub(super) fn open(
+    pub(crate) fn open(
         tls: &Arc<ClientConfig>,
         config: &Config,
         host: &str,
@@ -137,7 +137,7 @@ impl Conn {
 
     /// Reads what the server sent while idle (a GOAWAY, a close, SETTINGS, PINGs), waiting a
     /// millisecond at most; true if a new request may be sent on this connection.
-    pub(super) fn usable(&mut self) -> bool {
+    pub(crate) fn usable(&mut self) -> bool {
         if !self.broken && self.goaway.is_none() {
             let soon = Instant::now() + std::time::Duration::from_millis(1);
             if let Err(f) = self.pump(0, soon, &mut Answer::default()) {
@@ -150,12 +150,12 @@ impl Conn {
     }
 
     /// Ends the connection (both directions; nothing more is read or written).
-    pub(super) fn shutdown(&self) {
+    pub(crate) fn shutdown(&self) {
         self.tls.shutdown();
     }
 
     /// Sends one request and waits for its complete answer until `deadline`.
-    pub(super) fn request(
+    pub(crate) fn request(
         &mut self,
         method: &str,
         path: &str,
@@ -174,8 +174,8 @@ impl Conn {
         fields.extend(headers.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())));
         let mut block = Vec::with_capacity(256);
         self.encoder.encode(fields, &mut block);
+        // Control frames still queued (a SETTINGS ack) go first, in the same write.
         let mut out = std::mem::take(&mut self.out);
-        out.clear();
         frame::encode_headers(
             &mut out,
             stream,
@@ -187,6 +187,7 @@ impl Conn {
             let len = body.len() as i64;
             if len > self.send_window || len > self.peer_stream_window {
                 self.broken = true;
+                self.out = out;
                 return Err(Failure::Failed(Error::new(
                     ErrorKind::Protocol,
                     "the server's flow-control window is smaller than a channel request",
@@ -196,6 +197,7 @@ impl Conn {
             frame::encode_data(&mut out, stream, body, true, self.peer_max_frame);
         }
         let written = self.tls.write_all(&out, &mut Vec::new());
+        out.clear();
         self.out = out;
         if let Err(e) = written {
             self.broken = true;
@@ -344,15 +346,25 @@ impl Conn {
                 stream_id: 0,
                 increment,
             } => self.send_window += i64::from(increment),
-            Frame::GoAway { last_stream_id, .. } => {
+            Frame::GoAway {
+                last_stream_id,
+                error_code: code,
+                debug_data,
+            } => {
                 self.goaway = Some(last_stream_id);
                 if stream != 0 && stream > last_stream_id && !answer.done {
                     self.broken = true;
+                    let debug: String = String::from_utf8_lossy(&debug_data)
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(128)
+                        .collect();
                     return Err(Failure::Unprocessed(Error::new(
                         ErrorKind::Io,
                         format!(
-                            "{}: the server is closing the connection (GOAWAY)",
-                            self.authority
+                            "{}: the server is closing the connection (GOAWAY {}: {debug})",
+                            self.authority,
+                            error_code::name(code)
                         ),
                     )));
                 }
