@@ -10,6 +10,9 @@ use crate::channels::{Channels, MessageStoragePolicy};
 use crate::config::Config;
 
 const BUNDLE: &str = "com.example.mock";
+
+/// Request headers, and the status and reason expected.
+type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
 const PAYLOAD: &[u8] = br#"{"aps":{"event":"update","timestamp":1,"content-state":{}}}"#;
 
 fn config(m: &MockServer) -> Config {
@@ -82,7 +85,7 @@ fn refused_broadcasts_carry_apples_reasons() {
     ch.delete(&deleted).unwrap();
     let mut conn = gateway(&m);
     let la = ("apns-push-type", "liveactivity");
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (vec![la], 400, "MissingChannelId"),
         (
             vec![("apns-channel-id", "not base64!"), la],

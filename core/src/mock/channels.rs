@@ -352,6 +352,9 @@ mod tests {
         v["reason"].as_str().unwrap().to_owned()
     }
 
+    /// Method, path, channel id, body, and the status and reason expected.
+    type Case<'a> = (&'a str, &'a str, Option<&'a str>, &'a [u8], u16, &'a str);
+
     const CREATE: &[u8] = br#"{"message-storage-policy":1,"push-type":"LiveActivity"}"#;
 
     #[test]
@@ -390,7 +393,7 @@ mod tests {
     #[test]
     fn apple_reasons_for_bad_requests() {
         let reg = Registry::new(1);
-        let cases: [(&str, &str, Option<&str>, &[u8], u16, &str); 7] = [
+        let cases: [Case; 7] = [
             (
                 "GET",
                 "/1/apps/com.a/channels",
