@@ -3,7 +3,7 @@
 //! WINDOW_UPDATE, reopens our receive windows as DATA arrives, and notes GOAWAY, until the
 //! request's answer is complete or its deadline passes.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rustls::ClientConfig;
 use std::sync::Arc;
@@ -139,7 +139,7 @@ impl Conn {
     /// millisecond at most; true if a new request may be sent on this connection.
     pub(crate) fn usable(&mut self) -> bool {
         if !self.broken && self.goaway.is_none() {
-            let soon = Instant::now() + std::time::Duration::from_millis(1);
+            let soon = Instant::now() + Duration::from_millis(1);
             if let Err(f) = self.pump(0, soon, &mut Answer::default()) {
                 if !matches!(f, Failure::Failed(ref e) if e.kind() == ErrorKind::Timeout) {
                     self.broken = true;
@@ -244,7 +244,9 @@ impl Conn {
                     ),
                 )));
             }
-            let _ = self.tls.set_read_timeout(deadline - now);
+            let _ = self
+                .tls
+                .set_read_timeout((deadline - now).max(Duration::from_millis(1)));
             self.plain.clear();
             match self.tls.read(&mut self.raw, &mut self.plain) {
                 Ok(open) => {
