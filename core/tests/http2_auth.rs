@@ -21,7 +21,7 @@ fn token_auth_one_token_shared_by_every_connection() {
     let keys: Vec<&str> = config.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         keys.join(","),
-        "protocol,host,port,ca_pem,auth_key_pem,key_id,team_id,topic"
+        "protocol,host,port,channel_host,channel_port,ca_pem,auth_key_pem,key_id,team_id,topic"
     );
     let p = pusher(&m, &[("connections", "3")]);
     for i in 0..3_000 {

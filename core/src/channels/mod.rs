@@ -68,15 +68,7 @@ impl ChannelInfo {
 
 /// The bundle id of `topic`: the topic without the suffix a push type adds.
 pub(crate) fn bundle_of(topic: &str) -> &str {
-    const TYPES: [&str; 6] = [
-        "voip",
-        "complication",
-        "fileprovider",
-        "liveactivity",
-        "location",
-        "pushtotalk",
-    ];
-    TYPES
+    crate::notification::PUSH_TYPES
         .iter()
         .filter_map(|t| crate::push_type::topic_suffix(t))
         .find_map(|suffix| topic.strip_suffix(suffix))

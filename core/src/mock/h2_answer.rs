@@ -38,6 +38,9 @@ impl H2Server<'_> {
             let answer = self.manage(stream_id, &headers, &body);
             return self.queue(answer, stream_id, goaway_after, drop_after);
         }
+        let is_broadcast = headers
+            .iter()
+            .any(|(n, v)| n == b":path" && v.starts_with(b"/4/broadcasts/"));
         let rules = shared.h2_rules.read().clone();
         let binary_rules = shared.rules.read().clone();
         let mut v = judge(
@@ -76,9 +79,9 @@ impl H2Server<'_> {
             due: now + delay,
             stream_id,
             status: v.status,
+            management: is_broadcast.then(|| (v.apns_id.clone(), None)),
             apns_id: v.apns_id,
             body: json,
-            management: None,
         };
         self.queue(answer, stream_id, goaway_after, drop_after)
     }

@@ -90,7 +90,8 @@ pub(super) struct Answer {
     pub(super) status: u16,
     pub(super) apns_id: String,
     pub(super) body: Vec<u8>,
-    /// Management answers: `apns-request-id` (in place of `apns-id`) and `apns-channel-id`.
+    /// Management and broadcast answers: `apns-request-id` (in place of `apns-id`), and for a
+    /// created channel `apns-channel-id`.
     pub(super) management: Option<(String, Option<String>)>,
 }
 

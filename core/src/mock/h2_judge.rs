@@ -60,12 +60,18 @@ pub(crate) fn judge(
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_slice())
     };
-    let (apns_id, bad_id) = match find(b"apns-id") {
+    let path = find(b":path").unwrap_or_default();
+    // A broadcast identifies itself with `apns-request-id`, a device request with `apns-id`.
+    let id_header: &[u8] = if path.starts_with(b"/4/broadcasts/") {
+        b"apns-request-id"
+    } else {
+        b"apns-id"
+    };
+    let (apns_id, bad_id) = match find(id_header) {
         Some(v) if is_uuid(v) => (String::from_utf8_lossy(v).to_ascii_lowercase(), false),
         Some(_) => (uuids.next_uuid(), true),
         None => (uuids.next_uuid(), false),
     };
-    let path = find(b":path").unwrap_or_default();
     let token = path
         .strip_prefix(b"/3/device/")
         .and_then(|hex| std::str::from_utf8(hex).ok())
