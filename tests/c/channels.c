@@ -1,5 +1,6 @@
 /* Broadcast channel management through the C API against the HTTP/2 mock (token auth, a
- * limit of 3 channels): create with both policies, read back, list, delete, a read after the
+ * limit of 3 channels): create with both policies, a Live Activity update broadcast on one and
+ * refused on a deleted one, read back, list, delete, a read after the
  * delete refused APNS_ERR_REJECTED with Apple's reason and status, the limit refused with
  * CannotCreateChannelConfig, a bad policy and a short id buffer refused before anything is
  * sent, and what the mock's registry (apns_mock_channels_json) holds at the end. */
@@ -12,6 +13,23 @@ static void expect_in(const char *haystack, const char *needle) {
   }
 }
 
+/* Broadcasts a Live Activity update on `channel`; returns the outcome (owned by the caller). */
+static apns_outcome *broadcast(apns_pusher *p, const char *channel) {
+  apns_notification_builder *nb = NULL;
+  apns_notification *n = NULL;
+  apns_outcome *o = NULL;
+  char err[256];
+  CHECK_OK(apns_notification_builder_new(&nb));
+  CHECK_OK(apns_notification_builder_set_channel_id(nb, channel));
+  CHECK_OK(apns_notification_builder_set_event(nb, "update"));
+  CHECK_OK(apns_notification_builder_set_timestamp(nb, 1700000000));
+  CHECK_OK(apns_notification_builder_set_content_state_json(nb, "{\"score\":\"1-0\"}"));
+  CHECK_OK(apns_notification_builder_build(nb, &n, err, sizeof err));
+  apns_notification_builder_destroy(nb);
+  CHECK_OK(apns_pusher_ensure_push(p, n, WAIT_MS, &o));
+  return o;
+}
+
 int main(void) {
   apns_mock *m = NULL;
   apns_conf *c = NULL;
@@ -20,6 +38,8 @@ int main(void) {
   char small[8], json[4096], err[256], pattern[1024];
   size_t needed = 0;
   char *registry;
+  apns_pusher *p;
+  apns_outcome *o;
 
   CHECK_OK(apns_mock_new(&m));
   CHECK_OK(apns_mock_set_protocol(m, "http2"));
@@ -61,7 +81,19 @@ int main(void) {
   snprintf(pattern, sizeof pattern, "[\"%s\",\"%s\"]", a, b);
   CHECK(strcmp(json, pattern) == 0);
 
+  /* A broadcast on b is accepted and names it; one on a deleted channel is refused. */
+  p = pusher_for(m, NULL);
+  o = broadcast(p, b);
+  CHECK(apns_outcome_kind(o) == APNS_OUTCOME_ACCEPTED);
+  CHECK(strcmp(apns_outcome_channel_id(o), b) == 0 && strcmp(apns_outcome_token_hex(o), "") == 0);
+  apns_outcome_destroy(o);
   CHECK_OK(apns_channels_delete(ch, a, err, sizeof err));
+  o = broadcast(p, a);
+  CHECK(apns_outcome_kind(o) == APNS_OUTCOME_REJECTED);
+  CHECK(strcmp(apns_outcome_reason(o), "ChannelNotRegistered") == 0);
+  CHECK(strcmp(apns_outcome_channel_id(o), a) == 0);
+  apns_outcome_destroy(o);
+  apns_pusher_destroy(p);
   CHECK_RESULT(apns_channels_get(ch, a, json, sizeof json, NULL, err, sizeof err),
                APNS_ERR_REJECTED);
   CHECK(strcmp(err, "ChannelNotRegistered (status 404)") == 0);
@@ -77,6 +109,8 @@ int main(void) {
 
   registry = read_json(m, apns_mock_channels_json);
   expect_in(registry, "\"limit\":3");
+  snprintf(pattern, sizeof pattern, "\"broadcasts_per_channel\":{\"%s\":1}", b);
+  expect_in(registry, pattern);
   snprintf(pattern, sizeof pattern, "\"deleted\":{\"com.example.mock\":[\"%s\"]}", a);
   expect_in(registry, pattern);
   snprintf(pattern, sizeof pattern, "\"channel-id\":\"%s\",\"message-storage-policy\":1", b);
