@@ -52,7 +52,7 @@ fn channels_are_created_read_listed_and_deleted_with_apples_errors_exiting_1() {
     assert_eq!(stdout(&out), "");
     let out = channels(&["delete", &first]);
     assert_eq!((out.status.code(), stdout(&out)), (Some(0), String::new()));
-    assert_eq!(server.channel_ids("com.example.app"), [second.clone()]);
+    assert_eq!(server.channel_ids("com.example.app"), [second]);
     let out = channels(&["get", &first]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
