@@ -456,13 +456,15 @@ static int text_list_option(ErlNifEnv *env, apns_notification_builder *b, ERL_NI
 
 /* One notification option on a builder: an apns_result, or BADARG for an unknown key or a value
  * of the wrong type. apnspush.erl has checked keys, types and ranges and turned every text into a
- * binary; a texts option is [Bin], a unit option a float, a critical sound {NameBin, Volume}
- * and `custom` [{KeyBin, JsonBin}]. Adding a text, texts or unit option is one table line. */
+ * binary; a texts option is [Bin], a unit option a float, a critical sound {NameBin, Volume},
+ * an object option (content_state, attributes) its JSON text and `custom` [{KeyBin, JsonBin}].
+ * Adding a text, texts, unit or epoch option is one table line. */
 static int notification_option(ErlNifEnv *env, apns_notification_builder *b, const char *key,
                                ERL_NIF_TERM value) {
     typedef apns_result (*text_setter)(apns_notification_builder *, const char *);
     typedef apns_result (*texts_setter)(apns_notification_builder *, const char *const *, size_t);
     typedef apns_result (*unit_setter)(apns_notification_builder *, double);
+    typedef apns_result (*epoch_setter)(apns_notification_builder *, uint64_t);
     static const struct {
         const char *key;
         text_setter set;
@@ -484,6 +486,11 @@ static int notification_option(ErlNifEnv *env, apns_notification_builder *b, con
         {"target_content_id", apns_notification_builder_set_target_content_id},
         {"interruption_level", apns_notification_builder_set_interruption_level},
         {"filter_criteria", apns_notification_builder_set_filter_criteria},
+        {"channel_id", apns_notification_builder_set_channel_id},
+        {"event", apns_notification_builder_set_event},
+        {"content_state", apns_notification_builder_set_content_state_json},
+        {"attributes_type", apns_notification_builder_set_attributes_type},
+        {"attributes", apns_notification_builder_set_attributes_json},
     };
     static const struct {
         const char *key;
@@ -499,6 +506,14 @@ static int notification_option(ErlNifEnv *env, apns_notification_builder *b, con
         unit_setter set;
     } units[] = {
         {"relevance_score", apns_notification_builder_set_relevance_score},
+    };
+    static const struct {
+        const char *key;
+        epoch_setter set;
+    } epochs[] = {
+        {"timestamp", apns_notification_builder_set_timestamp},
+        {"stale_date", apns_notification_builder_set_stale_date},
+        {"dismissal_date", apns_notification_builder_set_dismissal_date},
     };
     ErlNifUInt64 number;
     double real;
@@ -560,6 +575,9 @@ static int notification_option(ErlNifEnv *env, apns_notification_builder *b, con
         return enif_is_empty_list(env, list) ? APNS_OK : BADARG;
     }
     if (!enif_get_uint64(env, value, &number)) return BADARG;
+    for (size_t i = 0; i < sizeof epochs / sizeof epochs[0]; i++) {
+        if (strcmp(key, epochs[i].key) == 0) return epochs[i].set(b, number);
+    }
     if (strcmp(key, "user_data") == 0) {
 #if UINTPTR_MAX < UINT64_MAX
         if (number > UINTPTR_MAX) return BADARG;
@@ -578,8 +596,9 @@ static int notification_option(ErlNifEnv *env, apns_notification_builder *b, con
     return BADARG;
 }
 
-/* Builds a notification from the token hex, the payload JSON (or the atom undefined: built from
- * the options) and the options [{Key :: atom(), Value}]. Returns 1 with `*out` set, or 0 with
+/* Builds a notification from the token hex (or the atom undefined: a broadcast, whose channel is
+ * the channel_id option), the payload JSON (or the atom undefined: built from the options) and
+ * the options [{Key :: atom(), Value}]. Returns 1 with `*out` set, or 0 with
  * `*error` set to a badarg or {error, _} term. */
 static int build_notification(ErlNifEnv *env, ERL_NIF_TERM token_term, ERL_NIF_TERM payload_term,
                               ERL_NIF_TERM options, apns_notification **out, ERL_NIF_TERM *error) {
@@ -592,7 +611,9 @@ static int build_notification(ErlNifEnv *env, ERL_NIF_TERM token_term, ERL_NIF_T
         *error = make_error(env, r, NULL);
         return 0;
     }
-    if (!(text = dup_text(env, token_term))) {
+    if (enif_is_identical(token_term, ATOM_UNDEFINED)) {
+        r = APNS_OK;
+    } else if (!(text = dup_text(env, token_term))) {
         r = BADARG;
     } else {
         r = apns_notification_builder_set_token_hex(b, text);

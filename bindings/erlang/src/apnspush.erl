@@ -44,10 +44,15 @@
 %% thread_id, content_available, mutable_content, target_content_id, interruption_level
 %% (passive, active, 'time-sensitive', critical), relevance_score, filter_criteria, url_args,
 %% custom (#{Key => JSON term}). Ranges (volume and relevance_score 0.0..1.0, a loc-args with
-%% its loc-key, ...) are checked by the library.
+%% its loc-key, ...) are checked by the library. Live Activity payload fields: event (start,
+%% update, end), content_state (a map, a JSON object), timestamp, stale_date, dismissal_date
+%% (epoch seconds), attributes_type (text), attributes (a map); Apple's rules (a timestamp
+%% always, ...) are the library's. channel_id (delivery): the broadcast channel (Apple's base64
+%% id) to send on instead of a device token, with TokenHex undefined.
 -type options() :: #{apns_id => text(), topic => text(), priority => 0..255,
                      expiry => 0..4294967295 | undefined, push_type => atom() | text(),
                      collapse_id => text(), user_data => non_neg_integer(),
+                     channel_id => text(),
                      alert_title => text(), alert_body => text(), alert_subtitle => text(),
                      alert_launch_image => text(), alert_title_loc_key => text(),
                      alert_title_loc_args => [text()], alert_subtitle_loc_key => text(),
@@ -58,7 +63,11 @@
                      content_available => boolean(), mutable_content => boolean(),
                      target_content_id => text(), interruption_level => atom() | text(),
                      relevance_score => number(), filter_criteria => text(),
-                     url_args => [text()], custom => #{atom() | binary() => term()}}.
+                     url_args => [text()], custom => #{atom() | binary() => term()},
+                     event => start | update | 'end' | text(), content_state => map(),
+                     timestamp => non_neg_integer(), stale_date => non_neg_integer(),
+                     dismissal_date => non_neg_integer(), attributes_type => text(),
+                     attributes => map()}.
 %% One notification's final outcome. timestamp: HTTP/2 410, when the token stopped being valid
 %% (ms since the epoch); error: the engine error behind a failed outcome; apns_id: HTTP/2 only;
 %% channel_id: the broadcast channel it was sent on (undefined when sent to a device token).
@@ -151,12 +160,13 @@ new(Config) when is_list(Config) ->
 
 push(Pusher, TokenHex, Payload) -> push(Pusher, TokenHex, Payload, #{}).
 
-%% Enqueues a notification and returns its id at once. The device token is hex; the payload is
+%% Enqueues a notification and returns its id at once. The device token is hex (undefined for a
+%% broadcast: the channel_id option names the channel instead); the payload is
 %% JSON object text, a map, or undefined to build it from Options (see options()). Validated
 %% first: bad_token, invalid_json, payload_too_large, invalid_argument (an unknown option, a
 %% value of the wrong type or range, a payload together with payload fields, priority 10 with
 %% push_type background, a malformed apns_id, ...).
--spec push(pusher(), text(), payload(), options()) -> {ok, pos_integer()} | error().
+-spec push(pusher(), text() | undefined, payload(), options()) -> {ok, pos_integer()} | error().
 push(Pusher, TokenHex, Payload, Options) ->
     case notification(Payload, Options) of
         {ok, Json, List} -> push_nif(Pusher, TokenHex, Json, List);
@@ -168,7 +178,8 @@ ensure_push(Pusher, TokenHex, Payload, Timeout) ->
 
 %% As push/4, then waits for the final outcome. {error, {timeout, _}}: it is queued and will
 %% still get an outcome.
--spec ensure_push(pusher(), text(), payload(), options(), timeout_ms()) -> {ok, outcome()} | error().
+-spec ensure_push(pusher(), text() | undefined, payload(), options(), timeout_ms()) ->
+          {ok, outcome()} | error().
 ensure_push(Pusher, TokenHex, Payload, Options, Timeout) ->
     case notification(Payload, Options) of
         {ok, Json, List} -> ensure_push_nif(Pusher, TokenHex, Json, List, Timeout);
@@ -177,10 +188,11 @@ ensure_push(Pusher, TokenHex, Payload, Options, Timeout) ->
 
 %% Every notification option => its kind: how option/2 checks it and what it hands the NIF,
 %% whose tables (c_src/apnspush_nif.c, notification_option) map each key to its C setter.
-%% Adding a text, texts, unit or boolean option is one line here and one there.
+%% Adding a text, texts, unit, object or boolean option is one line here and one there.
 -define(DELIVERY_OPTIONS, [{apns_id, text}, {topic, text}, {priority, {integer, 255}},
                            {expiry, {integer, 16#FFFFFFFF}}, {push_type, text},
-                           {collapse_id, text}, {user_data, {integer, 16#FFFFFFFFFFFFFFFF}}]).
+                           {collapse_id, text}, {user_data, {integer, 16#FFFFFFFFFFFFFFFF}},
+                           {channel_id, text}]).
 -define(PAYLOAD_OPTIONS, [{alert_title, text}, {alert_body, text}, {alert_subtitle, text},
                           {alert_launch_image, text}, {alert_title_loc_key, text},
                           {alert_title_loc_args, texts}, {alert_subtitle_loc_key, text},
@@ -190,12 +202,16 @@ ensure_push(Pusher, TokenHex, Payload, Options, Timeout) ->
                           {content_available, boolean}, {mutable_content, boolean},
                           {target_content_id, text}, {interruption_level, text},
                           {relevance_score, unit}, {filter_criteria, text}, {url_args, texts},
-                          {custom, custom}]).
+                          {custom, custom}, {event, text}, {content_state, object},
+                          {timestamp, {integer, 16#FFFFFFFFFFFFFFFF}},
+                          {stale_date, {integer, 16#FFFFFFFFFFFFFFFF}},
+                          {dismissal_date, {integer, 16#FFFFFFFFFFFFFFFF}},
+                          {attributes_type, text}, {attributes, object}]).
 -define(PAYLOAD_FIELDS, [Opt__ || {Opt__, _} <- ?PAYLOAD_OPTIONS]).
 -define(DELIVERY_FIELDS, [Opt__ || {Opt__, _} <- ?DELIVERY_OPTIONS]).
 
-%% {ok, PayloadJson | undefined, [{Key, Value}]} with texts as binaries and custom values as
-%% JSON text, or {error, {invalid_argument, Message}}.
+%% {ok, PayloadJson | undefined, [{Key, Value}]} with texts as binaries and custom values and
+%% objects as JSON text, or {error, {invalid_argument, Message}}.
 notification(Payload, Options) when is_map(Options) ->
     Set = lists:sort([{K, V} || {K, V} <- maps:to_list(Options), V =/= undefined]),
     Fields = [K || {K, _} <- Set, lists:member(K, ?PAYLOAD_FIELDS)],
@@ -253,7 +269,12 @@ option(sound, sound, V) -> option_text(sound, V);
 option(custom, custom, V) when is_map(V) ->
     [{option_text(custom, K), custom_value(K, Value)} || {K, Value} <- lists:sort(maps:to_list(V))];
 option(custom, custom, V) ->
-    throw_invalid("custom: expected a map of key => JSON term, got ~0tp", [V]).
+    throw_invalid("custom: expected a map of key => JSON term, got ~0tp", [V]);
+option(K, object, V) when is_map(V) ->
+    try apnspush_json:encode(V)
+    catch error:{not_json, T} -> throw_invalid("~s: ~0tp is not JSON", [K, T])
+    end;
+option(K, object, V) -> throw_invalid("~s: expected a map (a JSON object), got ~0tp", [K, V]).
 
 %% A number as a float; its range is the library's to check.
 option_number(K, V) when is_number(V) ->

@@ -85,6 +85,14 @@ module Apnspush
     attach_function :apns_notification_builder_set_filter_criteria, %i[pointer string], :int
     attach_function :apns_notification_builder_set_url_args, %i[pointer pointer size_t], :int
     attach_function :apns_notification_builder_set_custom_json, %i[pointer string string], :int
+    attach_function :apns_notification_builder_set_channel_id, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_event, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_content_state_json, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_timestamp, %i[pointer uint64], :int
+    attach_function :apns_notification_builder_set_stale_date, %i[pointer uint64], :int
+    attach_function :apns_notification_builder_set_dismissal_date, %i[pointer uint64], :int
+    attach_function :apns_notification_builder_set_attributes_type, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_attributes_json, %i[pointer string], :int
     attach_function :apns_notification_builder_set_expiry, %i[pointer uint32], :int
     attach_function :apns_notification_builder_set_priority, %i[pointer uint8], :int
     attach_function :apns_notification_builder_set_topic, %i[pointer string], :int
