@@ -178,6 +178,14 @@ export interface CloseSummary {
   unconfirmed: number
 }
 
+/** `aps.sound` as the critical-alert dictionary: exactly these two keys. */
+export interface CriticalSound {
+  /** The sound file's name in the app bundle, not empty. */
+  name: string
+  /** From 0.0 (silent) to 1.0 (full volume). */
+  volume: number
+}
+
 /**
  * Every error code (the `code` of errors thrown or rejected by this module) with its
  * one-line description. The same names as the C API's `APNS_ERR_*` results.
@@ -295,7 +303,8 @@ export interface MockServerOptions {
 /**
  * A notification, as a plain object. `token` is required; give either `payload` or the
  * fields it is built from (alertTitle ... custom). Validated when pushed: wrong JS types
- * throw TypeError, invalid values an Error with the engine's code.
+ * throw TypeError, invalid values an Error with the engine's code (INVALID_ARGUMENT naming
+ * Apple's field, e.g. an unknown interruption level or a score outside 0.0-1.0).
  */
 export interface NotificationInit {
   /** Device token: hex text (either case) or raw bytes; 32 to 100 bytes. */
@@ -306,10 +315,28 @@ export interface NotificationInit {
   alertTitle?: string
   /** aps.alert.body */
   alertBody?: string
+  /** aps.alert.subtitle */
+  alertSubtitle?: string
+  /** aps.alert.launch-image */
+  alertLaunchImage?: string
+  /** aps.alert.title-loc-key, not empty */
+  alertTitleLocKey?: string
+  /** aps.alert.title-loc-args; needs alertTitleLocKey */
+  alertTitleLocArgs?: Array<string>
+  /** aps.alert.subtitle-loc-key, not empty */
+  alertSubtitleLocKey?: string
+  /** aps.alert.subtitle-loc-args; needs alertSubtitleLocKey */
+  alertSubtitleLocArgs?: Array<string>
+  /** aps.alert.loc-key (the localized body), not empty */
+  alertLocKey?: string
+  /** aps.alert.loc-args; needs alertLocKey */
+  alertLocArgs?: Array<string>
   /** aps.badge, an integer >= 0 */
   badge?: number
-  /** aps.sound */
+  /** aps.sound, a sound name (give sound or soundCritical, not both) */
   sound?: string
+  /** aps.sound as the critical-alert dictionary {"critical":1,"name":..,"volume":..} */
+  soundCritical?: CriticalSound
   /** aps.category */
   category?: string
   /** aps.thread-id */
@@ -318,6 +345,16 @@ export interface NotificationInit {
   contentAvailable?: boolean
   /** aps.mutable-content = 1 when true */
   mutableContent?: boolean
+  /** aps.target-content-id */
+  targetContentId?: string
+  /** aps.interruption-level */
+  interruptionLevel?: 'passive' | 'active' | 'time-sensitive' | 'critical'
+  /** aps.relevance-score, from 0.0 to 1.0 */
+  relevanceScore?: number
+  /** aps.filter-criteria */
+  filterCriteria?: string
+  /** aps.url-args (Safari) */
+  urlArgs?: Array<string>
   /** Top-level custom keys (any JSON-serializable values); "aps" is reserved. */
   custom?: Record<string, unknown>
   /**
@@ -360,8 +397,8 @@ export declare function onLog(listener: ((record: LogRecord) => void) | null): v
 
 /**
  * The final outcome of one notification: exactly one per notification, reported once. Its
- * keys are those of `OUTCOME_FIELDS` in camelCase; `error`, `timestamp` and `apnsId` are left
- * out when they do not apply.
+ * keys are those of `OUTCOME_FIELDS` in camelCase; `error`, `timestamp`, `channelId` and
+ * `apnsId` are left out when they do not apply.
  */
 export interface Outcome {
   /** The id `pushAsync` returned. */
@@ -379,8 +416,10 @@ export interface Outcome {
   error?: string
   /** HTTP/2 410: when the token stopped being valid, in milliseconds since the epoch. */
   timestamp?: number
-  /** The device token, lower-case hex. */
+  /** The device token, lower-case hex ('' for a broadcast on a channel). */
   token: string
+  /** The broadcast channel it was sent on; absent when sent to a device token. */
+  channelId?: string
   /** HTTP/2 `apns-id`. */
   apnsId?: string
   /**

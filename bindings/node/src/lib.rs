@@ -8,6 +8,7 @@
 mod dispatch;
 mod errors;
 mod events;
+mod fields;
 mod js;
 mod logs;
 mod mock;

@@ -2,13 +2,15 @@
 //!
 //! Fields: token (hex string, Buffer or Uint8Array), payload (JSON text or an object, which is
 //! JSON.stringify'd) or the fields a payload is built from (alertTitle, alertBody, badge, sound,
-//! category, threadId, contentAvailable, mutableContent, custom), and the delivery options
+//! category, threadId, contentAvailable, mutableContent, custom, and the rest of the `aps`
+//! dictionary read through the table in fields.rs), and the delivery options
 //! expiry, priority, topic, pushType, collapseId, apnsId, and userData (a number returned in the
 //! outcome). `undefined`/`null` fields are skipped.
 //! A field of the wrong JS type is a TypeError; an unknown field, or a value the engine refuses,
 //! is an Error with the engine's code (INVALID_ARGUMENT, BAD_TOKEN, INVALID_JSON, ...).
 
 use crate::errors::{coded, engine_error, type_error};
+use crate::fields;
 use crate::js::{self, Kind, Raw};
 use apnspush::{ErrorKind, Notification, NotificationBuilder};
 use napi::{Env, Result};
@@ -31,6 +33,8 @@ pub(crate) fn notification_from_js(env: &Env, v: Raw) -> Result<Notification> {
         ));
     }
     let mut b = NotificationBuilder::default();
+    // `sound` and `soundCritical` both set aps.sound: one may be given.
+    let (mut sound, mut sound_critical) = (false, false);
     js::for_each_entry(env, v, |key, value| {
         let vk = js::kind(env, value);
         if vk.is_absent() {
@@ -68,6 +72,7 @@ pub(crate) fn notification_from_js(env: &Env, v: Raw) -> Result<Notification> {
                 b = take(&mut b).alert_body(&text(env, "alertBody", value, vk)?);
             }
             "sound" => {
+                sound = true;
                 b = take(&mut b).sound(&text(env, "sound", value, vk)?);
             }
             "category" => {
@@ -132,15 +137,31 @@ pub(crate) fn notification_from_js(env: &Env, v: Raw) -> Result<Notification> {
             "collapseId" => b = take(&mut b).collapse_id(&text(env, "collapseId", value, vk)?),
             "apnsId" => b = take(&mut b).apns_id(&text(env, "apnsId", value, vk)?),
             other => {
-                return Err(coded(
-                    env,
-                    ErrorKind::InvalidArgument,
-                    format!("unknown notification field {other:?}; the fields are {FIELDS}"),
-                ))
+                let Some(field) = fields::find(other) else {
+                    let table: Vec<&str> = fields::FIELDS.iter().map(|(n, _)| *n).collect();
+                    return Err(coded(
+                        env,
+                        ErrorKind::InvalidArgument,
+                        format!(
+                            "unknown notification field {other:?}; the fields are {FIELDS}, {}",
+                            table.join(", ")
+                        ),
+                    ));
+                };
+                sound_critical |= other == "soundCritical";
+                b = fields::apply(env, take(&mut b), field, other, value, vk)?;
             }
         }
         Ok(())
     })?;
+    if sound && sound_critical {
+        return Err(coded(
+            env,
+            ErrorKind::InvalidArgument,
+            "sound (a name) and soundCritical (the critical-alert dictionary) both set aps.sound: \
+             give one of them",
+        ));
+    }
     b.build().map_err(|e| engine_error(env, &e))
 }
 
@@ -208,7 +229,7 @@ fn set_custom(
     Ok(b)
 }
 
-fn text(env: &Env, field: &str, v: Raw, vk: Kind) -> Result<String> {
+pub(crate) fn text(env: &Env, field: &str, v: Raw, vk: Kind) -> Result<String> {
     if vk != Kind::String {
         return Err(wrong_type(env, field, "a string", v, vk));
     }
@@ -238,7 +259,7 @@ fn integer(env: &Env, field: &str, v: Raw, vk: Kind, max: f64) -> Result<f64> {
     Ok(n)
 }
 
-fn wrong_type(env: &Env, field: &str, want: &str, v: Raw, vk: Kind) -> napi::Error {
+pub(crate) fn wrong_type(env: &Env, field: &str, want: &str, v: Raw, vk: Kind) -> napi::Error {
     type_error(
         env,
         format!(

@@ -203,7 +203,8 @@ pub struct MockRejected {
 
 /// A notification, as a plain object. `token` is required; give either `payload` or the
 /// fields it is built from (alertTitle ... custom). Validated when pushed: wrong JS types
-/// throw TypeError, invalid values an Error with the engine's code.
+/// throw TypeError, invalid values an Error with the engine's code (INVALID_ARGUMENT naming
+/// Apple's field, e.g. an unknown interruption level or a score outside 0.0-1.0).
 // Declared for index.d.ts only: notifications are read field by field in notification.rs.
 #[allow(dead_code)]
 #[napi(object)]
@@ -218,10 +219,28 @@ pub struct NotificationInit {
     pub alert_title: Option<String>,
     /// aps.alert.body
     pub alert_body: Option<String>,
+    /// aps.alert.subtitle
+    pub alert_subtitle: Option<String>,
+    /// aps.alert.launch-image
+    pub alert_launch_image: Option<String>,
+    /// aps.alert.title-loc-key, not empty
+    pub alert_title_loc_key: Option<String>,
+    /// aps.alert.title-loc-args; needs alertTitleLocKey
+    pub alert_title_loc_args: Option<Vec<String>>,
+    /// aps.alert.subtitle-loc-key, not empty
+    pub alert_subtitle_loc_key: Option<String>,
+    /// aps.alert.subtitle-loc-args; needs alertSubtitleLocKey
+    pub alert_subtitle_loc_args: Option<Vec<String>>,
+    /// aps.alert.loc-key (the localized body), not empty
+    pub alert_loc_key: Option<String>,
+    /// aps.alert.loc-args; needs alertLocKey
+    pub alert_loc_args: Option<Vec<String>>,
     /// aps.badge, an integer >= 0
     pub badge: Option<u32>,
-    /// aps.sound
+    /// aps.sound, a sound name (give sound or soundCritical, not both)
     pub sound: Option<String>,
+    /// aps.sound as the critical-alert dictionary {"critical":1,"name":..,"volume":..}
+    pub sound_critical: Option<CriticalSound>,
     /// aps.category
     pub category: Option<String>,
     /// aps.thread-id
@@ -230,6 +249,17 @@ pub struct NotificationInit {
     pub content_available: Option<bool>,
     /// aps.mutable-content = 1 when true
     pub mutable_content: Option<bool>,
+    /// aps.target-content-id
+    pub target_content_id: Option<String>,
+    /// aps.interruption-level
+    #[napi(ts_type = "'passive' | 'active' | 'time-sensitive' | 'critical'")]
+    pub interruption_level: Option<String>,
+    /// aps.relevance-score, from 0.0 to 1.0
+    pub relevance_score: Option<f64>,
+    /// aps.filter-criteria
+    pub filter_criteria: Option<String>,
+    /// aps.url-args (Safari)
+    pub url_args: Option<Vec<String>>,
     /// Top-level custom keys (any JSON-serializable values); "aps" is reserved.
     #[napi(ts_type = "Record<string, unknown>")]
     pub custom: Option<HashMap<String, String>>,
@@ -254,6 +284,17 @@ pub struct NotificationInit {
     pub apns_id: Option<String>,
     /// Any whole number from 0 to 2^53 - 1, returned unchanged in this notification's outcome.
     pub user_data: Option<f64>,
+}
+
+/// `aps.sound` as the critical-alert dictionary: exactly these two keys.
+// Declared for index.d.ts only: read in fields.rs.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct CriticalSound {
+    /// The sound file's name in the app bundle, not empty.
+    pub name: String,
+    /// From 0.0 (silent) to 1.0 (full volume).
+    pub volume: f64,
 }
 
 /// Options of the mock APNs server (all optional).

@@ -8,6 +8,7 @@ mod completions;
 mod convert;
 mod errors;
 mod feedback;
+mod fields;
 mod logs;
 mod mock;
 mod mock_args;

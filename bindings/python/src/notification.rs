@@ -17,11 +17,13 @@ pub struct PyNotification {
 
 #[pymethods]
 impl PyNotification {
+    /// The payload fields not named in the signature (the rest of the `aps` dictionary) arrive
+    /// in `fields` and are read by `fields.rs`.
     #[new]
     #[pyo3(signature = (token, payload=None, *, alert_title=None, alert_body=None, badge=None,
         sound=None, category=None, thread_id=None, content_available=None, mutable_content=None,
         custom=None, expiry=None, priority=None, topic=None, push_type=None, collapse_id=None,
-        apns_id=None, user_data=None))]
+        apns_id=None, user_data=None, **fields))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -43,6 +45,7 @@ impl PyNotification {
         collapse_id: Option<&Bound<'_, PyAny>>,
         apns_id: Option<&Bound<'_, PyAny>>,
         user_data: Option<&Bound<'_, PyAny>>,
+        fields: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let mut b = apnspush::Notification::builder();
         b = match convert::token("token", token)? {
@@ -64,6 +67,17 @@ impl PyNotification {
         }
         if let Some(v) = sound {
             b = b.sound(&convert::text("sound", v)?);
+        }
+        if let Some(fields) = fields {
+            if sound.is_some() && crate::fields::given(fields, "sound_critical") {
+                let e = apnspush::Error::new(
+                    apnspush::ErrorKind::InvalidArgument,
+                    "sound (a name) and sound_critical (the critical-alert dictionary) both set \
+                     aps.sound: give one of them",
+                );
+                return Err(crate::errors::to_py(py, &e));
+            }
+            b = crate::fields::apply(b, fields)?;
         }
         if let Some(v) = category {
             b = b.category(&convert::text("category", v)?);

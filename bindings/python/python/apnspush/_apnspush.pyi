@@ -4,7 +4,7 @@ import builtins
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from types import TracebackType
-from typing import Any, Optional, Union, overload
+from typing import Any, Optional, TypedDict, Union, overload
 
 __version__: str
 CONFIG_KEYS: dict[str, str]
@@ -18,6 +18,13 @@ OUTCOME_FIELDS: tuple[str, ...]
 
 _ConfigValue = Union[str, int, bool]
 _Token = Union[str, bytes, bytearray]
+_Strings = Union[list[str], tuple[str, ...]]
+
+class _CriticalSound(TypedDict):
+    """aps.sound as the critical-alert dictionary {"critical": 1, "name": ..., "volume": ...}."""
+
+    name: str
+    volume: float
 
 class ApnsError(Exception):
     code: Optional[str]
@@ -80,12 +87,26 @@ class Notification:
         *,
         alert_title: Optional[str] = None,
         alert_body: Optional[str] = None,
+        alert_subtitle: Optional[str] = None,
+        alert_launch_image: Optional[str] = None,
+        alert_title_loc_key: Optional[str] = None,
+        alert_title_loc_args: Optional[_Strings] = None,
+        alert_subtitle_loc_key: Optional[str] = None,
+        alert_subtitle_loc_args: Optional[_Strings] = None,
+        alert_loc_key: Optional[str] = None,
+        alert_loc_args: Optional[_Strings] = None,
         badge: Optional[int] = None,
         sound: Optional[str] = None,
+        sound_critical: Optional[_CriticalSound] = None,
         category: Optional[str] = None,
         thread_id: Optional[str] = None,
         content_available: Optional[bool] = None,
         mutable_content: Optional[bool] = None,
+        target_content_id: Optional[str] = None,
+        interruption_level: Optional[str] = None,
+        relevance_score: Optional[float] = None,
+        filter_criteria: Optional[str] = None,
+        url_args: Optional[_Strings] = None,
         custom: Optional[Mapping[str, Any]] = None,
         expiry: Optional[int] = None,
         priority: Optional[int] = None,
