@@ -6,7 +6,11 @@ cargo fmt --all -- --check
 # The h2-crate interop server is not a default member (tokio, h2): build it for
 # core/tests/http2_interop_h2.rs.
 cargo build --locked -p apnspush-h2-server
-cargo test --locked
+# The default members (Cargo.toml) in debug, except the command (cli/): its tests stream
+# 1,000,000 lines through the engine and run its binary as a subprocess, so they run on a
+# release build.
+cargo test --locked -p apnspush -p apnspush-ffi
+cargo test --locked --release -p apnspush-cli
 cargo run --locked --quiet --release -p apnspush --example demo >/tmp/apnspush-demo.out
 # Both runs (binary, then HTTP/2) must report exactly the 5 bad tokens rejected.
 [ "$(grep -c 'outcomes: {"accepted": 9995, "rejected": 5}' /tmp/apnspush-demo.out)" = 2 ] \

@@ -8,6 +8,7 @@
 
 mod ca;
 mod chaos;
+pub mod cli;
 mod feedback;
 mod gateway;
 mod h2_answer;
