@@ -16,17 +16,20 @@
 
 -export([start_mock/0, start_mock/1, mock_config/1, mock_port/1, mock_accepted_count/1,
          mock_accepted/1, mock_rejected/1, mock_http2_requests/1, mock_connections/1,
-         stop_mock/1]).
+         mock_channel_port/1, mock_channels/1, stop_mock/1]).
 -export([new/1, push/3, push/4, ensure_push/4, ensure_push/5, ensure_delivery/2,
          failed_notifications/1, poll/2, stats/1, close/1, close/2, version/0]).
 -export([set_log_level/1, log_poll/0, log_poll/1]).
 -export([stats_fields/0, outcome_fields/0]).
+-export([channels_new/1, channels_create/2, channels_get/2, channels_list/1, channels_delete/2,
+         channels_close/1]).
 
 -on_load(init/0).
 
--export_type([pusher/0, mock/0, error/0, payload/0, options/0, outcome/0]).
+-export_type([pusher/0, mock/0, channels/0, error/0, payload/0, options/0, outcome/0]).
 
 -opaque pusher() :: reference().
+-opaque channels() :: reference().
 -opaque mock() :: reference().
 -type error() :: {error, {Code :: atom(), Message :: binary()}}.
 -type text() :: binary() | string().
@@ -97,7 +100,8 @@ start_mock() -> start_mock(#{}).
 %% [{TokenHex, Status, Reason}] (HTTP/2, e.g. {T, 410, <<"Unregistered">>}); drop_after, shutdown_after, close_silently_after => K
 %% (per connection, after K notifications); stall_after => K (HTTP/2: per connection, no
 %% answer to any request after the K-th); error_delay_ms => Ms; record_payloads => boolean();
-%% require_client_cert => boolean(); feedback => [{EpochSeconds, TokenHex}].
+%% require_client_cert => boolean(); feedback => [{EpochSeconds, TokenHex}]; max_channels => N
+%% (HTTP/2: broadcast channels kept per bundle id, default 10,000).
 -spec start_mock(map()) -> {ok, mock()} | error().
 start_mock(Options) when is_map(Options) ->
     start_mock_nif([mock_option(K, V) || {K, V} <- maps:to_list(Options)]).
@@ -137,6 +141,23 @@ mock_rejected(Mock) -> record(Mock, rejected).
 %% [#{token, expiration, push_type, topic, priority, collapse_id}].
 -spec mock_http2_requests(mock()) -> [map()] | error().
 mock_http2_requests(Mock) -> record(Mock, http2_requests).
+
+%% HTTP/2: the channel management port (0 in binary mode and once stopped); mock_config/1
+%% carries it.
+-spec mock_channel_port(mock()) -> non_neg_integer().
+mock_channel_port(Mock) -> mock_channel_port_nif(Mock).
+
+%% HTTP/2: the broadcast channel registry and the broadcasts the gateway accepted, as
+%% docs/CHANNELS.md shows it, with binary keys: #{<<"apps">> => #{Bundle => [Channel]},
+%% <<"broadcasts">> => [#{<<"bundle-id">>, <<"channel-id">>, <<"apns-id">>, <<"payload">>,
+%% <<"connection">>}], <<"broadcasts_per_channel">>, <<"deleted">>, <<"limit">>,
+%% <<"management_answers">>}.
+-spec mock_channels(mock()) -> map() | error().
+mock_channels(Mock) ->
+    case mock_record_nif(Mock, channels) of
+        {ok, Json} -> apnspush_json:decode(Json);
+        Error -> Error
+    end.
 
 record(Mock, Which) ->
     case mock_record_nif(Mock, Which) of
@@ -359,6 +380,66 @@ close(Pusher, TimeoutMs) -> close_nif(Pusher, TimeoutMs).
 -spec version() -> binary().
 version() -> version_nif().
 
+%% ---- channels ---------------------------------------------------------------------------
+
+%% Broadcast channel management (iOS 18; docs/CHANNELS.md): one HTTP/2 connection to Apple's
+%% management host (channel_host/channel_port, by default Apple's for environment) for the app
+%% named by the topic key. Every call runs on a dirty I/O scheduler, one at a time per client,
+%% each up to response_timeout_ms. APNs' refusals are {error, {rejected, Message}}, Message
+%% Apple's reason and status (<<"ChannelNotRegistered (status 404)">>); a channel id that is not
+%% base64 text is {error, {invalid_argument, _}}; after channels_close/1, {error, {closed, _}}.
+%% The client is freed when garbage collected.
+-define(POLICIES, [{no_message_stored, 0}, {most_recent_message_stored, 1}]).
+
+%% Connects a client. Config: as new/1 (the topic key is the bundle id; {mock, Mock} applies
+%% the mock's channel port).
+-spec channels_new([{atom() | text(), term()}]) -> {ok, channels()} | error().
+channels_new(Config) when is_list(Config) ->
+    Mock = proplists:get_value(mock, Config, undefined),
+    channels_new_nif(Mock, [{text(K), text(V)} || {K, V} <- Config, K =/= mock]).
+
+%% Creates a Live Activity channel with the message storage Policy (what APNs keeps for
+%% devices that were offline); returns its id (base64 text).
+-spec channels_create(channels(), no_message_stored | most_recent_message_stored) ->
+          {ok, binary()} | error().
+channels_create(Channels, Policy) ->
+    case lists:keyfind(Policy, 1, ?POLICIES) of
+        {Policy, N} -> channels_create_nif(Channels, N);
+        false ->
+            invalid(io_lib:format("policy: expected no_message_stored or "
+                                  "most_recent_message_stored, got ~0tp", [Policy]))
+    end.
+
+%% One channel.
+-spec channels_get(channels(), text()) ->
+          {ok, #{channel_id := binary(), push_type := binary(),
+                 message_storage_policy := no_message_stored | most_recent_message_stored}} |
+          error().
+channels_get(Channels, ChannelId) ->
+    case channels_get_nif(Channels, ChannelId) of
+        {ok, Json} ->
+            #{<<"channel-id">> := Id, <<"message-storage-policy">> := N,
+              <<"push-type">> := PushType} = apnspush_json:decode(Json),
+            {Policy, N} = lists:keyfind(N, 2, ?POLICIES),
+            {ok, #{channel_id => Id, message_storage_policy => Policy, push_type => PushType}};
+        Error -> Error
+    end.
+
+%% Every channel id of the app.
+-spec channels_list(channels()) -> {ok, [binary()]} | error().
+channels_list(Channels) ->
+    case channels_list_nif(Channels) of
+        {ok, Json} -> {ok, apnspush_json:decode(Json)};
+        Error -> Error
+    end.
+
+-spec channels_delete(channels(), text()) -> ok | error().
+channels_delete(Channels, ChannelId) -> channels_delete_nif(Channels, ChannelId).
+
+%% Closes the connection; later calls give {error, {closed, _}}. A second call does nothing.
+-spec channels_close(channels()) -> ok | error().
+channels_close(Channels) -> channels_close_nif(Channels).
+
 %% ---- logging ----------------------------------------------------------------------------
 
 -type log_level() :: none | error | warning | info | debug | trace.
@@ -401,6 +482,7 @@ text(L) when is_list(L) -> unicode:characters_to_binary(L).
 
 start_mock_nif(_) -> erlang:nif_error(nif_not_loaded).
 mock_port_nif(_) -> erlang:nif_error(nif_not_loaded).
+mock_channel_port_nif(_) -> erlang:nif_error(nif_not_loaded).
 mock_accepted_count_nif(_) -> erlang:nif_error(nif_not_loaded).
 mock_connections_nif(_) -> erlang:nif_error(nif_not_loaded).
 mock_record_nif(_, _) -> erlang:nif_error(nif_not_loaded).
@@ -417,3 +499,9 @@ version_nif() -> erlang:nif_error(nif_not_loaded).
 fields_nif(_) -> erlang:nif_error(nif_not_loaded).
 set_log_level_nif(_) -> erlang:nif_error(nif_not_loaded).
 log_poll_nif(_) -> erlang:nif_error(nif_not_loaded).
+channels_new_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+channels_create_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+channels_get_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+channels_list_nif(_) -> erlang:nif_error(nif_not_loaded).
+channels_delete_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+channels_close_nif(_) -> erlang:nif_error(nif_not_loaded).
