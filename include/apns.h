@@ -43,6 +43,11 @@
 #define APNS_VERSION_PATCH 0
 
 /**
+ * The size of a buffer that always holds a channel id (256 bytes of base64 text and a NUL).
+ */
+#define APNS_CHANNEL_ID_BUF 257
+
+/**
  * What a call did. 0 is success; the hundreds say where an error came from.
  */
 typedef enum {
@@ -124,6 +129,11 @@ typedef enum {
    * A Rust panic was caught at the boundary (a bug in apnspush; please report it).
    */
   APNS_ERR_PANIC = 502,
+  /**
+   * APNs (600-699): APNs answered a channel-management request with an error status; the
+   * last error text reads e.g. "REJECTED: ChannelNotRegistered (status 404)".
+   */
+  APNS_ERR_REJECTED = 600,
 } apns_result;
 
 /**
@@ -156,6 +166,12 @@ typedef enum {
    */
   APNS_OUTCOME_CANCELLED = 5,
 } apns_outcome_kind_t;
+
+/**
+ * A channel-management client: one HTTP/2 connection to the management host for the app
+ * named by the `topic` key. Owned by the caller; free it with apns_channels_destroy.
+ */
+typedef struct apns_channels apns_channels;
 
 /**
  * A configuration: every key at its default until set. Owned by the caller.
@@ -903,6 +919,14 @@ apns_result apns_mock_set_stall_after(const apns_mock *m, uint64_t k);
 apns_result apns_mock_set_expire_token_after(const apns_mock *m, uint64_t n);
 
 /**
+ * Before start (HTTP/2): channels the management API keeps per bundle id (default 10,000,
+ * Apple's limit; 0 is refused); creating one more is answered 400 CannotCreateChannelConfig.
+ * Errors: APNS_ERR_INVALID_ARGUMENT (0, or running), APNS_ERR_CLOSED (stopped),
+ * APNS_ERR_NULL_PARAMETER.
+ */
+apns_result apns_mock_set_max_channels(const apns_mock *m, uint64_t n);
+
+/**
  * Before start: adds a tuple (epoch seconds, token hex) that the feedback service serves once.
  * Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (running), APNS_ERR_CLOSED
  * (stopped), APNS_ERR_NULL_PARAMETER.
@@ -920,7 +944,8 @@ apns_result apns_mock_start(const apns_mock *m);
 
 /**
  * Sets on `conf` the keys a pusher needs to reach this running mock: protocol, host, port,
- * feedback_host, feedback_port, ca_pem, cert_pem, key_pem (as the mock's protocol requires).
+ * feedback_host, feedback_port, channel_host, channel_port, ca_pem, cert_pem, key_pem (as the
+ * mock's protocol requires), and with token auth auth_key_pem, key_id, team_id and topic.
  * Other keys of `conf` are unchanged. Threads: `conf` is used by one thread at a time.
  * Errors: APNS_ERR_INVALID_ARGUMENT (not started), APNS_ERR_CLOSED (stopped),
  * APNS_ERR_NULL_PARAMETER.
@@ -931,6 +956,13 @@ apns_result apns_mock_config_apply(const apns_mock *m, apns_conf *conf);
  * The gateway port of a running mock; 0 before start, after stop, and for NULL.
  */
 uint16_t apns_mock_port(const apns_mock *m);
+
+/**
+ * The channel management port of a running HTTP/2 mock (same host; apns_mock_config_apply
+ * sets channel_host and channel_port); 0 in binary mode, before start, after stop, and for
+ * NULL.
+ */
+uint16_t apns_mock_channel_port(const apns_mock *m);
 
 /**
  * The feedback service port of a running mock; 0 before start, after stop, and for NULL.
@@ -971,6 +1003,15 @@ apns_result apns_mock_requests_json(const apns_mock *m, char *buf, size_t len, s
  * header's text, or null when absent}].
  */
 apns_result apns_mock_http2_requests_json(const apns_mock *m, char *buf, size_t len, size_t *needed);
+
+/**
+ * As apns_mock_accepted_json for the HTTP/2 broadcast channel registry and the broadcasts
+ * the gateway accepted: {"limit": n, "apps": {"<bundle id>": [{"channel-id",
+ * "message-storage-policy", "push-type"}]}, "deleted": {"<bundle id>": [ids]}, "broadcasts":
+ * [{"bundle-id", "channel-id", "apns-id", "payload", "connection"}], "broadcasts_per_channel":
+ * {"<id>": n}, "management_answers": {"<status>": n}} (docs/CHANNELS.md).
+ */
+apns_result apns_mock_channels_json(const apns_mock *m, char *buf, size_t len, size_t *needed);
 
 /**
  * Writes the accepted notifications, in processing order, as a JSON array of objects
@@ -1017,6 +1058,68 @@ apns_result apns_mock_stop(const apns_mock *m);
  * Threads: no other call may use `m` meanwhile. Blocking: as apns_mock_stop.
  */
 void apns_mock_destroy(apns_mock *m);
+
+/**
+ * Connects a channel-management client configured by a copy of `conf`: channel_host and
+ * channel_port (by default Apple's for `environment`), proxy, CA and auth as for a pusher,
+ * and `topic` as the bundle id (a push-type suffix is dropped).
+ * Ownership: `conf` is not consumed; on APNS_OK `*out` is a new handle the caller owns; on
+ * error `*out` is untouched and the message is copied into `errbuf` (optional, truncated,
+ * NUL-terminated; "" on success). Threads: any. Blocking: up to connect_timeout_ms.
+ * Errors: APNS_ERR_INVALID_CONFIG_VALUE (no topic, incomplete token auth), APNS_ERR_CONNECT,
+ * APNS_ERR_TLS, APNS_ERR_CREDENTIALS, APNS_ERR_PROTOCOL (no HTTP/2), APNS_ERR_NULL_PARAMETER.
+ */
+apns_result apns_channels_new(const apns_conf *conf, apns_channels **out, char *errbuf, size_t errlen);
+
+/**
+ * Creates a Live Activity channel with message storage `policy` (0: no message stored, 1:
+ * the most recent message stored) and writes its id (base64 text) into `id_buf`. A buffer
+ * shorter than APNS_CHANNEL_ID_BUF bytes is refused before anything is sent
+ * (APNS_ERR_BUFFER_TOO_SMALL, `*needed` = APNS_CHANNEL_ID_BUF).
+ * Errors (message in `errbuf`, optional): APNS_ERR_REJECTED (APNs refused: the message is
+ * Apple's reason and status, e.g. "CannotCreateChannelConfig (status 400)"),
+ * APNS_ERR_INVALID_ARGUMENT (policy), APNS_ERR_TIMEOUT, APNS_ERR_IO, APNS_ERR_CONNECT,
+ * APNS_ERR_TLS, APNS_ERR_PROTOCOL, APNS_ERR_CLOSED, APNS_ERR_BUFFER_TOO_SMALL,
+ * APNS_ERR_NULL_PARAMETER. Blocking: up to response_timeout_ms (twice when an unprocessed
+ * request is sent again on a new connection).
+ */
+apns_result apns_channels_create(const apns_channels *ch, int policy, char *id_buf, size_t len, size_t *needed, char *errbuf, size_t errlen);
+
+/**
+ * Reads one channel and writes it as JSON, {"channel-id": "...", "message-storage-policy":
+ * 0 or 1, "push-type": "LiveActivity"}, into `buf` (`buf` may be NULL with `len` 0 to ask
+ * the size: the request is then sent again on the next call). Ownership: `channel_id` is
+ * copied. Errors: APNS_ERR_REJECTED (e.g. "ChannelNotRegistered (status 404)"),
+ * APNS_ERR_INVALID_ARGUMENT (an id that is not base64 text, or not UTF-8), and as
+ * apns_channels_create. Blocking: as apns_channels_create.
+ */
+apns_result apns_channels_get(const apns_channels *ch, const char *channel_id, char *buf, size_t len, size_t *needed, char *errbuf, size_t errlen);
+
+/**
+ * Lists every channel id of the app as a JSON array of strings into `buf` (buffer
+ * convention as apns_channels_get). Errors: as apns_channels_create.
+ * Blocking: as apns_channels_create.
+ */
+apns_result apns_channels_list(const apns_channels *ch, char *buf, size_t len, size_t *needed, char *errbuf, size_t errlen);
+
+/**
+ * Deletes a channel. Ownership: `channel_id` is copied. Errors: as apns_channels_get.
+ * Blocking: as apns_channels_create.
+ */
+apns_result apns_channels_delete(const apns_channels *ch, const char *channel_id, char *errbuf, size_t errlen);
+
+/**
+ * Closes the connection; later calls give APNS_ERR_CLOSED. A second call does nothing.
+ * Threads: any. Blocking: waits for a call in progress on another thread.
+ * Errors: APNS_ERR_NULL_PARAMETER.
+ */
+apns_result apns_channels_close(const apns_channels *ch);
+
+/**
+ * Closes and frees the client. NULL is a no-op.
+ * Threads: no other call may use `ch` meanwhile. Blocking: never long.
+ */
+void apns_channels_destroy(apns_channels *ch);
 
 /**
  * Sets the process's log callback: records up to `max_level` (0 off, 1 error, 2 warn, 3 info,

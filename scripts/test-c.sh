@@ -69,7 +69,7 @@ if [ -n "$missing" ]; then
     exit 1
 fi
 
-PROGRAMS=(null_args api scenario_b scenario_c scenario_f secrets logging proxy)
+PROGRAMS=(null_args api scenario_b scenario_c scenario_f secrets logging proxy channels)
 
 step "C tests under valgrind (memcheck, full leak check; tests/c/valgrind.supp explains each suppression)"
 for t in "${PROGRAMS[@]}"; do

@@ -1,6 +1,7 @@
 //! `apnspush`: bulk sends from JSONL or CSV with progress and an outcome file, the built-in mock
 //! APNs server, and the binary feedback service, from a shell. Exit codes: see `exit`.
 
+mod channels;
 mod config;
 mod exit;
 mod feedback;
@@ -50,10 +51,12 @@ enum Command {
     /// Read the binary feedback service and print one `timestamp token` line per device that
     /// stopped accepting notifications (the service clears its list once read).
     Feedback(ConfigArgs),
+    /// Broadcast channels (iOS 18) of the app named by `topic`: create, get, list, delete, on
+    /// Apple's channel management host (channel_host/channel_port, derived from environment).
+    Channels(channels::ChannelsArgs),
     /// Push notifications from a Redis Streams consumer group, writing one outcome entry per
     /// notification entry (docs/WORKER.md); runs until SIGTERM or Ctrl-C.
     Worker(worker::WorkerArgs),
-    // `channels create|get|list|delete` (broadcast channels) go here, as `Channels(...)`.
 }
 
 /// Where the connection settings come from: precedence flags > environment > file.
@@ -61,15 +64,15 @@ enum Command {
 pub struct ConfigArgs {
     /// A TOML file of configuration keys (the flat keys of docs/CONFIG.md, e.g.
     /// `auth_key_file = "key.p8"`), or the JSON line `apnspush mock` prints.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<std::path::PathBuf>,
     /// Set one configuration key (repeatable). Overrides APNSPUSH_<KEY> variables and the file.
     /// Secret keys (*_pem, cert_p12_password, proxy) are refused here: use a file or the
     /// environment, or the *_file keys.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    #[arg(long = "set", value_name = "KEY=VALUE", global = true)]
     pub set: Vec<String>,
     /// The default topic (bundle id); same as `--set topic=...`.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub topic: Option<String>,
 }
 
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
             return apnspush::mock::cli::run("apnspush mock", args.into_iter())
         }
         Command::Feedback(args) => feedback::run(&args),
+        Command::Channels(args) => channels::run(&args),
         Command::Worker(args) => worker::run(&args),
     };
     ExitCode::from(code)

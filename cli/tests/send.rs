@@ -239,9 +239,15 @@ fn a_dry_run_reports_every_bad_line_by_number_without_connecting() {
 fn a_channel_line_is_broadcast_and_its_outcome_names_the_channel() {
     let dir = Scratch::new("channel");
     let server = mock(MockOptions::http2());
+    let live = server.add_channel("com.example.app", 0).unwrap();
     config_file(&server, &dir.path("mock.json"));
-    let line = r#"{"ref":1,"channel_id":"dHN0LXNyY2gtY2hubA==","event":"update","timestamp":1700000000,"content_state":{"score":"2-1"},"topic":"com.example.app"}"#;
-    std::fs::write(dir.path("in.jsonl"), format!("{line}\n")).unwrap();
+    let line = |r: u32, id: &str| {
+        format!(
+            r#"{{"ref":{r},"channel_id":"{id}","event":"update","timestamp":1700000000,"content_state":{{"score":"2-1"}},"topic":"com.example.app"}}"#
+        )
+    };
+    let input = format!("{}\n{}\n", line(1, &live), line(2, "dW5rbm93bg=="));
+    std::fs::write(dir.path("in.jsonl"), input).unwrap();
     let out = run(&[
         "send",
         "--config",
@@ -250,18 +256,40 @@ fn a_channel_line_is_broadcast_and_its_outcome_names_the_channel() {
         "-o",
         &dir.s("out.jsonl"),
     ]);
-    let lines = outcomes(&dir.path("out.jsonl"));
-    assert_eq!(lines.len(), 1, "{}", stderr(&out));
-    let o = &lines[0];
+    assert_eq!(out.status.code(), Some(1), "one rejected: {}", stderr(&out));
+    let mut lines = outcomes(&dir.path("out.jsonl"));
+    lines.sort_by_key(|o| o["ref"].as_u64());
+    assert_eq!(lines.len(), 2);
+    let summary = |o: &serde_json::Value| {
+        (
+            o["ref"].clone(),
+            o["channel_id"].clone(),
+            o.get("token").cloned(),
+            o["kind"].clone(),
+            o["reason"].clone(),
+        )
+    };
     assert_eq!(
-        (&o["ref"], &o["channel_id"], o.get("token")),
-        (&1.into(), &"dHN0LXNyY2gtY2hubA==".into(), None)
+        summary(&lines[0]),
+        (
+            1.into(),
+            live.clone().into(),
+            None,
+            "accepted".into(),
+            "".into()
+        )
     );
-    // The server's verdict (this mock answers broadcasts 404 BadPath until it serves them).
-    assert!(o["kind"] == "accepted" || o["kind"] == "rejected", "{o}");
     assert_eq!(
-        server.accepted().len() + server.http2_rejected().len(),
-        1,
-        "one request reached the mock"
+        summary(&lines[1]),
+        (
+            2.into(),
+            "dW5rbm93bg==".into(),
+            None,
+            "rejected".into(),
+            "ChannelNotRegistered".into()
+        )
     );
+    let broadcasts = server.broadcasts();
+    assert_eq!(broadcasts.len(), 1);
+    assert_eq!(broadcasts[0].channel_id, live);
 }

@@ -32,6 +32,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("port", ""),
     ("feedback_host", ""),
     ("feedback_port", ""),
+    ("channel_host", ""),
+    ("channel_port", ""),
     ("cert_file", ""),
     ("key_file", ""),
     ("cert_pem", ""),
@@ -109,6 +111,9 @@ pub struct Config {
     pub(crate) port: Option<u16>,
     pub(crate) feedback_host: Option<String>,
     pub(crate) feedback_port: Option<u16>,
+    /// Channel management host and port overrides (`channel_host`, `channel_port`).
+    pub(crate) channel_host: Option<String>,
+    pub(crate) channel_port: Option<u16>,
     pub(crate) cert: Option<Pem>,
     pub(crate) key: Option<Pem>,
     pub(crate) ca: Option<Pem>,
@@ -210,6 +215,8 @@ impl Config {
             port: None,
             feedback_host: None,
             feedback_port: None,
+            channel_host: None,
+            channel_port: None,
             cert: None,
             key: None,
             ca: None,
@@ -290,6 +297,8 @@ impl Config {
             "port" => self.port = optional_port(key, v)?,
             "feedback_host" => self.feedback_host = non_empty(v),
             "feedback_port" => self.feedback_port = optional_port(key, v)?,
+            "channel_host" => self.channel_host = non_empty(v),
+            "channel_port" => self.channel_port = optional_port(key, v)?,
             "cert_file" => self.cert = path(key, value)?.map(Pem::File),
             "key_file" => self.key = path(key, value)?.map(Pem::File),
             "ca_file" => self.ca = path(key, value)?.map(Pem::File),
@@ -398,6 +407,23 @@ impl Config {
 
     pub fn feedback_port(&self) -> u16 {
         self.feedback_port.unwrap_or(2196)
+    }
+
+    /// Channel management host: the override, or Apple's for the environment
+    /// (`api-manage-broadcast.push.apple.com`, `api-manage-broadcast.sandbox.push.apple.com`).
+    pub fn channel_host(&self) -> String {
+        match (&self.channel_host, self.sandbox) {
+            (Some(h), _) => h.clone(),
+            (None, false) => "api-manage-broadcast.push.apple.com".to_owned(),
+            (None, true) => "api-manage-broadcast.sandbox.push.apple.com".to_owned(),
+        }
+    }
+
+    /// Channel management port: the override, or Apple's for the environment (2196 in
+    /// production, 2195 in the sandbox).
+    pub fn channel_port(&self) -> u16 {
+        self.channel_port
+            .unwrap_or(if self.sandbox { 2195 } else { 2196 })
     }
 
     /// With `proxy_from_env` and no `proxy`: reads HTTPS_PROXY and NO_PROXY now, once, for

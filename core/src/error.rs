@@ -38,11 +38,14 @@ pub enum ErrorKind {
     /// A bug in apnspush: a connection thread panicked. The notifications it held may or may
     /// not have been sent; the connection slot was restarted.
     Internal,
+    /// APNs answered a request with an error status (channel management): the status and
+    /// Apple's reason are in [`Error::status`] and [`Error::reason`].
+    Rejected,
 }
 
 impl ErrorKind {
     /// Every kind, in a stable order (the C enum and binding tables follow it).
-    pub const ALL: [ErrorKind; 15] = [
+    pub const ALL: [ErrorKind; 16] = [
         ErrorKind::BadToken,
         ErrorKind::PayloadTooLarge,
         ErrorKind::InvalidJson,
@@ -58,6 +61,7 @@ impl ErrorKind {
         ErrorKind::Timeout,
         ErrorKind::Protocol,
         ErrorKind::Internal,
+        ErrorKind::Rejected,
     ];
 
     /// Stable upper-case code, e.g. `BAD_TOKEN`; the C result is `APNS_ERR_` + this.
@@ -78,6 +82,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "TIMEOUT",
             ErrorKind::Protocol => "PROTOCOL",
             ErrorKind::Internal => "INTERNAL",
+            ErrorKind::Rejected => "REJECTED",
         }
     }
 
@@ -99,6 +104,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timed out",
             ErrorKind::Protocol => "protocol violation by the peer",
             ErrorKind::Internal => "internal error in apnspush (a connection thread panicked)",
+            ErrorKind::Rejected => "APNs refused the request (status and reason in the error)",
         }
     }
 }
@@ -108,6 +114,8 @@ impl ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    /// `Rejected` only: Apple's HTTP status and reason.
+    rejection: Option<(u16, String)>,
 }
 
 impl Error {
@@ -115,7 +123,26 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            rejection: None,
         }
+    }
+    /// A `Rejected` error: APNs answered `status` with `reason` (Apple's spelling, e.g.
+    /// `ChannelNotRegistered`); the message reads `ChannelNotRegistered (status 404)`.
+    pub fn rejected(status: u16, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Error {
+            kind: ErrorKind::Rejected,
+            message: format!("{reason} (status {status})"),
+            rejection: Some((status, reason)),
+        }
+    }
+    /// `Rejected` only: the HTTP status APNs answered.
+    pub fn status(&self) -> Option<u16> {
+        self.rejection.as_ref().map(|r| r.0)
+    }
+    /// `Rejected` only: Apple's reason, e.g. `BadChannelId`.
+    pub fn reason(&self) -> Option<&str> {
+        self.rejection.as_ref().map(|r| r.1.as_str())
     }
     pub fn kind(&self) -> ErrorKind {
         self.kind

@@ -5,6 +5,7 @@
 //! everything Apple discarded is replayed. See README.md for the guarantee and the verbs.
 
 pub mod binary;
+pub mod channels;
 pub mod completion;
 pub mod config;
 mod engine;
@@ -28,6 +29,7 @@ pub mod stats;
 mod tls;
 
 pub use binary::codec::FeedbackTuple;
+pub use channels::{ChannelInfo, Channels, MessageStoragePolicy};
 pub use completion::{Completion, CompletionQueue};
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};

@@ -23,9 +23,6 @@ pub const COLLAPSE_ID_MAX: usize = 64;
 /// this. The bound refuses at the call what a server refuses for the whole connection (a
 /// 100,000-byte topic draws GOAWAY COMPRESSION_ERROR, failing every stream in flight).
 pub const TOPIC_MAX: usize = 255;
-/// Longest broadcast channel id, in bytes. Apple's ids are base64 of 16 bytes (24 characters);
-/// the bound leaves room for longer ones while keeping `apns-channel-id` a small header.
-pub const CHANNEL_ID_MAX: usize = 128;
 /// Length of an `apns-id`: a UUID in canonical 8-4-4-4-12 hex form.
 pub const APNS_ID_LEN: usize = 36;
 /// Push types the HTTP/2 API accepts in `apns-push-type`.

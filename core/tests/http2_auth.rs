@@ -21,7 +21,7 @@ fn token_auth_one_token_shared_by_every_connection() {
     let keys: Vec<&str> = config.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         keys.join(","),
-        "protocol,host,port,ca_pem,auth_key_pem,key_id,team_id,topic"
+        "protocol,host,port,channel_host,channel_port,ca_pem,auth_key_pem,key_id,team_id,topic"
     );
     let p = pusher(&m, &[("connections", "3")]);
     for i in 0..3_000 {
@@ -213,7 +213,10 @@ fn incomplete_token_config_and_bad_keys_are_refused_without_echoing_the_key() {
 fn certificate_auth_against_a_mock_requiring_a_client_certificate() {
     let m = mock(MockOptions::http2());
     let keys: Vec<String> = m.client_config().into_iter().map(|(k, _)| k).collect();
-    assert_eq!(keys.join(","), "protocol,host,port,ca_pem,cert_pem,key_pem");
+    assert_eq!(
+        keys.join(","),
+        "protocol,host,port,channel_host,channel_port,ca_pem,cert_pem,key_pem"
+    );
     let p = pusher(&m, &[]);
     for i in 0..500 {
         p.push_async(notification(i)).unwrap();

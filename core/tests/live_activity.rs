@@ -4,7 +4,7 @@
 mod common;
 
 use apnspush::mock::MockOptions;
-use apnspush::{ErrorKind, Notification, NotificationBuilder};
+use apnspush::{ErrorKind, Notification, NotificationBuilder, OutcomeKind};
 use common::*;
 
 const TOPIC: &str = "com.example.app";
@@ -193,7 +193,7 @@ fn channel_ids_are_checked_and_exclusive_with_tokens() {
     );
     assert_eq!(refused(on(""), "channel id"), ErrorKind::InvalidArgument);
     assert_eq!(
-        refused(on(&"A".repeat(129)), "channel id"),
+        refused(on(&"A".repeat(257)), "channel id"),
         ErrorKind::InvalidArgument
     );
     assert_eq!(
@@ -225,4 +225,56 @@ fn a_binary_pusher_refuses_a_broadcast_at_the_call_and_keeps_what_is_queued() {
     p.ensure_delivery(WAIT).unwrap();
     assert!(m.wait_accepted(1, std::time::Duration::from_secs(30)));
     assert_eq!(m.accepted()[0].token, token(1));
+}
+
+#[test]
+fn a_broadcast_on_a_channel_reaches_it_and_an_unknown_channel_is_rejected() {
+    let m = mock(MockOptions {
+        record_payloads: true,
+        ..MockOptions::http2()
+    });
+    let live = m.add_channel(TOPIC, 0).unwrap();
+    let p = pusher(&m, &[("topic", "com.example.app.push-type.liveactivity")]);
+    let on = |id: &str| {
+        Notification::builder()
+            .channel_id(id)
+            .event("update")
+            .timestamp(1_700_000_000)
+            .content_state_json(r#"{"score":"3-1"}"#)
+            .build()
+            .unwrap()
+    };
+    let accepted = p.ensure_push(on(&live), WAIT).unwrap();
+    assert!(accepted.is_accepted(), "{accepted:?}");
+    assert_eq!(accepted.channel_id.as_deref(), Some(live.as_str()));
+    assert!(accepted.token.is_empty());
+    let unknown = p.ensure_push(on("dW5rbm93bg=="), WAIT).unwrap();
+    assert_eq!(
+        (unknown.kind, unknown.reason.as_str()),
+        (OutcomeKind::Rejected, "ChannelNotRegistered")
+    );
+    assert_eq!(unknown.channel_id.as_deref(), Some("dW5rbm93bg=="));
+    // A device token and a broadcast on the same connection.
+    assert!(p.ensure_push(notification(1), WAIT).unwrap().is_accepted());
+    let broadcasts = m.broadcasts();
+    assert_eq!(broadcasts.len(), 1);
+    let b = &broadcasts[0];
+    assert_eq!(
+        (b.bundle_id.as_str(), b.channel_id.as_str()),
+        (TOPIC, live.as_str())
+    );
+    assert_eq!(
+        b.payload,
+        br#"{"aps":{"content-state":{"score":"3-1"},"event":"update","timestamp":1700000000}}"#
+    );
+    assert_eq!(
+        Some(b.apns_id.clone()),
+        accepted.apns_id,
+        "apns-request-id both ways"
+    );
+    let requests = m.http2_requests();
+    let broadcast = &requests[0];
+    assert_eq!(broadcast.expiration.as_deref(), Some("0"));
+    assert_eq!(broadcast.push_type.as_deref(), Some("liveactivity"));
+    assert_eq!(broadcast.topic, None, "a broadcast carries no apns-topic");
 }

@@ -549,3 +549,33 @@ fn http2_tunnel_cut_mid_run_loses_nothing() {
 fn binary_tunnel_cut_mid_run_loses_nothing() {
     tunnel_cut_mid_run(MockOptions::default());
 }
+
+/// Channel management through the proxy: the one management connection is a tunnel the proxy
+/// opened to the mock's management port, and the verbs work through it.
+#[test]
+fn channel_management_through_the_proxy() {
+    use apnspush::{Channels, MessageStoragePolicy};
+    let m = mock(MockOptions::http2().with_token_auth());
+    let tp = Tinyproxy::start(ProxyOptions {
+        connect_ports: vec![m.channel_port()],
+        basic_auth: Some(("chan", "s3cret-chan")),
+    });
+    let c = config(&m, &[("proxy", &tp.url_with("chan", "s3cret-chan"))]);
+    let ch = Channels::connect(&c).unwrap();
+    let id = ch
+        .create(MessageStoragePolicy::MostRecentMessageStored)
+        .unwrap();
+    assert_eq!(ch.list().unwrap(), vec![id.clone()]);
+    assert_eq!(m.channel_ids("com.example.mock"), vec![id]);
+    let end = Instant::now() + Duration::from_secs(60);
+    while tp.connects_to(m.channel_port()) != 1 {
+        assert!(Instant::now() < end, "no CONNECT logged: {}", tp.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(tp.connects(), 1);
+    // A wrong password: refused by the proxy, quoting no password.
+    let c = config(&m, &[("proxy", &tp.url_with("chan", "wrong-pw-77"))]);
+    let e = Channels::connect(&c).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Credentials, "{e}");
+    assert!(!e.to_string().contains("wrong-pw-77"));
+}

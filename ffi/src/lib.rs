@@ -31,10 +31,13 @@ mod outcome;
 mod feedback;
 // apns_mock.
 mod mock;
+// apns_channels.
+mod channels;
 // apns_set_log_callback, apns_log_poll.
 mod log;
 
 pub use builder::*;
+pub use channels::*;
 pub use conf::*;
 pub use feedback::*;
 pub use log::*;

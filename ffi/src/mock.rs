@@ -55,6 +55,7 @@ struct Record {
     tokens_seen: u64,
     requests: Vec<(u64, u64)>,
     http2_requests: Vec<Http2Request>,
+    channels: String,
 }
 
 impl Record {
@@ -73,7 +74,12 @@ impl Record {
             tokens_seen: server.tokens_seen(),
             requests: server.requests_per_connection(),
             http2_requests: server.http2_requests(),
+            channels: server.channels_json(),
         }
+    }
+
+    fn channels_json(&self) -> String {
+        self.channels.clone()
     }
 
     fn http2_requests_json(&self) -> String {
@@ -375,6 +381,24 @@ pub extern "C" fn apns_mock_set_expire_token_after(m: *const apns_mock, n: u64) 
     ffi_boundary! { try_ref!(m).configure(|o| o.expire_token_after = after(n)) }
 }
 
+/// Before start (HTTP/2): channels the management API keeps per bundle id (default 10,000,
+/// Apple's limit; 0 is refused); creating one more is answered 400 CannotCreateChannelConfig.
+/// Errors: APNS_ERR_INVALID_ARGUMENT (0, or running), APNS_ERR_CLOSED (stopped),
+/// APNS_ERR_NULL_PARAMETER.
+#[no_mangle]
+pub extern "C" fn apns_mock_set_max_channels(m: *const apns_mock, n: u64) -> apns_result {
+    ffi_boundary! {
+        let m: &MockHandle = try_ref!(m);
+        let Ok(n) = usize::try_from(n) else {
+            return apns_result::APNS_ERR_INVALID_ARGUMENT;
+        };
+        if n == 0 {
+            return apns_result::APNS_ERR_INVALID_ARGUMENT;
+        }
+        m.configure(|o| o.max_channels = n)
+    }
+}
+
 /// Before start: adds a tuple (epoch seconds, token hex) that the feedback service serves once.
 /// Errors: APNS_ERR_BAD_TOKEN (not hex), APNS_ERR_INVALID_ARGUMENT (running), APNS_ERR_CLOSED
 /// (stopped), APNS_ERR_NULL_PARAMETER.
@@ -419,7 +443,8 @@ pub extern "C" fn apns_mock_start(m: *const apns_mock) -> apns_result {
 }
 
 /// Sets on `conf` the keys a pusher needs to reach this running mock: protocol, host, port,
-/// feedback_host, feedback_port, ca_pem, cert_pem, key_pem (as the mock's protocol requires).
+/// feedback_host, feedback_port, channel_host, channel_port, ca_pem, cert_pem, key_pem (as the
+/// mock's protocol requires), and with token auth auth_key_pem, key_id, team_id and topic.
 /// Other keys of `conf` are unchanged. Threads: `conf` is used by one thread at a time.
 /// Errors: APNS_ERR_INVALID_ARGUMENT (not started), APNS_ERR_CLOSED (stopped),
 /// APNS_ERR_NULL_PARAMETER.
@@ -450,6 +475,19 @@ pub extern "C" fn apns_mock_port(m: *const apns_mock) -> u16 {
     ffi_boundary! {
         match &*try_ref!(m).lock() {
             State::Running(server) => server.port(),
+            _ => 0,
+        }
+    }
+}
+
+/// The channel management port of a running HTTP/2 mock (same host; apns_mock_config_apply
+/// sets channel_host and channel_port); 0 in binary mode, before start, after stop, and for
+/// NULL.
+#[no_mangle]
+pub extern "C" fn apns_mock_channel_port(m: *const apns_mock) -> u16 {
+    ffi_boundary! {
+        match &*try_ref!(m).lock() {
+            State::Running(server) => server.channel_port(),
             _ => 0,
         }
     }
@@ -515,6 +553,21 @@ pub extern "C" fn apns_mock_http2_requests_json(
     needed: *mut usize,
 ) -> apns_result {
     ffi_boundary! { try_ref!(m).write_record(Record::http2_requests_json, buf, len, needed) }
+}
+
+/// As apns_mock_accepted_json for the HTTP/2 broadcast channel registry and the broadcasts
+/// the gateway accepted: {"limit": n, "apps": {"<bundle id>": [{"channel-id",
+/// "message-storage-policy", "push-type"}]}, "deleted": {"<bundle id>": [ids]}, "broadcasts":
+/// [{"bundle-id", "channel-id", "apns-id", "payload", "connection"}], "broadcasts_per_channel":
+/// {"<id>": n}, "management_answers": {"<status>": n}} (docs/CHANNELS.md).
+#[no_mangle]
+pub extern "C" fn apns_mock_channels_json(
+    m: *const apns_mock,
+    buf: *mut c_char,
+    len: usize,
+    needed: *mut usize,
+) -> apns_result {
+    ffi_boundary! { try_ref!(m).write_record(Record::channels_json, buf, len, needed) }
 }
 
 /// Writes the accepted notifications, in processing order, as a JSON array of objects

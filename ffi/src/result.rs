@@ -49,12 +49,15 @@ pub enum apns_result {
     APNS_ERR_BUFFER_TOO_SMALL = 501,
     /// A Rust panic was caught at the boundary (a bug in apnspush; please report it).
     APNS_ERR_PANIC = 502,
+    /// APNs (600-699): APNs answered a channel-management request with an error status; the
+    /// last error text reads e.g. "REJECTED: ChannelNotRegistered (status 404)".
+    APNS_ERR_REJECTED = 600,
 }
 
 use apns_result::*;
 
 /// Every value, in header order.
-static ALL: [apns_result; 19] = [
+static ALL: [apns_result; 20] = [
     APNS_OK,
     APNS_ERR_BAD_TOKEN,
     APNS_ERR_PAYLOAD_TOO_LARGE,
@@ -74,10 +77,11 @@ static ALL: [apns_result; 19] = [
     APNS_ERR_NULL_PARAMETER,
     APNS_ERR_BUFFER_TOO_SMALL,
     APNS_ERR_PANIC,
+    APNS_ERR_REJECTED,
 ];
 
 // A new engine error kind must get its own result value here (and in `from_kind`).
-const _: () = assert!(ErrorKind::ALL.len() == 15);
+const _: () = assert!(ErrorKind::ALL.len() == 16);
 
 impl apns_result {
     /// The result for an engine error kind.
@@ -98,6 +102,7 @@ impl apns_result {
             ErrorKind::Closed => APNS_ERR_CLOSED,
             ErrorKind::Timeout => APNS_ERR_TIMEOUT,
             ErrorKind::Internal => APNS_ERR_INTERNAL,
+            ErrorKind::Rejected => APNS_ERR_REJECTED,
             // ErrorKind is non_exhaustive; the assertion above catches a new kind at build time.
             _ => APNS_ERR_PROTOCOL,
         }

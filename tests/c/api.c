@@ -11,7 +11,7 @@ static pthread_t main_thread;
 static void results(void) {
   size_t count = 0, i, j;
   const apns_result *all = apns_result_all(&count);
-  CHECK(count == 19 && all[0] == APNS_OK);
+  CHECK(count == 20 && all[0] == APNS_OK && all[19] == APNS_ERR_REJECTED);
   for (i = 0; i < count; i++) {
     const char *name = apns_result_name((int)all[i]);
     CHECK(strncmp(name, "APNS_", 5) == 0);

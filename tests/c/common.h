@@ -117,11 +117,16 @@ static inline char *read_json(const apns_mock *mock, json_reader read) {
 
 static inline char *stats_json(const apns_pusher *p) {
   size_t needed = 0;
-  char *buf;
-  CHECK_RESULT(apns_pusher_stats_json(p, NULL, 0, &needed), APNS_ERR_BUFFER_TOO_SMALL);
-  buf = (char *)malloc(needed);
-  CHECK(buf != NULL);
-  CHECK_OK(apns_pusher_stats_json(p, buf, needed, NULL));
+  char *buf = NULL;
+  apns_result r;
+  do { /* again if the counters grew a digit between the two calls */
+    CHECK_RESULT(apns_pusher_stats_json(p, NULL, 0, &needed), APNS_ERR_BUFFER_TOO_SMALL);
+    free(buf);
+    buf = (char *)malloc(needed);
+    CHECK(buf != NULL);
+    r = apns_pusher_stats_json(p, buf, needed, NULL);
+  } while (r == APNS_ERR_BUFFER_TOO_SMALL);
+  CHECK_OK(r);
   return buf;
 }
 

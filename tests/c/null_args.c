@@ -215,7 +215,10 @@ static void mock(void) {
   NULL_PARAM(apns_mock_rejected_json(NULL, buf, sizeof buf, &needed));
   NULL_PARAM(apns_mock_requests_json(NULL, buf, sizeof buf, &needed));
   NULL_PARAM(apns_mock_http2_requests_json(NULL, buf, sizeof buf, &needed));
+  NULL_PARAM(apns_mock_channels_json(NULL, buf, sizeof buf, &needed));
   CHECK(needed == 7);
+  NULL_PARAM(apns_mock_set_max_channels(NULL, 1));
+  CHECK(apns_mock_channel_port(NULL) == 0);
   NULL_PARAM(apns_mock_wait_accepted(NULL, 1, 0));
   NULL_PARAM(apns_mock_clear(NULL));
   NULL_PARAM(apns_mock_stop(NULL));
@@ -229,6 +232,25 @@ static void mock(void) {
   NULL_PARAM(apns_mock_add_feedback(m, 1, NULL));
   NULL_PARAM(apns_mock_config_apply(m, NULL));
   apns_mock_destroy(m);
+}
+
+static void channels(void) {
+  apns_conf *c = NULL;
+  apns_channels *ch = (apns_channels *)&ch; /* never written on error */
+  char buf[APNS_CHANNEL_ID_BUF];
+  size_t needed = 7;
+  NULL_PARAM(apns_channels_new(NULL, &ch, NULL, 0));
+  CHECK_OK(apns_conf_new(&c));
+  NULL_PARAM(apns_channels_new(c, NULL, NULL, 0));
+  apns_conf_destroy(c);
+  CHECK(ch == (apns_channels *)&ch);
+  NULL_PARAM(apns_channels_create(NULL, 0, buf, sizeof buf, &needed, NULL, 0));
+  NULL_PARAM(apns_channels_get(NULL, "AAAA", buf, sizeof buf, &needed, NULL, 0));
+  NULL_PARAM(apns_channels_list(NULL, buf, sizeof buf, &needed, NULL, 0));
+  NULL_PARAM(apns_channels_delete(NULL, "AAAA", NULL, 0));
+  NULL_PARAM(apns_channels_close(NULL));
+  CHECK(needed == 7);
+  apns_channels_destroy(NULL);
 }
 
 static void logging(void) {
@@ -249,6 +271,7 @@ int main(void) {
   outcome();
   feedback();
   mock();
+  channels();
   logging();
   printf("null_args: every exported function refused NULL arguments cleanly\n");
   return 0;

@@ -50,8 +50,13 @@ typedef struct {
     int stopped; /* set (atomically) once apns_mock_stop ran */
 } mock_res;
 
+typedef struct {
+    apns_channels *channels;
+} channels_res;
+
 static ErlNifResourceType *PUSHER_RES;
 static ErlNifResourceType *MOCK_RES;
+static ErlNifResourceType *CHANNELS_RES;
 static int pending_destroys; /* detached destroy threads still running (atomic) */
 
 static ERL_NIF_TERM ATOM_OK, ATOM_ERROR, ATOM_TRUE, ATOM_FALSE, ATOM_UNDEFINED;
@@ -169,6 +174,9 @@ static apns_result read_mock_rejected(const void *h, char *buf, size_t len, size
 static apns_result read_mock_http2_requests(const void *h, char *buf, size_t len, size_t *needed) {
     return apns_mock_http2_requests_json(h, buf, len, needed);
 }
+static apns_result read_mock_channels(const void *h, char *buf, size_t len, size_t *needed) {
+    return apns_mock_channels_json(h, buf, len, needed);
+}
 
 /* ---- resources -------------------------------------------------------------------------- */
 
@@ -213,6 +221,17 @@ static void mock_dtor(ErlNifEnv *env, void *obj) {
     if (!res->mock) return;
     if (__atomic_load_n(&res->stopped, __ATOMIC_ACQUIRE)) apns_mock_destroy(res->mock);
     else run_detached(destroy_mock_thread, res->mock);
+}
+
+/* apns_channels_destroy never blocks long: it runs in the destructor itself. */
+static void channels_dtor(ErlNifEnv *env, void *obj) {
+    channels_res *res = obj;
+    (void)env;
+    if (res->channels) apns_channels_destroy(res->channels);
+}
+
+static int get_channels(ErlNifEnv *env, ERL_NIF_TERM term, channels_res **out) {
+    return enif_get_resource(env, term, CHANNELS_RES, (void **)out) && (*out)->channels;
 }
 
 static int get_pusher(ErlNifEnv *env, ERL_NIF_TERM term, pusher_res **out) {
@@ -295,6 +314,7 @@ static int mock_option(ErlNifEnv *env, apns_mock *m, const char *key, ERL_NIF_TE
     if (strcmp(key, "close_silently_after") == 0) return apns_mock_set_close_silently_after(m, k);
     if (strcmp(key, "error_delay_ms") == 0) return apns_mock_set_error_delay_ms(m, k);
     if (strcmp(key, "stall_after") == 0) return apns_mock_set_stall_after(m, k);
+    if (strcmp(key, "max_channels") == 0) return apns_mock_set_max_channels(m, k);
     return BADARG;
 }
 
@@ -338,6 +358,13 @@ static ERL_NIF_TERM mock_port_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM a
     return enif_make_uint(env, apns_mock_port(res->mock));
 }
 
+static ERL_NIF_TERM mock_channel_port_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    mock_res *res;
+    (void)argc;
+    if (!get_mock(env, argv[0], &res)) return enif_make_badarg(env);
+    return enif_make_uint(env, apns_mock_channel_port(res->mock));
+}
+
 static ERL_NIF_TERM mock_accepted_count_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     mock_res *res;
     (void)argc;
@@ -352,7 +379,8 @@ static ERL_NIF_TERM mock_connections_nif(ErlNifEnv *env, int argc, const ERL_NIF
     return enif_make_uint64(env, apns_mock_connections(res->mock));
 }
 
-/* mock_record_nif(Mock, accepted | rejected | http2_requests) -> {ok, JsonBinary} | {error, _}. */
+/* mock_record_nif(Mock, accepted | rejected | http2_requests | channels) -> {ok, JsonBinary} |
+ * {error, _}. */
 static ERL_NIF_TERM mock_record_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     mock_res *res;
     char which[16];
@@ -366,6 +394,7 @@ static ERL_NIF_TERM mock_record_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     if (strcmp(which, "http2_requests") == 0) {
         return read_text(env, res->mock, read_mock_http2_requests);
     }
+    if (strcmp(which, "channels") == 0) return read_text(env, res->mock, read_mock_channels);
     return enif_make_badarg(env);
 }
 
@@ -383,24 +412,20 @@ static ERL_NIF_TERM stop_mock_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM a
 
 /* ---- pusher ----------------------------------------------------------------------------- */
 
-/* new_nif(Mock | undefined, [{KeyBin, ValueBin}]) -> {ok, Pusher} | {error, _}. Dirty: connects.
- * The mock's keys are applied first, then the pairs in order. */
-static ERL_NIF_TERM new_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
-    char errbuf[ERRBUF_LEN] = "";
+/* A new configuration from (Mock | undefined, [{KeyBin, ValueBin}]): the mock's keys first, then
+ * the pairs in order. Returns APNS_OK with `*out` set (the caller destroys it), an apns_result
+ * with its message in `errbuf`, or BADARG. `*block` receives block_when_full (default 1). */
+static int config_from(ErlNifEnv *env, ERL_NIF_TERM mock_term, ERL_NIF_TERM list, apns_conf **out,
+                       char *errbuf, size_t errlen, int *block) {
     apns_conf *conf = NULL;
-    apns_pusher *pusher = NULL;
     mock_res *mock = NULL;
-    ERL_NIF_TERM head, list = argv[1], term;
-    apns_result r;
-    int badarg = 0, block = 1;
-    pusher_res *res;
-    (void)argc;
-    if (!enif_is_identical(argv[0], ATOM_UNDEFINED) && !get_mock(env, argv[0], &mock)) {
-        return enif_make_badarg(env);
-    }
-    if (!enif_is_list(env, list)) return enif_make_badarg(env);
+    ERL_NIF_TERM head;
+    int r;
+    *block = 1;
+    if (!enif_is_identical(mock_term, ATOM_UNDEFINED) && !get_mock(env, mock_term, &mock)) return BADARG;
+    if (!enif_is_list(env, list)) return BADARG;
     r = apns_conf_new(&conf);
-    if (r != APNS_OK) return make_error(env, r, NULL);
+    if (r != APNS_OK) return r;
     if (mock) r = apns_mock_config_apply(mock->mock, conf);
     while (r == APNS_OK && enif_get_list_cell(env, list, &head, &list)) {
         const ERL_NIF_TERM *pair;
@@ -409,20 +434,41 @@ static ERL_NIF_TERM new_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
         if (!enif_get_tuple(env, head, &arity, &pair) || arity != 2 ||
             !(key = dup_text(env, pair[0])) || !(value = dup_text(env, pair[1]))) {
             free(key);
-            badarg = 1;
+            r = BADARG;
             break;
         }
-        r = apns_conf_set(conf, key, value, errbuf, sizeof errbuf);
+        r = apns_conf_set(conf, key, value, errbuf, errlen);
         /* Validated by apns_conf_set: true, 1 or yes means block. */
         if (r == APNS_OK && strcmp(key, "block_when_full") == 0) {
-            block = !strcmp(value, "true") || !strcmp(value, "1") || !strcmp(value, "yes");
+            *block = !strcmp(value, "true") || !strcmp(value, "1") || !strcmp(value, "yes");
         }
         free(key);
         free(value);
     }
-    if (r == APNS_OK && !badarg) r = apns_pusher_new(conf, &pusher, errbuf, sizeof errbuf);
-    apns_conf_destroy(conf);
-    if (badarg) return enif_make_badarg(env);
+    if (r != APNS_OK) {
+        apns_conf_destroy(conf);
+        return r;
+    }
+    *out = conf;
+    return APNS_OK;
+}
+
+/* new_nif(Mock | undefined, [{KeyBin, ValueBin}]) -> {ok, Pusher} | {error, _}. Dirty: connects.
+ * The mock's keys are applied first, then the pairs in order. */
+static ERL_NIF_TERM new_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char errbuf[ERRBUF_LEN] = "";
+    apns_conf *conf = NULL;
+    apns_pusher *pusher = NULL;
+    ERL_NIF_TERM term;
+    int r, block = 1;
+    pusher_res *res;
+    (void)argc;
+    r = config_from(env, argv[0], argv[1], &conf, errbuf, sizeof errbuf, &block);
+    if (r == BADARG) return enif_make_badarg(env);
+    if (r == APNS_OK) {
+        r = apns_pusher_new(conf, &pusher, errbuf, sizeof errbuf);
+        apns_conf_destroy(conf);
+    }
     if (r != APNS_OK) return make_error(env, r, errbuf);
     res = enif_alloc_resource(PUSHER_RES, sizeof *res);
     res->pusher = pusher;
@@ -456,13 +502,15 @@ static int text_list_option(ErlNifEnv *env, apns_notification_builder *b, ERL_NI
 
 /* One notification option on a builder: an apns_result, or BADARG for an unknown key or a value
  * of the wrong type. apnspush.erl has checked keys, types and ranges and turned every text into a
- * binary; a texts option is [Bin], a unit option a float, a critical sound {NameBin, Volume}
- * and `custom` [{KeyBin, JsonBin}]. Adding a text, texts or unit option is one table line. */
+ * binary; a texts option is [Bin], a unit option a float, a critical sound {NameBin, Volume},
+ * an object option (content_state, attributes) its JSON text and `custom` [{KeyBin, JsonBin}].
+ * Adding a text, texts, unit or epoch option is one table line. */
 static int notification_option(ErlNifEnv *env, apns_notification_builder *b, const char *key,
                                ERL_NIF_TERM value) {
     typedef apns_result (*text_setter)(apns_notification_builder *, const char *);
     typedef apns_result (*texts_setter)(apns_notification_builder *, const char *const *, size_t);
     typedef apns_result (*unit_setter)(apns_notification_builder *, double);
+    typedef apns_result (*epoch_setter)(apns_notification_builder *, uint64_t);
     static const struct {
         const char *key;
         text_setter set;
@@ -484,6 +532,11 @@ static int notification_option(ErlNifEnv *env, apns_notification_builder *b, con
         {"target_content_id", apns_notification_builder_set_target_content_id},
         {"interruption_level", apns_notification_builder_set_interruption_level},
         {"filter_criteria", apns_notification_builder_set_filter_criteria},
+        {"channel_id", apns_notification_builder_set_channel_id},
+        {"event", apns_notification_builder_set_event},
+        {"content_state", apns_notification_builder_set_content_state_json},
+        {"attributes_type", apns_notification_builder_set_attributes_type},
+        {"attributes", apns_notification_builder_set_attributes_json},
     };
     static const struct {
         const char *key;
@@ -499,6 +552,14 @@ static int notification_option(ErlNifEnv *env, apns_notification_builder *b, con
         unit_setter set;
     } units[] = {
         {"relevance_score", apns_notification_builder_set_relevance_score},
+    };
+    static const struct {
+        const char *key;
+        epoch_setter set;
+    } epochs[] = {
+        {"timestamp", apns_notification_builder_set_timestamp},
+        {"stale_date", apns_notification_builder_set_stale_date},
+        {"dismissal_date", apns_notification_builder_set_dismissal_date},
     };
     ErlNifUInt64 number;
     double real;
@@ -560,6 +621,9 @@ static int notification_option(ErlNifEnv *env, apns_notification_builder *b, con
         return enif_is_empty_list(env, list) ? APNS_OK : BADARG;
     }
     if (!enif_get_uint64(env, value, &number)) return BADARG;
+    for (size_t i = 0; i < sizeof epochs / sizeof epochs[0]; i++) {
+        if (strcmp(key, epochs[i].key) == 0) return epochs[i].set(b, number);
+    }
     if (strcmp(key, "user_data") == 0) {
 #if UINTPTR_MAX < UINT64_MAX
         if (number > UINTPTR_MAX) return BADARG;
@@ -578,8 +642,9 @@ static int notification_option(ErlNifEnv *env, apns_notification_builder *b, con
     return BADARG;
 }
 
-/* Builds a notification from the token hex, the payload JSON (or the atom undefined: built from
- * the options) and the options [{Key :: atom(), Value}]. Returns 1 with `*out` set, or 0 with
+/* Builds a notification from the token hex (or the atom undefined: a broadcast, whose channel is
+ * the channel_id option), the payload JSON (or the atom undefined: built from the options) and
+ * the options [{Key :: atom(), Value}]. Returns 1 with `*out` set, or 0 with
  * `*error` set to a badarg or {error, _} term. */
 static int build_notification(ErlNifEnv *env, ERL_NIF_TERM token_term, ERL_NIF_TERM payload_term,
                               ERL_NIF_TERM options, apns_notification **out, ERL_NIF_TERM *error) {
@@ -592,7 +657,9 @@ static int build_notification(ErlNifEnv *env, ERL_NIF_TERM token_term, ERL_NIF_T
         *error = make_error(env, r, NULL);
         return 0;
     }
-    if (!(text = dup_text(env, token_term))) {
+    if (enif_is_identical(token_term, ATOM_UNDEFINED)) {
+        r = APNS_OK;
+    } else if (!(text = dup_text(env, token_term))) {
         r = BADARG;
     } else {
         r = apns_notification_builder_set_token_hex(b, text);
@@ -877,6 +944,112 @@ static ERL_NIF_TERM version_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM arg
     return make_text(env, apns_version());
 }
 
+/* ---- channels --------------------------------------------------------------------------- */
+
+/* channels_new_nif(Mock | undefined, [{KeyBin, ValueBin}]) -> {ok, Channels} | {error, _}.
+ * Dirty: connects. */
+static ERL_NIF_TERM channels_new_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char errbuf[ERRBUF_LEN] = "";
+    apns_conf *conf = NULL;
+    apns_channels *ch = NULL;
+    ERL_NIF_TERM term;
+    int r, block;
+    channels_res *res;
+    (void)argc;
+    r = config_from(env, argv[0], argv[1], &conf, errbuf, sizeof errbuf, &block);
+    if (r == BADARG) return enif_make_badarg(env);
+    if (r == APNS_OK) {
+        r = apns_channels_new(conf, &ch, errbuf, sizeof errbuf);
+        apns_conf_destroy(conf);
+    }
+    if (r != APNS_OK) return make_error(env, r, errbuf);
+    res = enif_alloc_resource(CHANNELS_RES, sizeof *res);
+    res->channels = ch;
+    term = enif_make_resource(env, res);
+    enif_release_resource(res);
+    return ok2(env, term);
+}
+
+/* channels_create_nif(Channels, Policy :: 0 | 1) -> {ok, IdBin} | {error, _}. Dirty. */
+static ERL_NIF_TERM channels_create_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char errbuf[ERRBUF_LEN] = "", id[APNS_CHANNEL_ID_BUF];
+    channels_res *res;
+    int policy;
+    apns_result r;
+    (void)argc;
+    if (!get_channels(env, argv[0], &res) || !enif_get_int(env, argv[1], &policy)) {
+        return enif_make_badarg(env);
+    }
+    r = apns_channels_create(res->channels, policy, id, sizeof id, NULL, errbuf, sizeof errbuf);
+    return r == APNS_OK ? ok2(env, make_text(env, id)) : make_error(env, r, errbuf);
+}
+
+/* The JSON text of a get (`id` set) or a list (`id` NULL), asking again with the size the library
+ * names (each call sends the request again). */
+static ERL_NIF_TERM channels_read(ErlNifEnv *env, channels_res *res, const char *id) {
+    size_t size = id ? 1024 : 65536;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        char errbuf[ERRBUF_LEN] = "";
+        ErlNifBinary bin;
+        size_t needed = 0;
+        apns_result r;
+        if (!enif_alloc_binary(size, &bin)) return enif_raise_exception(env, enif_make_atom(env, "enomem"));
+        r = id ? apns_channels_get(res->channels, id, (char *)bin.data, bin.size, &needed, errbuf, sizeof errbuf)
+               : apns_channels_list(res->channels, (char *)bin.data, bin.size, &needed, errbuf, sizeof errbuf);
+        if (r == APNS_OK) {
+            enif_realloc_binary(&bin, needed - 1); /* drop the NUL */
+            return ok2(env, enif_make_binary(env, &bin));
+        }
+        enif_release_binary(&bin);
+        if (r != APNS_ERR_BUFFER_TOO_SMALL) return make_error(env, r, errbuf);
+        size = needed;
+    }
+    return make_error(env, APNS_ERR_BUFFER_TOO_SMALL, NULL);
+}
+
+/* channels_get_nif(Channels, Id) -> {ok, JsonBin} | {error, _}. Dirty. */
+static ERL_NIF_TERM channels_get_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    channels_res *res;
+    char *id;
+    ERL_NIF_TERM term;
+    (void)argc;
+    if (!get_channels(env, argv[0], &res) || !(id = dup_text(env, argv[1]))) return enif_make_badarg(env);
+    term = channels_read(env, res, id);
+    free(id);
+    return term;
+}
+
+/* channels_list_nif(Channels) -> {ok, JsonBin} | {error, _}. Dirty. */
+static ERL_NIF_TERM channels_list_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    channels_res *res;
+    (void)argc;
+    if (!get_channels(env, argv[0], &res)) return enif_make_badarg(env);
+    return channels_read(env, res, NULL);
+}
+
+/* channels_delete_nif(Channels, Id) -> ok | {error, _}. Dirty. */
+static ERL_NIF_TERM channels_delete_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    char errbuf[ERRBUF_LEN] = "";
+    channels_res *res;
+    char *id;
+    apns_result r;
+    (void)argc;
+    if (!get_channels(env, argv[0], &res) || !(id = dup_text(env, argv[1]))) return enif_make_badarg(env);
+    r = apns_channels_delete(res->channels, id, errbuf, sizeof errbuf);
+    free(id);
+    return r == APNS_OK ? ATOM_OK : make_error(env, r, errbuf);
+}
+
+/* channels_close_nif(Channels) -> ok. Dirty: waits for a call in progress. */
+static ERL_NIF_TERM channels_close_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    channels_res *res;
+    apns_result r;
+    (void)argc;
+    if (!get_channels(env, argv[0], &res)) return enif_make_badarg(env);
+    r = apns_channels_close(res->channels);
+    return r == APNS_OK ? ATOM_OK : make_error(env, r, NULL);
+}
+
 /* ---- module ----------------------------------------------------------------------------- */
 
 static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
@@ -884,7 +1057,8 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
     (void)priv, (void)info;
     PUSHER_RES = enif_open_resource_type(env, NULL, "apnspush_pusher", pusher_dtor, flags, NULL);
     MOCK_RES = enif_open_resource_type(env, NULL, "apnspush_mock", mock_dtor, flags, NULL);
-    if (!PUSHER_RES || !MOCK_RES) return 1;
+    CHANNELS_RES = enif_open_resource_type(env, NULL, "apnspush_channels", channels_dtor, flags, NULL);
+    if (!PUSHER_RES || !MOCK_RES || !CHANNELS_RES) return 1;
     ATOM_OK = enif_make_atom(env, "ok");
     ATOM_ERROR = enif_make_atom(env, "error");
     ATOM_TRUE = enif_make_atom(env, "true");
@@ -921,6 +1095,7 @@ static void unload(ErlNifEnv *env, void *priv) {
 static ErlNifFunc nif_funcs[] = {
     {"start_mock_nif", 1, start_mock_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
     {"mock_port_nif", 1, mock_port_nif, 0},
+    {"mock_channel_port_nif", 1, mock_channel_port_nif, 0},
     {"mock_accepted_count_nif", 1, mock_accepted_count_nif, 0},
     {"mock_connections_nif", 1, mock_connections_nif, 0},
     {"mock_record_nif", 2, mock_record_nif, ERL_NIF_DIRTY_JOB_CPU_BOUND},
@@ -937,6 +1112,12 @@ static ErlNifFunc nif_funcs[] = {
     {"fields_nif", 1, fields_nif, 0},
     {"set_log_level_nif", 1, set_log_level_nif, 0},
     {"log_poll_nif", 1, log_poll_nif, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"channels_new_nif", 2, channels_new_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
+    {"channels_create_nif", 2, channels_create_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
+    {"channels_get_nif", 2, channels_get_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
+    {"channels_list_nif", 1, channels_list_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
+    {"channels_delete_nif", 2, channels_delete_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
+    {"channels_close_nif", 1, channels_close_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
 };
 
 ERL_NIF_INIT(apnspush, nif_funcs, load, NULL, NULL, unload)

@@ -16,17 +16,20 @@
 
 -export([start_mock/0, start_mock/1, mock_config/1, mock_port/1, mock_accepted_count/1,
          mock_accepted/1, mock_rejected/1, mock_http2_requests/1, mock_connections/1,
-         stop_mock/1]).
+         mock_channel_port/1, mock_channels/1, stop_mock/1]).
 -export([new/1, push/3, push/4, ensure_push/4, ensure_push/5, ensure_delivery/2,
          failed_notifications/1, poll/2, stats/1, close/1, close/2, version/0]).
 -export([set_log_level/1, log_poll/0, log_poll/1]).
 -export([stats_fields/0, outcome_fields/0]).
+-export([channels_new/1, channels_create/2, channels_get/2, channels_list/1, channels_delete/2,
+         channels_close/1]).
 
 -on_load(init/0).
 
--export_type([pusher/0, mock/0, error/0, payload/0, options/0, outcome/0]).
+-export_type([pusher/0, mock/0, channels/0, error/0, payload/0, options/0, outcome/0]).
 
 -opaque pusher() :: reference().
+-opaque channels() :: reference().
 -opaque mock() :: reference().
 -type error() :: {error, {Code :: atom(), Message :: binary()}}.
 -type text() :: binary() | string().
@@ -44,10 +47,15 @@
 %% thread_id, content_available, mutable_content, target_content_id, interruption_level
 %% (passive, active, 'time-sensitive', critical), relevance_score, filter_criteria, url_args,
 %% custom (#{Key => JSON term}). Ranges (volume and relevance_score 0.0..1.0, a loc-args with
-%% its loc-key, ...) are checked by the library.
+%% its loc-key, ...) are checked by the library. Live Activity payload fields: event (start,
+%% update, end), content_state (a map, a JSON object), timestamp, stale_date, dismissal_date
+%% (epoch seconds), attributes_type (text), attributes (a map); Apple's rules (a timestamp
+%% always, ...) are the library's. channel_id (delivery): the broadcast channel (Apple's base64
+%% id) to send on instead of a device token, with TokenHex undefined.
 -type options() :: #{apns_id => text(), topic => text(), priority => 0..255,
                      expiry => 0..4294967295 | undefined, push_type => atom() | text(),
                      collapse_id => text(), user_data => non_neg_integer(),
+                     channel_id => text(),
                      alert_title => text(), alert_body => text(), alert_subtitle => text(),
                      alert_launch_image => text(), alert_title_loc_key => text(),
                      alert_title_loc_args => [text()], alert_subtitle_loc_key => text(),
@@ -58,7 +66,11 @@
                      content_available => boolean(), mutable_content => boolean(),
                      target_content_id => text(), interruption_level => atom() | text(),
                      relevance_score => number(), filter_criteria => text(),
-                     url_args => [text()], custom => #{atom() | binary() => term()}}.
+                     url_args => [text()], custom => #{atom() | binary() => term()},
+                     event => start | update | 'end' | text(), content_state => map(),
+                     timestamp => non_neg_integer(), stale_date => non_neg_integer(),
+                     dismissal_date => non_neg_integer(), attributes_type => text(),
+                     attributes => map()}.
 %% One notification's final outcome. timestamp: HTTP/2 410, when the token stopped being valid
 %% (ms since the epoch); error: the engine error behind a failed outcome; apns_id: HTTP/2 only;
 %% channel_id: the broadcast channel it was sent on (undefined when sent to a device token).
@@ -88,7 +100,8 @@ start_mock() -> start_mock(#{}).
 %% [{TokenHex, Status, Reason}] (HTTP/2, e.g. {T, 410, <<"Unregistered">>}); drop_after, shutdown_after, close_silently_after => K
 %% (per connection, after K notifications); stall_after => K (HTTP/2: per connection, no
 %% answer to any request after the K-th); error_delay_ms => Ms; record_payloads => boolean();
-%% require_client_cert => boolean(); feedback => [{EpochSeconds, TokenHex}].
+%% require_client_cert => boolean(); feedback => [{EpochSeconds, TokenHex}]; max_channels => N
+%% (HTTP/2: broadcast channels kept per bundle id, default 10,000).
 -spec start_mock(map()) -> {ok, mock()} | error().
 start_mock(Options) when is_map(Options) ->
     start_mock_nif([mock_option(K, V) || {K, V} <- maps:to_list(Options)]).
@@ -129,6 +142,23 @@ mock_rejected(Mock) -> record(Mock, rejected).
 -spec mock_http2_requests(mock()) -> [map()] | error().
 mock_http2_requests(Mock) -> record(Mock, http2_requests).
 
+%% HTTP/2: the channel management port (0 in binary mode and once stopped); mock_config/1
+%% carries it.
+-spec mock_channel_port(mock()) -> non_neg_integer().
+mock_channel_port(Mock) -> mock_channel_port_nif(Mock).
+
+%% HTTP/2: the broadcast channel registry and the broadcasts the gateway accepted, as
+%% docs/CHANNELS.md shows it, with binary keys: #{<<"apps">> => #{Bundle => [Channel]},
+%% <<"broadcasts">> => [#{<<"bundle-id">>, <<"channel-id">>, <<"apns-id">>, <<"payload">>,
+%% <<"connection">>}], <<"broadcasts_per_channel">>, <<"deleted">>, <<"limit">>,
+%% <<"management_answers">>}.
+-spec mock_channels(mock()) -> map() | error().
+mock_channels(Mock) ->
+    case mock_record_nif(Mock, channels) of
+        {ok, Json} -> apnspush_json:decode(Json);
+        Error -> Error
+    end.
+
 record(Mock, Which) ->
     case mock_record_nif(Mock, Which) of
         {ok, Json} -> apnspush_json:decode(Json, atom);
@@ -151,12 +181,13 @@ new(Config) when is_list(Config) ->
 
 push(Pusher, TokenHex, Payload) -> push(Pusher, TokenHex, Payload, #{}).
 
-%% Enqueues a notification and returns its id at once. The device token is hex; the payload is
+%% Enqueues a notification and returns its id at once. The device token is hex (undefined for a
+%% broadcast: the channel_id option names the channel instead); the payload is
 %% JSON object text, a map, or undefined to build it from Options (see options()). Validated
 %% first: bad_token, invalid_json, payload_too_large, invalid_argument (an unknown option, a
 %% value of the wrong type or range, a payload together with payload fields, priority 10 with
 %% push_type background, a malformed apns_id, ...).
--spec push(pusher(), text(), payload(), options()) -> {ok, pos_integer()} | error().
+-spec push(pusher(), text() | undefined, payload(), options()) -> {ok, pos_integer()} | error().
 push(Pusher, TokenHex, Payload, Options) ->
     case notification(Payload, Options) of
         {ok, Json, List} -> push_nif(Pusher, TokenHex, Json, List);
@@ -168,7 +199,8 @@ ensure_push(Pusher, TokenHex, Payload, Timeout) ->
 
 %% As push/4, then waits for the final outcome. {error, {timeout, _}}: it is queued and will
 %% still get an outcome.
--spec ensure_push(pusher(), text(), payload(), options(), timeout_ms()) -> {ok, outcome()} | error().
+-spec ensure_push(pusher(), text() | undefined, payload(), options(), timeout_ms()) ->
+          {ok, outcome()} | error().
 ensure_push(Pusher, TokenHex, Payload, Options, Timeout) ->
     case notification(Payload, Options) of
         {ok, Json, List} -> ensure_push_nif(Pusher, TokenHex, Json, List, Timeout);
@@ -177,10 +209,11 @@ ensure_push(Pusher, TokenHex, Payload, Options, Timeout) ->
 
 %% Every notification option => its kind: how option/2 checks it and what it hands the NIF,
 %% whose tables (c_src/apnspush_nif.c, notification_option) map each key to its C setter.
-%% Adding a text, texts, unit or boolean option is one line here and one there.
+%% Adding a text, texts, unit, object or boolean option is one line here and one there.
 -define(DELIVERY_OPTIONS, [{apns_id, text}, {topic, text}, {priority, {integer, 255}},
                            {expiry, {integer, 16#FFFFFFFF}}, {push_type, text},
-                           {collapse_id, text}, {user_data, {integer, 16#FFFFFFFFFFFFFFFF}}]).
+                           {collapse_id, text}, {user_data, {integer, 16#FFFFFFFFFFFFFFFF}},
+                           {channel_id, text}]).
 -define(PAYLOAD_OPTIONS, [{alert_title, text}, {alert_body, text}, {alert_subtitle, text},
                           {alert_launch_image, text}, {alert_title_loc_key, text},
                           {alert_title_loc_args, texts}, {alert_subtitle_loc_key, text},
@@ -190,12 +223,16 @@ ensure_push(Pusher, TokenHex, Payload, Options, Timeout) ->
                           {content_available, boolean}, {mutable_content, boolean},
                           {target_content_id, text}, {interruption_level, text},
                           {relevance_score, unit}, {filter_criteria, text}, {url_args, texts},
-                          {custom, custom}]).
+                          {custom, custom}, {event, text}, {content_state, object},
+                          {timestamp, {integer, 16#FFFFFFFFFFFFFFFF}},
+                          {stale_date, {integer, 16#FFFFFFFFFFFFFFFF}},
+                          {dismissal_date, {integer, 16#FFFFFFFFFFFFFFFF}},
+                          {attributes_type, text}, {attributes, object}]).
 -define(PAYLOAD_FIELDS, [Opt__ || {Opt__, _} <- ?PAYLOAD_OPTIONS]).
 -define(DELIVERY_FIELDS, [Opt__ || {Opt__, _} <- ?DELIVERY_OPTIONS]).
 
-%% {ok, PayloadJson | undefined, [{Key, Value}]} with texts as binaries and custom values as
-%% JSON text, or {error, {invalid_argument, Message}}.
+%% {ok, PayloadJson | undefined, [{Key, Value}]} with texts as binaries and custom values and
+%% objects as JSON text, or {error, {invalid_argument, Message}}.
 notification(Payload, Options) when is_map(Options) ->
     Set = lists:sort([{K, V} || {K, V} <- maps:to_list(Options), V =/= undefined]),
     Fields = [K || {K, _} <- Set, lists:member(K, ?PAYLOAD_FIELDS)],
@@ -253,7 +290,12 @@ option(sound, sound, V) -> option_text(sound, V);
 option(custom, custom, V) when is_map(V) ->
     [{option_text(custom, K), custom_value(K, Value)} || {K, Value} <- lists:sort(maps:to_list(V))];
 option(custom, custom, V) ->
-    throw_invalid("custom: expected a map of key => JSON term, got ~0tp", [V]).
+    throw_invalid("custom: expected a map of key => JSON term, got ~0tp", [V]);
+option(K, object, V) when is_map(V) ->
+    try apnspush_json:encode(V)
+    catch error:{not_json, T} -> throw_invalid("~s: ~0tp is not JSON", [K, T])
+    end;
+option(K, object, V) -> throw_invalid("~s: expected a map (a JSON object), got ~0tp", [K, V]).
 
 %% A number as a float; its range is the library's to check.
 option_number(K, V) when is_number(V) ->
@@ -338,6 +380,66 @@ close(Pusher, TimeoutMs) -> close_nif(Pusher, TimeoutMs).
 -spec version() -> binary().
 version() -> version_nif().
 
+%% ---- channels ---------------------------------------------------------------------------
+
+%% Broadcast channel management (iOS 18; docs/CHANNELS.md): one HTTP/2 connection to Apple's
+%% management host (channel_host/channel_port, by default Apple's for environment) for the app
+%% named by the topic key. Every call runs on a dirty I/O scheduler, one at a time per client,
+%% each up to response_timeout_ms. APNs' refusals are {error, {rejected, Message}}, Message
+%% Apple's reason and status (<<"ChannelNotRegistered (status 404)">>); a channel id that is not
+%% base64 text is {error, {invalid_argument, _}}; after channels_close/1, {error, {closed, _}}.
+%% The client is freed when garbage collected.
+-define(POLICIES, [{no_message_stored, 0}, {most_recent_message_stored, 1}]).
+
+%% Connects a client. Config: as new/1 (the topic key is the bundle id; {mock, Mock} applies
+%% the mock's channel port).
+-spec channels_new([{atom() | text(), term()}]) -> {ok, channels()} | error().
+channels_new(Config) when is_list(Config) ->
+    Mock = proplists:get_value(mock, Config, undefined),
+    channels_new_nif(Mock, [{text(K), text(V)} || {K, V} <- Config, K =/= mock]).
+
+%% Creates a Live Activity channel with the message storage Policy (what APNs keeps for
+%% devices that were offline); returns its id (base64 text).
+-spec channels_create(channels(), no_message_stored | most_recent_message_stored) ->
+          {ok, binary()} | error().
+channels_create(Channels, Policy) ->
+    case lists:keyfind(Policy, 1, ?POLICIES) of
+        {Policy, N} -> channels_create_nif(Channels, N);
+        false ->
+            invalid(io_lib:format("policy: expected no_message_stored or "
+                                  "most_recent_message_stored, got ~0tp", [Policy]))
+    end.
+
+%% One channel.
+-spec channels_get(channels(), text()) ->
+          {ok, #{channel_id := binary(), push_type := binary(),
+                 message_storage_policy := no_message_stored | most_recent_message_stored}} |
+          error().
+channels_get(Channels, ChannelId) ->
+    case channels_get_nif(Channels, ChannelId) of
+        {ok, Json} ->
+            #{<<"channel-id">> := Id, <<"message-storage-policy">> := N,
+              <<"push-type">> := PushType} = apnspush_json:decode(Json),
+            {Policy, N} = lists:keyfind(N, 2, ?POLICIES),
+            {ok, #{channel_id => Id, message_storage_policy => Policy, push_type => PushType}};
+        Error -> Error
+    end.
+
+%% Every channel id of the app.
+-spec channels_list(channels()) -> {ok, [binary()]} | error().
+channels_list(Channels) ->
+    case channels_list_nif(Channels) of
+        {ok, Json} -> {ok, apnspush_json:decode(Json)};
+        Error -> Error
+    end.
+
+-spec channels_delete(channels(), text()) -> ok | error().
+channels_delete(Channels, ChannelId) -> channels_delete_nif(Channels, ChannelId).
+
+%% Closes the connection; later calls give {error, {closed, _}}. A second call does nothing.
+-spec channels_close(channels()) -> ok | error().
+channels_close(Channels) -> channels_close_nif(Channels).
+
 %% ---- logging ----------------------------------------------------------------------------
 
 -type log_level() :: none | error | warning | info | debug | trace.
@@ -380,6 +482,7 @@ text(L) when is_list(L) -> unicode:characters_to_binary(L).
 
 start_mock_nif(_) -> erlang:nif_error(nif_not_loaded).
 mock_port_nif(_) -> erlang:nif_error(nif_not_loaded).
+mock_channel_port_nif(_) -> erlang:nif_error(nif_not_loaded).
 mock_accepted_count_nif(_) -> erlang:nif_error(nif_not_loaded).
 mock_connections_nif(_) -> erlang:nif_error(nif_not_loaded).
 mock_record_nif(_, _) -> erlang:nif_error(nif_not_loaded).
@@ -396,3 +499,9 @@ version_nif() -> erlang:nif_error(nif_not_loaded).
 fields_nif(_) -> erlang:nif_error(nif_not_loaded).
 set_log_level_nif(_) -> erlang:nif_error(nif_not_loaded).
 log_poll_nif(_) -> erlang:nif_error(nif_not_loaded).
+channels_new_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+channels_create_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+channels_get_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+channels_list_nif(_) -> erlang:nif_error(nif_not_loaded).
+channels_delete_nif(_, _) -> erlang:nif_error(nif_not_loaded).
+channels_close_nif(_) -> erlang:nif_error(nif_not_loaded).

@@ -193,7 +193,7 @@ test('errorCodes lists the stable codes; validateNotification and version', () =
   const codes = errorCodes();
   for (const c of ['BAD_TOKEN', 'PAYLOAD_TOO_LARGE', 'INVALID_JSON', 'INVALID_ARGUMENT',
     'UNKNOWN_CONFIG_KEY', 'INVALID_CONFIG_VALUE', 'CONNECT', 'TLS', 'CREDENTIALS', 'IO',
-    'QUEUE_FULL', 'CLOSED', 'TIMEOUT', 'PROTOCOL', 'INTERNAL']) {
+    'QUEUE_FULL', 'CLOSED', 'TIMEOUT', 'PROTOCOL', 'INTERNAL', 'REJECTED']) {
     assert.equal(typeof codes[c], 'string', c);
   }
   assert.equal(validateNotification(notification(1)), undefined);

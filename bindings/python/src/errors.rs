@@ -59,6 +59,8 @@ const ROWS: &[Row] = &[
     row("TimeoutError", BASE, Some("TimeoutError"), Some(ErrorKind::Timeout), ""),
     row("ProtocolError", BASE, None, Some(ErrorKind::Protocol), ""),
     row("InternalError", BASE, None, Some(ErrorKind::Internal), ""),
+    row("RejectedError", BASE, None, Some(ErrorKind::Rejected),
+        "APNs refused a channel-management request; `.message` holds Apple's reason and status."),
 ];
 
 /// A created class: its name, the kind it stands for, the class.

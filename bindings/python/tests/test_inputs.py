@@ -322,7 +322,7 @@ def test_error_hierarchy():
     assert codes == {
         "BAD_TOKEN", "PAYLOAD_TOO_LARGE", "INVALID_JSON", "INVALID_ARGUMENT",
         "UNKNOWN_CONFIG_KEY", "INVALID_CONFIG_VALUE", "CONNECT", "TLS", "CREDENTIALS", "IO",
-        "QUEUE_FULL", "CLOSED", "TIMEOUT", "PROTOCOL", "INTERNAL",
+        "QUEUE_FULL", "CLOSED", "TIMEOUT", "PROTOCOL", "INTERNAL", "REJECTED",
     }
     for code, cls in apnspush.ERROR_CLASSES.items():
         assert issubclass(cls, apnspush.ApnsError) and cls.code == code

@@ -1,7 +1,7 @@
 # frozen_string_literal: true
 
 # Ruby bindings for libapnspush over the ffi gem: Apnspush::Pusher, Notification, Outcome,
-# Feedback, MockServer and the Apnspush::Error hierarchy. See docs/RUBY.md.
+# Feedback, Channels, MockServer and the Apnspush::Error hierarchy. See docs/RUBY.md.
 require_relative "apnspush/version"
 require_relative "apnspush/errors"
 require_relative "apnspush/native"
@@ -14,6 +14,7 @@ require_relative "apnspush/notification"
 require_relative "apnspush/pusher"
 require_relative "apnspush/feedback"
 require_relative "apnspush/mock_server"
+require_relative "apnspush/channels"
 
 module Apnspush
   # The version of the loaded library ("MAJOR.MINOR.PATCH").

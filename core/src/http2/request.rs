@@ -90,10 +90,7 @@ impl RequestEncoder {
             }
             Some(_) => {
                 self.path.extend_from_slice(b"/4/broadcasts/apps/");
-                let topic = topic.unwrap_or_default();
-                let bundle = push_type::topic_suffix("liveactivity")
-                    .and_then(|suffix| topic.strip_suffix(suffix))
-                    .unwrap_or(topic);
+                let bundle = crate::channels::bundle_of(topic.unwrap_or_default());
                 self.path.extend_from_slice(bundle.as_bytes());
             }
         }

@@ -21,7 +21,7 @@ const USAGE: &str = "usage: apnspush-mock [--reject TOKENHEX:STATUS]... [--drop-
 [--reject TOKENHEX:STATUS]... [--drop-after K] [--goaway-after N] [--fail-every N:STATUS] \
 [--max-concurrent-streams N] [--response-delay-ms N] [--initial-window-size N] \
 [--connection-window-size N] [--stall-after K] [--expire-token-after N] [--goaway-grace-ms N] \
-[--chaos SEED] [--key-update-every BYTES] [--no-client-cert] [--no-huffman]
+[--chaos SEED] [--key-update-every BYTES] [--no-client-cert] [--no-huffman] [--max-channels N]
 
 Starts the mock APNs gateway (binary, or the HTTP/2 provider API with --http2; --token-auth
 generates a provider key, verifies JWTs and hands the key out in the configuration) and the
@@ -35,7 +35,9 @@ seen) as one line of JSON.
 --chaos SEED: seeded random faults per connection (GOAWAY, drop or silence after 2,000-40,000
   requests; one request in 2,000 answered 429, one in 5,000 100 ms late), for soaks.
 --key-update-every BYTES: ask for a TLS 1.3 key update every BYTES of ciphertext read.
---no-huffman: send response header strings as raw octets, not Huffman-coded.";
+--no-huffman: send response header strings as raw octets, not Huffman-coded.
+--max-channels N: broadcast channels the management API lets an app create (default 10000);
+  its address is channel_host/channel_port in the configuration line.";
 
 /// Runs the mock command with `args` (without the program name), printing usage under the
 /// name `program`. Blocks until stdin reaches end of file. Exit codes as in the module doc.
@@ -179,6 +181,12 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<MockOptions>, 
                 options.goaway_grace = Duration::from_millis(count(&flag, &value()?)?)
             }
             "--stall-after" => options.stall_after = Some(count(&flag, &value()?)?),
+            "--max-channels" => {
+                options.max_channels = match usize::try_from(count(&flag, &value()?)?) {
+                    Ok(n) if n > 0 => n,
+                    _ => return Err(format!("{flag}: expected 1 or more")),
+                }
+            }
             "--chaos" => options.chaos = Some(count(&flag, &value()?)?),
             "--key-update-every" => {
                 options.key_update_every = Some(count(&flag, &value()?)? as usize)

@@ -4,11 +4,14 @@
 
 use std::time::Instant;
 
+use super::channels::{Broadcast, Reply};
 use super::h2_gateway::{Answer, End, H2Server};
-use super::h2_judge::{judge, Verdict};
+use super::h2_judge::{check_token, judge, Verdict};
 use super::{Accepted, Http2Rejected};
 use crate::http2::frame::{self, error_code, setting};
+use crate::http2::hpack::HeaderList;
 use crate::http2::hpack::Indexing;
+use crate::http2::uuid::is_uuid;
 
 impl H2Server<'_> {
     /// A request is complete: judge it, record it, queue its answer, apply the faults.
@@ -31,6 +34,13 @@ impl H2Server<'_> {
             shared.record.update_h2(|c| c.streams_stalled += 1);
             return None;
         }
+        if self.management {
+            let answer = self.manage(stream_id, &headers, &body);
+            return self.queue(answer, stream_id, goaway_after, drop_after);
+        }
+        let is_broadcast = headers
+            .iter()
+            .any(|(n, v)| n == b":path" && v.starts_with(b"/4/broadcasts/"));
         let rules = shared.h2_rules.read().clone();
         let binary_rules = shared.rules.read().clone();
         let mut v = judge(
@@ -69,9 +79,66 @@ impl H2Server<'_> {
             due: now + delay,
             stream_id,
             status: v.status,
+            management: is_broadcast.then(|| (v.apns_id.clone(), None)),
             apns_id: v.apns_id,
             body: json,
         };
+        self.queue(answer, stream_id, goaway_after, drop_after)
+    }
+
+    /// A channel management request: auth as the gateway checks it, then the registry.
+    fn manage(&mut self, stream_id: u32, headers: &HeaderList, body: &[u8]) -> Answer {
+        let shared = self.shared;
+        let find = |name: &[u8]| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_slice())
+        };
+        let request_id = match find(b"apns-request-id") {
+            Some(v) if is_uuid(v) => String::from_utf8_lossy(v).to_ascii_lowercase(),
+            _ => self.uuids.next_uuid(),
+        };
+        let reply = match check_token(shared, &mut self.tokens, find(b"authorization")) {
+            Some(reason) => Reply {
+                status: 403,
+                channel_id: None,
+                body: serde_json::json!({ "reason": reason })
+                    .to_string()
+                    .into_bytes(),
+            },
+            None => {
+                self.token_validated = true;
+                shared.channels.manage(headers, body)
+            }
+        };
+        self.processed += 1;
+        self.adjust_limit(reply.status < 400);
+        let delay = shared.h2.response_delay;
+        Answer {
+            due: if delay.is_zero() {
+                self.epoch
+            } else {
+                Instant::now() + delay
+            },
+            stream_id,
+            status: reply.status,
+            apns_id: String::new(),
+            body: reply.body,
+            management: Some((request_id, reply.channel_id)),
+        }
+    }
+
+    /// Queues `answer` (in due order) and applies `drop_after` and `goaway_after`.
+    fn queue(
+        &mut self,
+        answer: Answer,
+        stream_id: u32,
+        goaway_after: Option<u64>,
+        drop_after: Option<u64>,
+    ) -> Option<End> {
+        let shared = self.shared;
+        let now = answer.due;
         // In due order, so a late answer holds up no other.
         let at = self
             .answers
@@ -79,7 +146,7 @@ impl H2Server<'_> {
             .rposition(|a| a.due <= answer.due)
             .map_or(0, |i| i + 1);
         self.answers.insert(at, answer);
-        if delay.is_zero() {
+        if now <= self.epoch {
             self.release_due(now);
         }
         if drop_after.is_some_and(|k| self.processed >= k) {
@@ -104,6 +171,19 @@ impl H2Server<'_> {
     }
 
     fn record(&mut self, stream_id: u32, v: &Verdict, payload: Vec<u8>) {
+        if let (200, Some((bundle, channel))) = (v.status, &v.broadcast) {
+            self.shared.channels.add_broadcast(Broadcast {
+                bundle_id: bundle.clone(),
+                channel_id: channel.clone(),
+                apns_id: v.apns_id.clone(),
+                payload: if self.shared.record_payloads {
+                    payload.clone()
+                } else {
+                    Vec::new()
+                },
+                connection: self.id,
+            });
+        }
         if v.status == 200 {
             self.accepted_count += 1;
             if self.shared.record_payloads {
@@ -163,14 +243,25 @@ impl H2Server<'_> {
             status.copy_from_slice(format!("{:03}", a.status.min(999)).as_bytes());
             let mut block = Vec::with_capacity(64);
             // As nghttp2 encodes: `:status` from the table, every other header added to it.
-            let fields = [
-                (&b":status"[..], &status[..], Indexing::Incremental),
-                (b"apns-id", a.apns_id.as_bytes(), Indexing::Incremental),
-                (b"content-type", b"application/json", Indexing::Incremental),
+            let (id_name, id, channel): (&[u8], &str, Option<&str>) = match &a.management {
+                Some((request_id, channel)) => (b"apns-request-id", request_id, channel.as_deref()),
+                None => (b"apns-id", &a.apns_id, None),
+            };
+            let mut fields: Vec<(&[u8], &[u8], Indexing)> = vec![
+                (b":status", &status[..], Indexing::Incremental),
+                (id_name, id.as_bytes(), Indexing::Incremental),
             ];
-            let count = if a.body.is_empty() { 2 } else { 3 };
-            self.encoder
-                .encode_with(fields[..count].iter().copied(), &mut block);
+            if let Some(channel) = channel {
+                fields.push((
+                    b"apns-channel-id",
+                    channel.as_bytes(),
+                    Indexing::Incremental,
+                ));
+            }
+            if !a.body.is_empty() {
+                fields.push((b"content-type", b"application/json", Indexing::Incremental));
+            }
+            self.encoder.encode_with(fields, &mut block);
             if a.body.is_empty() {
                 frame::encode_headers(
                     &mut self.out,

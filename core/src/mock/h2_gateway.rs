@@ -36,14 +36,31 @@ pub(super) enum End {
     Close,
 }
 
-pub(crate) fn serve(shared: &Shared, mut sock: TcpStream) {
+pub(crate) fn serve(shared: &Shared, sock: TcpStream) {
+    serve_as(shared, sock, false);
+}
+
+/// A connection of the channel management API: the same server, whose requests go to the
+/// channel registry (`super::channels`) instead of the judge. Not counted as a gateway
+/// connection.
+pub(crate) fn serve_management(shared: &Shared, sock: TcpStream) {
+    serve_as(shared, sock, true);
+}
+
+fn serve_as(shared: &Shared, mut sock: TcpStream, management: bool) {
     let Some(tls) = accept_tls(shared, &mut sock) else {
         let _ = sock.shutdown(Shutdown::Both);
         return;
     };
-    let id = shared.record.connection_opened();
-    shared.record.add_requests(id, 0);
+    let id = if management {
+        0
+    } else {
+        let id = shared.record.connection_opened();
+        shared.record.add_requests(id, 0);
+        id
+    };
     let mut conn = H2Server::new(shared, tls, id);
+    conn.management = management;
     let end = conn.run(&mut sock);
     conn.publish();
     let H2Server { tls, .. } = conn;
@@ -73,6 +90,9 @@ pub(super) struct Answer {
     pub(super) status: u16,
     pub(super) apns_id: String,
     pub(super) body: Vec<u8>,
+    /// Management and broadcast answers: `apns-request-id` (in place of `apns-id`), and for a
+    /// created channel `apns-channel-id`.
+    pub(super) management: Option<(String, Option<String>)>,
 }
 
 pub(super) struct H2Server<'a> {
@@ -122,6 +142,8 @@ pub(super) struct H2Server<'a> {
     pub(super) chaos: Option<Chaos>,
     /// Request streams opened since the last `publish`.
     pub(super) received: u64,
+    /// A channel management connection (see `serve_management`).
+    pub(super) management: bool,
 }
 
 impl<'a> H2Server<'a> {
@@ -198,6 +220,7 @@ impl<'a> H2Server<'a> {
             rejected: Vec::new(),
             chaos,
             received: 0,
+            management: false,
         }
     }
 
@@ -282,7 +305,7 @@ impl<'a> H2Server<'a> {
             self.accepted_count = 0;
         }
         record.add_http2_rejected(&mut self.rejected);
-        if self.received > 0 {
+        if self.received > 0 && !self.management {
             record.add_requests(self.id, self.received);
             self.received = 0;
         }

@@ -24,6 +24,8 @@ pub(crate) struct Verdict {
     pub timestamp: Option<u64>,
     /// Token auth: the request carried a provider token that passed.
     pub token_valid: bool,
+    /// A broadcast (`POST /4/broadcasts/apps/<bundle>`): its bundle id and channel id.
+    pub broadcast: Option<(String, String)>,
 }
 
 impl Verdict {
@@ -58,12 +60,18 @@ pub(crate) fn judge(
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_slice())
     };
-    let (apns_id, bad_id) = match find(b"apns-id") {
+    let path = find(b":path").unwrap_or_default();
+    // A broadcast identifies itself with `apns-request-id`, a device request with `apns-id`.
+    let id_header: &[u8] = if path.starts_with(b"/4/broadcasts/") {
+        b"apns-request-id"
+    } else {
+        b"apns-id"
+    };
+    let (apns_id, bad_id) = match find(id_header) {
         Some(v) if is_uuid(v) => (String::from_utf8_lossy(v).to_ascii_lowercase(), false),
         Some(_) => (uuids.next_uuid(), true),
         None => (uuids.next_uuid(), false),
     };
-    let path = find(b":path").unwrap_or_default();
     let token = path
         .strip_prefix(b"/3/device/")
         .and_then(|hex| std::str::from_utf8(hex).ok())
@@ -77,6 +85,7 @@ pub(crate) fn judge(
         custom_reason: None,
         timestamp: None,
         token_valid: false,
+        broadcast: None,
     };
     let reject = |v: &mut Verdict, status: u16, reason: &'static str| {
         v.status = status;
@@ -93,6 +102,10 @@ pub(crate) fn judge(
             priority: text(b"apns-priority"),
             collapse_id: text(b"apns-collapse-id"),
         });
+    }
+    if let Some(bundle) = path.strip_prefix(b"/4/broadcasts/apps/") {
+        judge_broadcast(shared, cache, &mut v, bundle, &find, body, bad_id);
+        return v;
     }
     if find(b":method") != Some(b"POST") {
         reject(&mut v, 405, "MethodNotAllowed");
@@ -149,8 +162,61 @@ pub(crate) fn judge(
     v
 }
 
+/// A broadcast on a channel, as Apple's "Sending broadcast push notification requests to
+/// APNs" describes it: auth, then a live channel of the bundle id in `apns-channel-id`
+/// (400 MissingChannelId, 400 BadChannelId, 404 ChannelNotRegistered), push type
+/// `liveactivity` (400 MissingPushType, 400 InvalidPushType), and a payload of 1 to 5120
+/// bytes.
+fn judge_broadcast<'h>(
+    shared: &Shared,
+    cache: &mut TokenCache,
+    v: &mut Verdict,
+    bundle: &[u8],
+    find: &impl Fn(&[u8]) -> Option<&'h [u8]>,
+    body: &[u8],
+    bad_id: bool,
+) {
+    let mut reject = |status: u16, reason: &'static str| {
+        v.status = status;
+        v.reason = reason;
+    };
+    let bundle = std::str::from_utf8(bundle).unwrap_or_default();
+    if find(b":method") != Some(b"POST") {
+        return reject(405, "MethodNotAllowed");
+    }
+    if bundle.is_empty() || bundle.contains('/') {
+        return reject(404, "BadPath");
+    }
+    if bad_id {
+        return reject(400, "BadMessageId");
+    }
+    if let Some(reason) = check_token(shared, cache, find(b"authorization")) {
+        return reject(403, reason);
+    }
+    let channel = match shared.channels.check(bundle, find(b"apns-channel-id")) {
+        Ok(id) => id,
+        Err((status, reason)) => return reject(status, reason),
+    };
+    match find(b"apns-push-type") {
+        None => reject(400, "MissingPushType"),
+        Some(b"liveactivity") => {
+            if find(b"apns-priority").is_some_and(|p| !matches!(p, b"10" | b"5" | b"1")) {
+                reject(400, "BadPriority")
+            } else if body.is_empty() {
+                reject(400, "PayloadEmpty")
+            } else if body.len() > 5120 {
+                reject(413, "PayloadTooLarge")
+            } else {
+                v.token_valid = shared.h2.jwt.is_some();
+                v.broadcast = Some((bundle.to_owned(), channel));
+            }
+        }
+        Some(_) => reject(400, "InvalidPushType"),
+    }
+}
+
 /// `Some(reason)` when token auth is on and the `authorization` header does not pass.
-fn check_token(
+pub(crate) fn check_token(
     shared: &Shared,
     cache: &mut TokenCache,
     authorization: Option<&[u8]>,

@@ -6,7 +6,10 @@
 //! `MockServer`; every method may be called from any thread. `stop` (or drop) closes the
 //! listeners and every live connection and joins all threads; it never hangs.
 
+#[cfg(test)]
+mod broadcast_tests;
 mod ca;
+mod channels;
 mod chaos;
 pub mod cli;
 mod feedback;
@@ -32,6 +35,7 @@ use rustls::ServerConfig;
 use crate::binary::codec::FeedbackTuple;
 use crate::config::Protocol;
 use crate::error::{Error, ErrorKind, Result};
+pub use channels::Broadcast;
 use listener::{Listener, Live};
 pub use options::{MockJwt, MockOptions};
 use record::Record;
@@ -100,6 +104,8 @@ pub(crate) struct Shared {
     stopping: AtomicBool,
     live: Mutex<Live>,
     key_update_every: Option<usize>,
+    /// HTTP/2: the broadcast channel registry (management listener and gateway).
+    channels: channels::Registry,
 }
 
 /// One authentic provider token: its order of first appearance, and the requests that carried
@@ -139,6 +145,8 @@ pub struct MockServer {
     listeners: Vec<Listener>,
     port: u16,
     feedback_port: u16,
+    /// HTTP/2: the channel management listener's port (0 in binary mode).
+    channel_port: u16,
 }
 
 impl MockServer {
@@ -194,6 +202,7 @@ impl MockServer {
             stopping: AtomicBool::new(false),
             live: Mutex::new(Live::default()),
             key_update_every: options.key_update_every,
+            channels: channels::Registry::new(options.max_channels),
         });
         let io_error = |what: &str, e: std::io::Error| {
             Error::new(
@@ -211,6 +220,7 @@ impl MockServer {
             listeners: Vec::new(),
             port: 0,
             feedback_port: 0,
+            channel_port: 0,
         };
         let serve: fn(&Shared, std::net::TcpStream) = match protocol {
             Protocol::Binary => gateway::serve,
@@ -229,6 +239,18 @@ impl MockServer {
         .map_err(|e| io_error("feedback service", e))?;
         server.feedback_port = feedback.port();
         server.listeners.push(feedback);
+        if protocol == Protocol::Http2 {
+            let socket = bind("channel management")?;
+            let manage = Listener::spawn(
+                socket,
+                server.shared.clone(),
+                "channels",
+                h2_gateway::serve_management,
+            )
+            .map_err(|e| io_error("channel management", e))?;
+            server.channel_port = manage.port();
+            server.listeners.push(manage);
+        }
         Ok(server)
     }
 
@@ -245,6 +267,46 @@ impl MockServer {
     /// Port of the feedback service (same host).
     pub fn feedback_port(&self) -> u16 {
         self.feedback_port
+    }
+
+    /// HTTP/2: port of the broadcast channel management API (same host, same TLS and auth
+    /// as the gateway); 0 in binary mode.
+    pub fn channel_port(&self) -> u16 {
+        self.channel_port
+    }
+
+    /// HTTP/2: the channel registry and the broadcasts accepted, as JSON:
+    /// `{"limit": N, "apps": {"<bundle>": [{"channel-id", "message-storage-policy",
+    /// "push-type"}...]}, "deleted": {"<bundle>": [ids]}, "broadcasts": [{"bundle-id",
+    /// "channel-id", "apns-id", "payload", "connection"}...], "broadcasts_per_channel":
+    /// {"<id>": n}, "management_answers": {"<status>": n}}`.
+    pub fn channels_json(&self) -> String {
+        self.shared.channels.to_json()
+    }
+
+    /// HTTP/2: live channel ids of `bundle_id`, in creation order.
+    pub fn channel_ids(&self, bundle_id: &str) -> Vec<String> {
+        self.shared.channels.ids(bundle_id)
+    }
+
+    /// HTTP/2: creates a channel of `bundle_id` directly (no request), as if the management
+    /// API had; `policy` is 0 or 1. `InvalidArgument` for another policy or past the limit.
+    pub fn add_channel(&self, bundle_id: &str, policy: u8) -> Result<String> {
+        if policy > 1 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "message storage policy must be 0 or 1",
+            ));
+        }
+        self.shared
+            .channels
+            .create(bundle_id, policy)
+            .map_err(|(_, reason)| Error::new(ErrorKind::InvalidArgument, reason))
+    }
+
+    /// HTTP/2: broadcasts the gateway accepted (`POST /4/broadcasts/apps/<bundle>`), in order.
+    pub fn broadcasts(&self) -> Vec<Broadcast> {
+        self.shared.channels.broadcasts()
     }
 
     /// PEM of the CA that signed the server certificate: what clients must trust.
@@ -264,7 +326,7 @@ impl MockServer {
 
     /// The configuration keys a pusher needs to reach this mock. Binary: protocol, host, port,
     /// feedback_host, feedback_port, ca_pem, cert_pem, key_pem. HTTP/2: protocol, host, port,
-    /// ca_pem, then cert_pem and key_pem when a client certificate is required, and
+    /// channel_host, channel_port, ca_pem, then cert_pem and key_pem when a client certificate is required, and
     /// auth_key_pem, key_id, team_id and topic with token auth.
     pub fn client_config(&self) -> Vec<(String, String)> {
         let creds = &self.credentials;
@@ -282,6 +344,8 @@ impl MockServer {
                 pairs.push(("key_pem", creds.client_key_pem.clone()));
             }
             Protocol::Http2 => {
+                pairs.push(("channel_host", HOST.to_string()));
+                pairs.push(("channel_port", self.channel_port.to_string()));
                 pairs.push(("ca_pem", creds.ca_pem.clone()));
                 if self.require_client_cert {
                     pairs.push(("cert_pem", creds.client_cert_pem.clone()));
@@ -395,9 +459,11 @@ impl MockServer {
     }
 
     /// Forgets accepted, rejected, markers, the connection count and the HTTP/2 observations
-    /// (counts, requests per connection); keeps rules and feedback.
+    /// (counts, requests per connection), the broadcasts and the management answer counts;
+    /// keeps rules, feedback and channels.
     pub fn clear(&self) {
         self.shared.record.clear();
+        self.shared.channels.clear();
     }
 
     /// TLS 1.3 key updates the gateway asked for (`key_update_every`), over all connections.

@@ -99,6 +99,9 @@ pub struct MockOptions {
     /// Apple's servers, nghttp2 and h2 do (default true); false sends raw octets. Either way
     /// `:status` is indexed and the other headers are added to the dynamic table.
     pub huffman: bool,
+    /// HTTP/2: channels the management API keeps per bundle id (default 10,000, Apple's
+    /// limit); creating one more is answered 400 CannotCreateChannelConfig.
+    pub max_channels: usize,
 }
 
 impl Default for MockOptions {
@@ -130,6 +133,7 @@ impl Default for MockOptions {
             chaos: None,
             read_pause: None,
             huffman: true,
+            max_channels: crate::channels::MAX_CHANNELS,
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::live_activity::{self, LIVE_ACTIVITY_EVENTS};
 use super::{
     check_payload_len, check_token_len, hex_decode, is_uuid, Notification, APNS_ID_LEN,
-    CHANNEL_ID_MAX, COLLAPSE_ID_MAX, HTTP2_PAYLOAD_MAX, INTERRUPTION_LEVELS, PUSH_TYPES, TOPIC_MAX,
+    COLLAPSE_ID_MAX, HTTP2_PAYLOAD_MAX, INTERRUPTION_LEVELS, PUSH_TYPES, TOPIC_MAX,
     VOIP_PAYLOAD_MAX,
 };
 use crate::error::{Error, ErrorKind, Result};
@@ -359,7 +359,7 @@ impl NotificationBuilder {
                 check_token_len(token.len())?;
                 Ok(token)
             }
-            (None, Some(id)) => check_channel_id(id).map(|()| Vec::new()),
+            (None, Some(id)) => crate::channels::check_channel_id(id).map(|()| Vec::new()),
             (None, None) => Err(Error::new(
                 ErrorKind::BadToken,
                 "device token (or channel id) is missing",
@@ -540,21 +540,6 @@ fn strings<S: AsRef<str>>(args: &[S]) -> serde_json::Value {
 /// A checked 0.0-1.0 value as JSON (an out-of-range one never reaches a payload).
 fn unit_value(value: f64) -> serde_json::Value {
     serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, Into::into)
-}
-
-/// Refuses a channel id that is not base64 text of at most `CHANNEL_ID_MAX` bytes.
-fn check_channel_id(id: &str) -> Result<()> {
-    let base64 = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=');
-    if id.is_empty() || id.len() > CHANNEL_ID_MAX || !id.bytes().all(base64) {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            format!(
-                "channel id {:?} is not base64 text of 1 to {CHANNEL_ID_MAX} characters",
-                id.chars().take(40).collect::<String>()
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// Live Activity rules: a payload carrying Live Activity keys has push type `liveactivity`,

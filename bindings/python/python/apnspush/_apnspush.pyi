@@ -77,6 +77,9 @@ class ProtocolError(ApnsError):
 class InternalError(ApnsError):
     code: str
 
+class RejectedError(ApnsError):
+    code: str
+
 class Notification:
     """An immutable, validated notification; pushing copies it."""
 

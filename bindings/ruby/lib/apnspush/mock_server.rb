@@ -15,6 +15,8 @@ module Apnspush
   # stall_after (HTTP/2): per connection, answer K requests, then none (PINGs still answered).
   # expire_token_after (HTTP/2 token auth): each provider token is good for N requests, then
   #   answered 403 ExpiredProviderToken.
+  # max_channels (HTTP/2): broadcast channels kept per bundle id (default 10,000); a create past
+  #   it is answered 400 CannotCreateChannelConfig.
   #
   # Threads: any method from any thread, except #destroy. The server's threads never run Ruby.
   # Resources: #destroy (or MockServer.open's block, or the garbage collector) stops and frees it;
@@ -34,7 +36,8 @@ module Apnspush
 
     def initialize(protocol: "binary", reject: {}, reject_http2: {}, drop_after: nil, shutdown_after: nil,
                    close_silently_after: nil, error_delay: nil, record_payloads: true,
-                   require_client_cert: true, feedback: [], stall_after: nil, expire_token_after: nil)
+                   require_client_cert: true, feedback: [], stall_after: nil, expire_token_after: nil,
+                   max_channels: nil)
       ptr = Native.new_handle { |out| Native.apns_mock_new(out) }
       @handle = FFI::AutoPointer.new(ptr, Native.method(:apns_mock_destroy))
       begin
@@ -49,6 +52,7 @@ module Apnspush
         call(:set_error_delay_ms, (error_delay.to_f * 1000).ceil)
         call(:set_record_payloads, record_payloads ? true : false)
         call(:set_require_client_cert, require_client_cert ? true : false)
+        call(:set_max_channels, Integer(max_channels)) unless max_channels.nil?
         feedback.each { |timestamp, token| call(:add_feedback, Integer(timestamp), token.to_s) }
         call(:start)
       rescue StandardError
@@ -76,6 +80,11 @@ module Apnspush
     # The feedback service port (0 once stopped).
     def feedback_port
       Native.apns_mock_feedback_port(handle)
+    end
+
+    # HTTP/2: the channel management port (0 in binary mode and once stopped); #config carries it.
+    def channel_port
+      Native.apns_mock_channel_port(handle)
     end
 
     # Rejects later notifications to `token_hex` with `status`.
@@ -110,6 +119,15 @@ module Apnspush
     # collapse_id:}, ...], each header as received (a String) or nil when absent.
     def http2_requests
       record(:apns_mock_http2_requests_json)
+    end
+
+    # HTTP/2: the broadcast channel registry and the broadcasts the gateway accepted, as
+    # docs/CHANNELS.md shows it: {apps: {"<bundle id>" => [{"channel-id" =>, ...}]},
+    # broadcasts: [{"bundle-id" =>, "channel-id" =>, "apns-id" =>, "payload" =>, "connection" =>}],
+    # broadcasts_per_channel:, deleted:, limit:, management_answers:}.
+    def channels
+      JSON.parse(Native.read_text { |buf, len, needed| Native.apns_mock_channels_json(handle, buf, len, needed) },
+                 symbolize_names: false).transform_keys(&:to_sym)
     end
 
     def markers

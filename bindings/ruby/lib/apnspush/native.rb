@@ -85,6 +85,14 @@ module Apnspush
     attach_function :apns_notification_builder_set_filter_criteria, %i[pointer string], :int
     attach_function :apns_notification_builder_set_url_args, %i[pointer pointer size_t], :int
     attach_function :apns_notification_builder_set_custom_json, %i[pointer string string], :int
+    attach_function :apns_notification_builder_set_channel_id, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_event, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_content_state_json, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_timestamp, %i[pointer uint64], :int
+    attach_function :apns_notification_builder_set_stale_date, %i[pointer uint64], :int
+    attach_function :apns_notification_builder_set_dismissal_date, %i[pointer uint64], :int
+    attach_function :apns_notification_builder_set_attributes_type, %i[pointer string], :int
+    attach_function :apns_notification_builder_set_attributes_json, %i[pointer string], :int
     attach_function :apns_notification_builder_set_expiry, %i[pointer uint32], :int
     attach_function :apns_notification_builder_set_priority, %i[pointer uint8], :int
     attach_function :apns_notification_builder_set_topic, %i[pointer string], :int
@@ -139,6 +147,18 @@ module Apnspush
     attach_function :apns_feedback_fetch, %i[pointer feedback_cb pointer pointer size_t], :int,
                     blocking: true
 
+    # Broadcast channel management (docs/CHANNELS.md); every call may block.
+    attach_function :apns_channels_new, %i[pointer pointer pointer size_t], :int, blocking: true
+    attach_function :apns_channels_create, %i[pointer int pointer size_t pointer pointer size_t], :int,
+                    blocking: true
+    attach_function :apns_channels_get, %i[pointer string pointer size_t pointer pointer size_t], :int,
+                    blocking: true
+    attach_function :apns_channels_list, %i[pointer pointer size_t pointer pointer size_t], :int,
+                    blocking: true
+    attach_function :apns_channels_delete, %i[pointer string pointer size_t], :int, blocking: true
+    attach_function :apns_channels_close, [:pointer], :int, blocking: true
+    attach_function :apns_channels_destroy, [:pointer], :void, blocking: true
+
     # Logging: void (*)(void *ctx, uint32_t level, const char *target, const char *message), the
     # strings borrowed for the call; served only inside apns_log_poll and apns_pusher_poll.
     callback :log_fn, %i[pointer uint32 string string], :void
@@ -158,17 +178,20 @@ module Apnspush
     attach_function :apns_mock_set_error_delay_ms, %i[pointer uint64], :int
     attach_function :apns_mock_set_record_payloads, %i[pointer bool], :int
     attach_function :apns_mock_set_require_client_cert, %i[pointer bool], :int
+    attach_function :apns_mock_set_max_channels, %i[pointer uint64], :int
     attach_function :apns_mock_add_feedback, %i[pointer uint32 string], :int
     attach_function :apns_mock_start, [:pointer], :int, blocking: true
     attach_function :apns_mock_config_apply, %i[pointer pointer], :int
     attach_function :apns_mock_port, [:pointer], :uint16
     attach_function :apns_mock_feedback_port, [:pointer], :uint16
+    attach_function :apns_mock_channel_port, [:pointer], :uint16
     attach_function :apns_mock_accepted_count, [:pointer], :uint64
     attach_function :apns_mock_markers, [:pointer], :uint64
     attach_function :apns_mock_connections, [:pointer], :uint64
     attach_function :apns_mock_accepted_json, %i[pointer pointer size_t pointer], :int
     attach_function :apns_mock_rejected_json, %i[pointer pointer size_t pointer], :int
     attach_function :apns_mock_http2_requests_json, %i[pointer pointer size_t pointer], :int
+    attach_function :apns_mock_channels_json, %i[pointer pointer size_t pointer], :int
     attach_function :apns_mock_wait_accepted, %i[pointer uint64 int64], :int, blocking: true
     attach_function :apns_mock_clear, [:pointer], :int
     attach_function :apns_mock_stop, [:pointer], :int, blocking: true
@@ -183,6 +206,7 @@ module Apnspush
     ERR_TIMEOUT = 402
     ERR_BUFFER_TOO_SMALL = 501
     ERRBUF_LEN = 512
+    CHANNEL_ID_BUF = 257 # APNS_CHANNEL_ID_BUF
 
     module_function
 

@@ -12,8 +12,10 @@ module Apnspush
   #
   # token: the device token, hex (a String in any text encoding, either case) or raw bytes
   #   (a binary String, Encoding::BINARY, e.g. ["5a5a..."].pack("H*")).
+  # channel_id: instead of a token, the broadcast channel (iOS 18; Apple's base64 channel id)
+  #   to send a Live Activity on; a token and a channel id together are refused when pushed.
   # payload: the complete payload (a Hash or JSON text). Given together with any of the fields
-  #   it is built from (every option from alert to custom in OPTIONS; false counts as given) it
+  #   it is built from (every option from alert to attributes in OPTIONS; false counts as given) it
   #   is refused when pushed (InvalidArgumentError, the core's rule): give one or the other.
   # alert: a String (the alert body) or a Hash with :title and/or :body.
   # alert_subtitle, alert_launch_image, alert_title_loc_key, alert_subtitle_loc_key,
@@ -26,14 +28,21 @@ module Apnspush
   #   url_args (Array of Strings), content_available, mutable_content (true/false): the `aps`
   #   fields.
   # custom: top-level payload keys next to "aps"; each value is converted with JSON.generate.
+  # event (start, update, end), content_state (Hash), timestamp, stale_date, dismissal_date
+  #   (Time or epoch seconds), attributes_type (String), attributes (Hash): a Live Activity
+  #   (push type liveactivity, topic suffixed .push-type.liveactivity); the Hashes are converted
+  #   with JSON.generate. Apple's rules (a timestamp always, a content_state to start or update,
+  #   attributes_type and attributes only to start, dismissal_date only to end) are the
+  #   library's, checked when pushed.
   # expiry: a Time or epoch seconds; nil (unset) lets APNs store and retry, 0 means one attempt.
   # priority: 10, 5 or 1 (HTTP/2 only); nil: 5 for the background push type, else 10.
   # topic, push_type, collapse_id, apns_id: the HTTP/2 headers (apns_id a UUID; generated when nil).
   # user_data: an Integer (0 to 2**64 - 1) that comes back in the outcome (Outcome#user_data).
   class Notification
     # Every keyword => its kind: the Ruby types accepted (KINDS) and how the value reaches the C
-    # builder (#fill). An option whose kind is :text, :texts, :unit or :flag is set through
-    # apns_notification_builder_set_<option>, so adding one is one line here (and its
+    # builder (#fill). An option whose kind is :text, :texts, :unit, :flag or :epoch is set
+    # through apns_notification_builder_set_<option>, and one of kind :object through
+    # apns_notification_builder_set_<option>_json, so adding one is one line here (and its
     # attach_function in native.rb).
     OPTIONS = {
       token: :token, payload: :payload,
@@ -45,6 +54,8 @@ module Apnspush
       content_available: :flag, mutable_content: :flag,
       target_content_id: :text, interruption_level: :text, relevance_score: :unit,
       filter_criteria: :text, url_args: :texts, custom: :custom,
+      event: :text, content_state: :object, timestamp: :epoch, stale_date: :epoch,
+      dismissal_date: :epoch, attributes_type: :text, attributes: :object, channel_id: :text,
       expiry: :expiry, priority: :uint8, topic: :text, push_type: :text, collapse_id: :text,
       apns_id: :text, user_data: :user_data
     }.freeze
@@ -55,7 +66,7 @@ module Apnspush
       token: [String], payload: [String, Hash], alert: [String, Hash], text: [String, Symbol],
       texts: [Array], uint32: [Integer], uint8: [Integer], user_data: [Integer],
       expiry: [Integer, Time], flag: [true, false], unit: [Integer, Float],
-      sound: [String, Symbol, Hash], custom: [Hash]
+      sound: [String, Symbol, Hash], custom: [Hash], object: [Hash], epoch: [Integer, Time]
     }.freeze
     SOUND_KEYS = %w[name critical volume].freeze
     private_constant :KINDS, :SOUND_KEYS
@@ -64,7 +75,9 @@ module Apnspush
     def initialize(**fields)
       unknown = fields.keys - FIELDS
       raise invalid("unknown notification field #{unknown.join(', ')}; the fields are #{FIELDS.join(', ')}") unless unknown.empty?
-      raise Error.for_result(Native::ERR_BAD_TOKEN, "token: missing") if fields[:token].nil?
+      if fields[:token].nil? && fields[:channel_id].nil?
+        raise Error.for_result(Native::ERR_BAD_TOKEN, "token: missing (or a channel_id)")
+      end
 
       OPTIONS.each do |field, kind|
         value = check(field, fields[field], *KINDS.fetch(kind))
@@ -173,6 +186,8 @@ module Apnspush
       when :unit then set(builder, field, value.to_f)
       when :sound then fill_sound(builder)
       when :custom then value.each { |key, v| set(builder, :custom_json, key.to_s, json(:"custom #{key}", v)) }
+      when :object then set(builder, :"#{field}_json", json(field, value))
+      when :epoch then set(builder, field, in_range(field, value.to_i, 2**64 - 1))
       when :uint32 then set(builder, field, in_range(field, value, 2**32 - 1))
       when :uint8 then set(builder, field, in_range(field, value, 255))
       when :expiry then set(builder, field, in_range(field, value.to_i, 2**32 - 1))
