@@ -1,6 +1,7 @@
 //! The exception hierarchy: `ApnsError` and one subclass per core `ErrorKind`, built once at
 //! module init from a table, so a new kind only needs a row here. Every raised instance carries
-//! `.code` (the kind's stable name, e.g. "BAD_TOKEN") and `.message`.
+//! `.code` (the kind's stable name, e.g. "BAD_TOKEN") and `.message`; a `RejectedError` also
+//! `.status` and `.reason` (Apple's).
 
 use apnspush::{Error, ErrorKind};
 use pyo3::exceptions::PyRuntimeError;
@@ -137,6 +138,11 @@ fn create(
     };
     attrs.set_item("__doc__", doc)?;
     attrs.set_item("code", kind.map(ErrorKind::name))?;
+    if kind == Some(ErrorKind::Rejected) {
+        // Set on every raised instance; None on one made by hand.
+        attrs.set_item("status", py.None())?;
+        attrs.set_item("reason", py.None())?;
+    }
     let type_ = py.import("builtins")?.getattr("type")?;
     let class = type_.call1((name.as_str(), PyTuple::new(py, bases)?, attrs))?;
     Ok(Class {
@@ -180,6 +186,10 @@ pub fn to_py(py: Python<'_>, error: &Error) -> PyErr {
         let instance = class.call1((error.message(),))?;
         instance.setattr("code", error.kind().name())?;
         instance.setattr("message", error.message())?;
+        if let (Some(status), Some(reason)) = (error.status(), error.reason()) {
+            instance.setattr("status", status)?;
+            instance.setattr("reason", reason)?;
+        }
         Ok(PyErr::from_value(instance))
     };
     build().unwrap_or_else(|e| e)

@@ -4,6 +4,7 @@
 // The core's enqueue hands a refused notification back by value (no allocation per refusal).
 #![allow(clippy::result_large_err)]
 
+mod channels;
 mod completions;
 mod convert;
 mod errors;
@@ -29,6 +30,7 @@ fn _apnspush(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pusher::PyPusher>()?;
     m.add_class::<pusher::Delivery>()?;
     m.add_class::<mock::PyMockServer>()?;
+    m.add_class::<channels::PyChannels>()?;
     m.add_function(wrap_pyfunction!(feedback::fetch_feedback, m)?)?;
     let keys = PyDict::new(py);
     for (key, default) in apnspush::config::KEYS {

@@ -9,7 +9,9 @@ use crate::convert;
 use crate::errors::{to_py, IntoPyResult};
 use crate::mock_args as args;
 use crate::wait;
-use apnspush::mock::{Accepted, Http2Rejected, MockOptions, MockServer, Rejected};
+use apnspush::mock::{
+    Accepted, Broadcast, Http2Rejected, Http2Request, MockOptions, MockServer, Rejected,
+};
 use apnspush::notification::hex_encode;
 use apnspush::{Error, ErrorKind};
 use pyo3::exceptions::PyValueError;
@@ -28,6 +30,9 @@ struct Final {
     connections: u64,
     tokens_seen: u64,
     requests: Vec<(u64, u64)>,
+    broadcasts: Vec<Broadcast>,
+    channels_json: String,
+    http2_requests: Vec<Http2Request>,
 }
 
 enum State {
@@ -51,6 +56,9 @@ pub struct PyMockServer {
     port: u16,
     #[pyo3(get)]
     feedback_port: u16,
+    /// HTTP/2: the channel management port (same host); 0 in binary mode.
+    #[pyo3(get)]
+    channel_port: u16,
     /// PEM of the CA that signed the server certificate.
     #[pyo3(get)]
     ca_pem: String,
@@ -68,7 +76,7 @@ impl PyMockServer {
         close_silently_after=None, error_delay=0.0, record_payloads=true,
         require_client_cert=None, feedback=None, token_auth=false, http2_reject=None,
         goaway_after=None, fail_every=None, max_concurrent_streams=None, response_delay=0.0,
-        stall_after=None, expire_token_after=None))]
+        stall_after=None, expire_token_after=None, max_channels=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -89,6 +97,7 @@ impl PyMockServer {
         response_delay: f64,
         stall_after: Option<u64>,
         expire_token_after: Option<u64>,
+        max_channels: Option<usize>,
     ) -> PyResult<Self> {
         let mut options = match protocol {
             "binary" => {
@@ -104,6 +113,7 @@ impl PyMockServer {
                 args::only_for("http2", "response_delay", response_delay != 0.0)?;
                 args::only_for("http2", "stall_after", stall_after.is_some())?;
                 args::only_for("http2", "expire_token_after", expire_token_after.is_some())?;
+                args::only_for("http2", "max_channels", max_channels.is_some())?;
                 MockOptions::default()
             }
             "http2" => {
@@ -148,6 +158,9 @@ impl PyMockServer {
             }
             options.max_concurrent_streams = limit;
         }
+        if let Some(limit) = max_channels {
+            options.max_channels = limit;
+        }
         if let Some(reject) = reject {
             options.reject = args::reject_rules(py, reject)?;
         }
@@ -167,6 +180,7 @@ impl PyMockServer {
             host: server.host().to_owned(),
             port: server.port(),
             feedback_port: server.feedback_port(),
+            channel_port: server.channel_port(),
             ca_pem: server.ca_pem().to_owned(),
             client_cert_pem: server.client_cert_pem().to_owned(),
             client_key_pem: server.client_key_pem().to_owned(),
@@ -244,6 +258,59 @@ impl PyMockServer {
         self.read(|s| s.requests_per_connection(), |f| f.requests.clone())
     }
 
+    /// HTTP/2: the delivery headers of every request judged, in order, as dicts with the keys
+    /// token (hex; "" for a broadcast), expiration, push_type, topic, priority and collapse_id
+    /// (header values as str, None when absent). Empty without record_payloads.
+    fn http2_requests<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let requests = self.read(|s| s.http2_requests(), |f| f.http2_requests.clone());
+        requests
+            .into_iter()
+            .map(|r| {
+                let dict = PyDict::new(py);
+                dict.set_item("token", hex_encode(&r.token))?;
+                dict.set_item("expiration", r.expiration)?;
+                dict.set_item("push_type", r.push_type)?;
+                dict.set_item("topic", r.topic)?;
+                dict.set_item("priority", r.priority)?;
+                dict.set_item("collapse_id", r.collapse_id)?;
+                Ok(dict)
+            })
+            .collect()
+    }
+
+    /// HTTP/2: the broadcasts the gateway accepted, in order: (bundle_id, channel_id, apns_id,
+    /// payload_str, connection). payload_str is "" without record_payloads.
+    fn broadcasts(&self) -> Vec<(String, String, String, String, u64)> {
+        let broadcasts = self.read(|s| s.broadcasts(), |f| f.broadcasts.clone());
+        broadcasts
+            .into_iter()
+            .map(|b| {
+                let payload = String::from_utf8_lossy(&b.payload).into_owned();
+                (b.bundle_id, b.channel_id, b.apns_id, payload, b.connection)
+            })
+            .collect()
+    }
+
+    /// HTTP/2: the channel registry and the broadcasts accepted, as JSON text (docs/CHANNELS.md,
+    /// "The mock"): {"limit", "apps", "deleted", "broadcasts", "broadcasts_per_channel",
+    /// "management_answers"}.
+    fn channels_json(&self) -> String {
+        self.read(|s| s.channels_json(), |f| f.channels_json.clone())
+    }
+
+    /// HTTP/2: creates a channel of `bundle_id` with policy 0 or 1 directly (no request) and
+    /// returns its id. InvalidArgumentError for another policy or past max_channels.
+    #[pyo3(signature = (bundle_id, policy=0))]
+    fn add_channel(&self, py: Python<'_>, bundle_id: &str, policy: u8) -> PyResult<String> {
+        self.running(py, |s| s.add_channel(bundle_id, policy))?
+            .py_err(py)
+    }
+
+    /// HTTP/2: the live channel ids of `bundle_id`, in creation order.
+    fn channel_ids(&self, py: Python<'_>, bundle_id: &str) -> PyResult<Vec<String>> {
+        self.running(py, |s| s.channel_ids(bundle_id))
+    }
+
     /// Answers later notifications to `token` (hex str or bytes) with `status`: binary, an
     /// error-response status (0-255, no reason); HTTP/2, an HTTP status (400-599) and `reason`
     /// (required).
@@ -297,8 +364,8 @@ impl PyMockServer {
         Ok(reached.is_some())
     }
 
-    /// Forgets accepted, rejected, http2_rejected, markers and the connection count; keeps
-    /// rules and feedback.
+    /// Forgets accepted, rejected, http2_rejected, markers, the connection count, broadcasts and
+    /// the management answer counts; keeps rules, feedback and channels.
     fn clear(&self, py: Python<'_>) -> PyResult<()> {
         self.running(py, |s| s.clear())
     }
@@ -319,6 +386,9 @@ impl PyMockServer {
                 connections: server.connections(),
                 tokens_seen: server.tokens_seen(),
                 requests: server.requests_per_connection(),
+                broadcasts: server.broadcasts(),
+                channels_json: server.channels_json(),
+                http2_requests: server.http2_requests(),
             };
             std::mem::replace(&mut *state, State::Stopped(last))
         };

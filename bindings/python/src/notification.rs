@@ -8,8 +8,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
-/// A device token, a JSON payload and delivery options. Immutable and thread-safe; pushing it
-/// copies it, so one object may be pushed many times.
+/// A device token (or a broadcast channel id), a JSON payload and delivery options. Immutable
+/// and thread-safe; pushing it copies it, so one object may be pushed many times.
 #[pyclass(module = "apnspush", name = "Notification", frozen)]
 pub struct PyNotification {
     pub inner: apnspush::Notification,
@@ -20,14 +20,14 @@ impl PyNotification {
     /// The payload fields not named in the signature (the rest of the `aps` dictionary) arrive
     /// in `fields` and are read by `fields.rs`.
     #[new]
-    #[pyo3(signature = (token, payload=None, *, alert_title=None, alert_body=None, badge=None,
+    #[pyo3(signature = (token=None, payload=None, *, alert_title=None, alert_body=None, badge=None,
         sound=None, category=None, thread_id=None, content_available=None, mutable_content=None,
         custom=None, expiry=None, priority=None, topic=None, push_type=None, collapse_id=None,
         apns_id=None, user_data=None, **fields))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        token: &Bound<'_, PyAny>,
+        token: Option<&Bound<'_, PyAny>>,
         payload: Option<&Bound<'_, PyAny>>,
         alert_title: Option<&Bound<'_, PyAny>>,
         alert_body: Option<&Bound<'_, PyAny>>,
@@ -48,10 +48,13 @@ impl PyNotification {
         fields: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let mut b = apnspush::Notification::builder();
-        b = match convert::token("token", token)? {
-            Token::Hex(h) => b.token_hex(&h),
-            Token::Bytes(bytes) => b.token_bytes(&bytes),
-        };
+        // Without a token it needs `channel_id` (the core refuses neither and both).
+        if let Some(token) = token {
+            b = match convert::token("token", token)? {
+                Token::Hex(h) => b.token_hex(&h),
+                Token::Bytes(bytes) => b.token_bytes(&bytes),
+            };
+        }
         // Given with payload fields, the core refuses it (InvalidArgument) at build.
         if let Some(payload) = payload {
             b = b.payload_json(&payload_text(payload)?);
@@ -66,17 +69,9 @@ impl PyNotification {
             b = b.badge(convert::uint("badge", v, u32::MAX as u64)? as u32);
         }
         if let Some(v) = sound {
-            b = b.sound(&convert::text("sound", v)?);
+            b = crate::fields::sound(b, v)?;
         }
         if let Some(fields) = fields {
-            if sound.is_some() && crate::fields::given(fields, "sound_critical") {
-                let e = apnspush::Error::new(
-                    apnspush::ErrorKind::InvalidArgument,
-                    "sound (a name) and sound_critical (the critical-alert dictionary) both set \
-                     aps.sound: give one of them",
-                );
-                return Err(crate::errors::to_py(py, &e));
-            }
             b = crate::fields::apply(b, fields)?;
         }
         if let Some(v) = category {
@@ -129,7 +124,7 @@ impl PyNotification {
         })
     }
 
-    /// The device token as lower-case hex.
+    /// The device token as lower-case hex; "" for a broadcast (see `channel_id`).
     #[getter]
     fn token(&self) -> String {
         hex_encode(self.inner.token())
@@ -139,6 +134,12 @@ impl PyNotification {
     #[getter]
     fn token_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, self.inner.token())
+    }
+
+    /// The broadcast channel it is sent on; None when it is sent to a device token.
+    #[getter]
+    fn channel_id(&self) -> Option<&str> {
+        self.inner.channel_id()
     }
 
     /// The payload as JSON text.
@@ -185,9 +186,12 @@ impl PyNotification {
     }
 
     fn __repr__(&self) -> String {
+        let target = match self.inner.channel_id() {
+            Some(id) => format!("channel_id='{id}'"),
+            None => format!("token='{}'", self.token()),
+        };
         format!(
-            "Notification(token='{}', payload={:?}, user_data={})",
-            self.token(),
+            "Notification({target}, payload={:?}, user_data={})",
             self.payload(),
             self.inner.user_data()
         )

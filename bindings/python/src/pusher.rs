@@ -482,7 +482,7 @@ fn left(deadline: Option<Instant>) -> Option<Duration> {
 }
 
 /// Whether this is the interpreter's main thread, the one signal handlers run on.
-fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
+pub(crate) fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
     let threading = py.import("threading")?;
     let main = threading.call_method0("main_thread")?;
     Ok(main.is(&threading.call_method0("current_thread")?))

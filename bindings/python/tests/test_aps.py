@@ -26,7 +26,7 @@ EVERY_FIELD = dict(
     alert_loc_key="LK",
     alert_loc_args=["l1", "l2", "l3"],
     badge=7,
-    sound_critical={"name": "siren.caf", "volume": 0.75},
+    sound={"name": "siren.caf", "critical": True, "volume": 0.75},
     category="C",
     thread_id="th",
     content_available=True,
@@ -72,19 +72,23 @@ def test_a_critical_alert_and_a_time_sensitive_one():
         token(2),
         alert_loc_key="FLOOD_WARNING",
         alert_loc_args=["Ana", "3"],
-        sound_critical={"name": "siren.caf", "volume": 1},
+        sound={"critical": True, "volume": 1, "name": "siren.caf"},
         interruption_level="critical",
     )
     urgent = apnspush.Notification(
         token(3), alert_body="Your ride is here", interruption_level="time-sensitive"
     )
-    silent = apnspush.Notification(token(4), sound_critical={"name": "s", "volume": 0.0})
-    assert pushed(critical, urgent, silent) == [
+    silent = apnspush.Notification(
+        token(4), sound={"name": "s", "critical": True, "volume": 0.0}
+    )
+    named = apnspush.Notification(token(5), sound="chime.caf")
+    assert pushed(critical, urgent, silent, named) == [
         '{"aps":{"alert":{"loc-args":["Ana","3"],"loc-key":"FLOOD_WARNING"},'
         '"interruption-level":"critical",'
         '"sound":{"critical":1,"name":"siren.caf","volume":1.0}}}',
         '{"aps":{"alert":{"body":"Your ride is here"},"interruption-level":"time-sensitive"}}',
         '{"aps":{"sound":{"critical":1,"name":"s","volume":0.0}}}',
+        '{"aps":{"sound":"chime.caf"}}',
     ]
 
 
@@ -95,8 +99,9 @@ def test_a_critical_alert_and_a_time_sensitive_one():
         ({"interruption_level": "Active"}, "interruption-level"),
         ({"relevance_score": 1.5}, "relevance-score"),
         ({"relevance_score": float("nan")}, "relevance-score"),
-        ({"sound_critical": {"name": "siren", "volume": -0.1}}, "sound volume"),
-        ({"sound_critical": {"name": "", "volume": 0.5}}, "sound name"),
+        ({"sound": {"name": "siren", "critical": True, "volume": -0.1}}, "sound volume"),
+        ({"sound": {"name": "siren", "critical": True, "volume": float("nan")}}, "sound volume"),
+        ({"sound": {"name": "", "critical": True, "volume": 0.5}}, "sound name"),
         ({"alert_loc_args": ["a"]}, "alert loc-args was set without alert loc-key"),
         ({"alert_title_loc_args": ["a"]}, "title-loc-args was set without alert title-loc-key"),
         ({"alert_subtitle_loc_args": []}, "subtitle-loc-args was set without"),
@@ -120,17 +125,29 @@ def test_invalid_values_are_the_core_s_invalid_argument(kwargs, field):
         ({"alert_title_loc_args": ["a", 2]}, r"alert_title_loc_args\[1\] must be a str, not int"),
         ({"relevance_score": "0.5"}, "relevance_score must be a float, not str"),
         ({"relevance_score": True}, "relevance_score must be a float, not bool"),
-        ({"sound_critical": "siren"}, "sound_critical must be a dict with exactly the keys"),
-        ({"sound_critical": {"name": "s"}}, "not a dict with the keys 'name'$"),
+        ({"sound": 5}, "sound must be a str or a dict with exactly the keys .* not int"),
+        ({"sound": ["siren"]}, "sound must be a str or a dict .* not list"),
+        ({"sound": {"name": "s", "volume": 1.0}}, "not a dict with the keys 'name', 'volume'$"),
         (
-            {"sound_critical": {"critical": 1, "name": "s", "volume": 1.0}},
-            "keys 'critical', 'name', 'volume'",
+            {"sound": {"name": "s", "critical": True, "volume": 1.0, "x": 1}},
+            "keys 'name', 'critical', 'volume', 'x'",
         ),
-        ({"sound_critical": {}}, "not an empty dict"),
-        ({"sound_critical": {"name": 1, "volume": 1.0}}, r"sound_critical\['name'\] must be a str"),
+        ({"sound": {}}, "not an empty dict"),
         (
-            {"sound_critical": {"name": "s", "volume": "loud"}},
-            r"sound_critical\['volume'\] must be a float, not str",
+            {"sound": {"name": "s", "critical": 1, "volume": 1.0}},
+            r"sound\['critical'\] must be a bool, not int",
+        ),
+        (
+            {"sound": {"name": 1, "critical": True, "volume": 1.0}},
+            r"sound\['name'\] must be a str, not int",
+        ),
+        (
+            {"sound": {"name": "s", "critical": True, "volume": "loud"}},
+            r"sound\['volume'\] must be a float, not str",
+        ),
+        (
+            {"sound_critical": {"name": "s", "volume": 1.0}},
+            "unexpected keyword argument 'sound_critical'",
         ),
         ({"alert_subtitel": "x"}, "unexpected keyword argument 'alert_subtitel'"),
     ],
@@ -150,7 +167,8 @@ WITH_A_PAYLOAD = [
     ({"alert_subtitle_loc_args": ["a"]}, "alert subtitle-loc-args"),
     ({"alert_loc_key": "k"}, "alert loc-key"),
     ({"alert_loc_args": ["a"]}, "alert loc-args"),
-    ({"sound_critical": {"name": "s", "volume": 1.0}}, "sound"),
+    ({"sound": {"name": "s", "critical": True, "volume": 1.0}}, "sound"),
+    ({"sound": "s"}, "sound"),
     ({"target_content_id": "w"}, "target-content-id"),
     ({"interruption_level": "active"}, "interruption-level"),
     ({"relevance_score": 0.5}, "relevance-score"),
@@ -166,10 +184,10 @@ def test_a_payload_with_any_field_is_refused(kwargs, field):
     assert f"({field})" in raised.value.message
 
 
-def test_sound_and_sound_critical_together_are_refused():
-    with pytest.raises(apnspush.InvalidArgumentError, match="both set aps.sound") as raised:
-        apnspush.Notification(GOOD, sound="a", sound_critical={"name": "b", "volume": 1.0})
-    assert raised.value.code == "INVALID_ARGUMENT"
+def test_a_sound_dict_with_critical_false_is_a_value_error():
+    with pytest.raises(ValueError, match=r"sound\['critical'\] must be True") as raised:
+        apnspush.Notification(GOOD, sound={"name": "s", "critical": False, "volume": 1.0})
+    assert not isinstance(raised.value, apnspush.ApnsError)
 
 
 def test_none_means_not_given():

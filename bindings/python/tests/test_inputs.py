@@ -161,7 +161,7 @@ def test_config_topic_is_bounded():
         ({"user_data": -5}, ValueError, "user_data"),
         ({"badge": "1"}, TypeError, "badge must be an int, not str"),
         ({"badge": True}, TypeError, "badge must be an int, not bool"),
-        ({"sound": 5}, TypeError, "sound must be a str, not int"),
+        ({"sound": 5}, TypeError, "sound must be a str or a dict .*, not int"),
         ({"content_available": 1}, TypeError, "content_available must be a bool"),
         ({"custom": [1]}, TypeError, "custom must be a dict"),
         ({"custom": {"k": object()}}, TypeError, "not JSON serializable"),

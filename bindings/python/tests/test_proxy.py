@@ -1,4 +1,5 @@
-"""The `proxy` config key through the Python face, against a real HTTP CONNECT proxy
+"""The `proxy` config key through the Python face (pushes and channel management), against a
+real HTTP CONNECT proxy
 (tinyproxy, started by tests/proxy/tinyproxy.sh with BasicAuth) and the HTTP/2 mock."""
 
 import pathlib
@@ -58,3 +59,18 @@ def test_pushes_go_through_the_proxy_and_a_wrong_password_is_a_credentials_error
     assert set(seen) == set(range(N)) - BAD and max(seen.values()) == 1
     assert sorted(tok for tok, _, _ in rejected) == sorted(token(i) for i in BAD)
     assert len(tunnels) >= 1, "tinyproxy logged no CONNECT to the mock"
+
+
+def test_channel_management_goes_through_the_proxy(tinyproxy):
+    port, log = tinyproxy
+    with apnspush.MockServer(protocol="http2") as mock:
+        proxy = f"http://user:secret@127.0.0.1:{port}"
+        with apnspush.Channels(**mock.config, topic="com.example.app", proxy=proxy) as channels:
+            created = channels.create(1)
+            assert channels.list() == [created]
+        assert mock.channel_ids("com.example.app") == [created]
+        with pytest.raises(apnspush.CredentialsError):
+            apnspush.Channels(**mock.config, topic="com.example.app",
+                              proxy=f"http://user:wrong-pw-0451@127.0.0.1:{port}")
+        connect = f"CONNECT 127.0.0.1:{mock.channel_port} HTTP/1.1"
+    assert any(line.endswith(connect) for line in log.read_text().splitlines())

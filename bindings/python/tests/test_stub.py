@@ -79,17 +79,19 @@ def test_aio_stub_matches_the_module():
 
     from apnspush import aio
 
-    [node] = [n for n in stub_tree(AIO_STUB).body if isinstance(n, ast.ClassDef)]
-    assert node.name == "Pusher" and aio.__all__ == ["Pusher"]
-    in_stub = set(stub_names(node.body))
-    in_class = {n for n in vars(aio.Pusher) if public(n) or n in ("__aenter__", "__aexit__")}
-    in_class.add("sync")  # an instance attribute, set by __init__
-    assert in_stub - {"__init__"} == in_class - {"__init__"}
-    for fn in (n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
-        member = inspect.getattr_static(aio.Pusher, fn.name)
-        member = getattr(member, "__func__", member)
-        stub_params = [a.arg for a in fn.args.args + fn.args.kwonlyargs]
-        params = list(inspect.signature(member).parameters)
-        assert stub_params == [p for p in params if p not in ("exc", "config")], fn.name
-        is_async = isinstance(fn, ast.AsyncFunctionDef)
-        assert is_async == inspect.iscoroutinefunction(member), fn.name
+    nodes = [n for n in stub_tree(AIO_STUB).body if isinstance(n, ast.ClassDef)]
+    assert [n.name for n in nodes] == aio.__all__ == ["Pusher", "Channels"]
+    for node in nodes:
+        cls = getattr(aio, node.name)
+        in_stub = set(stub_names(node.body))
+        in_class = {n for n in vars(cls) if public(n) or n in ("__aenter__", "__aexit__")}
+        in_class.add("sync")  # an instance attribute, set by __init__
+        assert in_stub - {"__init__"} == in_class - {"__init__"}, node.name
+        for fn in (n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            member = inspect.getattr_static(cls, fn.name)
+            member = getattr(member, "__func__", member)
+            stub_params = [a.arg for a in fn.args.args + fn.args.kwonlyargs]
+            params = list(inspect.signature(member).parameters)
+            assert stub_params == [p for p in params if p not in ("exc", "config")], fn.name
+            is_async = isinstance(fn, ast.AsyncFunctionDef)
+            assert is_async == inspect.iscoroutinefunction(member), fn.name

@@ -4,7 +4,7 @@ import builtins
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from types import TracebackType
-from typing import Any, Optional, TypedDict, Union, overload
+from typing import Any, Literal, Optional, TypedDict, Union, overload
 
 __version__: str
 CONFIG_KEYS: dict[str, str]
@@ -21,10 +21,18 @@ _Token = Union[str, bytes, bytearray]
 _Strings = Union[list[str], tuple[str, ...]]
 
 class _CriticalSound(TypedDict):
-    """aps.sound as the critical-alert dictionary {"critical": 1, "name": ..., "volume": ...}."""
+    """aps.sound as the critical-alert dictionary, sent as {"critical": 1, "name", "volume"}."""
 
     name: str
+    critical: Literal[True]
     volume: float
+
+class _ChannelInfo(TypedDict):
+    """One broadcast channel, as Channels.get returns it."""
+
+    channel_id: str
+    message_storage_policy: int
+    push_type: str
 
 class ApnsError(Exception):
     code: Optional[str]
@@ -79,13 +87,18 @@ class InternalError(ApnsError):
 
 class RejectedError(ApnsError):
     code: str
+    status: int
+    """Apple's HTTP status (e.g. 404); set on every raised instance."""
+    reason: str
+    """Apple's reason (e.g. "ChannelNotRegistered"); set on every raised instance."""
 
 class Notification:
-    """An immutable, validated notification; pushing copies it."""
+    """An immutable, validated notification; pushing copies it. It goes to a device token, or
+    with channel_id (and no token) to a broadcast channel."""
 
     def __init__(
         self,
-        token: _Token,
+        token: Optional[_Token] = None,
         payload: Union[str, bytes, Mapping[str, Any], None] = None,
         *,
         alert_title: Optional[str] = None,
@@ -99,8 +112,7 @@ class Notification:
         alert_loc_key: Optional[str] = None,
         alert_loc_args: Optional[_Strings] = None,
         badge: Optional[int] = None,
-        sound: Optional[str] = None,
-        sound_critical: Optional[_CriticalSound] = None,
+        sound: Union[str, _CriticalSound, None] = None,
         category: Optional[str] = None,
         thread_id: Optional[str] = None,
         content_available: Optional[bool] = None,
@@ -110,6 +122,14 @@ class Notification:
         relevance_score: Optional[float] = None,
         filter_criteria: Optional[str] = None,
         url_args: Optional[_Strings] = None,
+        event: Optional[str] = None,
+        content_state: Optional[Mapping[str, Any]] = None,
+        timestamp: Optional[int] = None,
+        stale_date: Optional[int] = None,
+        dismissal_date: Optional[int] = None,
+        attributes_type: Optional[str] = None,
+        attributes: Optional[Mapping[str, Any]] = None,
+        channel_id: Optional[str] = None,
         custom: Optional[Mapping[str, Any]] = None,
         expiry: Optional[int] = None,
         priority: Optional[int] = None,
@@ -120,9 +140,13 @@ class Notification:
         user_data: Optional[int] = None,
     ) -> None: ...
     @property
-    def token(self) -> str: ...
+    def token(self) -> str:
+        """Lower-case hex; "" for a broadcast."""
     @property
     def token_bytes(self) -> bytes: ...
+    @property
+    def channel_id(self) -> Optional[str]:
+        """The broadcast channel it is sent on; None when sent to a device token."""
     @property
     def payload(self) -> str: ...
     @property
@@ -254,6 +278,7 @@ class MockServer:
         response_delay: float = 0.0,
         stall_after: Optional[int] = None,
         expire_token_after: Optional[int] = None,
+        max_channels: Optional[int] = None,
     ) -> None: ...
     @property
     def config(self) -> dict[str, Any]:
@@ -267,6 +292,9 @@ class MockServer:
     def port(self) -> int: ...
     @property
     def feedback_port(self) -> int: ...
+    @property
+    def channel_port(self) -> int:
+        """HTTP/2: the channel management port (same host); 0 in binary mode."""
     @property
     def ca_pem(self) -> str: ...
     @property
@@ -286,6 +314,17 @@ class MockServer:
         """HTTP/2 token auth: distinct authentic provider tokens seen."""
     def requests_per_connection(self) -> list[tuple[int, int]]:
         """HTTP/2: (connection, request streams opened on it), by connection number."""
+    def http2_requests(self) -> list[dict[str, Optional[str]]]:
+        """HTTP/2 delivery headers of every request judged: token, expiration, push_type,
+        topic, priority, collapse_id (str or None)."""
+    def broadcasts(self) -> list[tuple[str, str, str, str, int]]:
+        """HTTP/2 broadcasts accepted: (bundle_id, channel_id, apns_id, payload, connection)."""
+    def channels_json(self) -> str:
+        """HTTP/2: the channel registry and broadcasts as JSON text (docs/CHANNELS.md)."""
+    def add_channel(self, bundle_id: str, policy: int = 0) -> str:
+        """HTTP/2: creates a channel without a request; returns its id."""
+    def channel_ids(self, bundle_id: str) -> list[str]:
+        """HTTP/2: the live channel ids of bundle_id, in creation order."""
     def reject_token(
         self, token: _Token, status: int, reason: Optional[str] = None
     ) -> None:
@@ -295,6 +334,24 @@ class MockServer:
     def clear(self) -> None: ...
     def stop(self) -> None: ...
     def __enter__(self) -> MockServer: ...
+    def __exit__(self, *exc: object) -> bool: ...
+
+class Channels:
+    """Broadcast channel management for the app whose bundle id is the `topic` key; connects
+    at construction. Keyword arguments are the config keys. Blocking calls release the GIL;
+    APNs' refusals raise RejectedError (.status, .reason)."""
+
+    def __init__(self, **config: _ConfigValue) -> None: ...
+    @property
+    def bundle_id(self) -> str: ...
+    def create(self, policy: int = 0) -> str:
+        """A new Live Activity channel's id; policy 0 stores no message, 1 the most recent."""
+    def get(self, channel_id: str) -> _ChannelInfo: ...
+    def list(self) -> builtins.list[str]: ...
+    def delete(self, channel_id: str) -> None: ...
+    def close(self) -> None:
+        """Idempotent; later calls raise ClosedError."""
+    def __enter__(self) -> Channels: ...
     def __exit__(self, *exc: object) -> bool: ...
 
 def fetch_feedback(**config: _ConfigValue) -> list[tuple[int, str]]: ...

@@ -7,6 +7,9 @@ No thread per wait, and the loop is never blocked: on a full send queue a send w
 for room (or raises `QueueFullError` at once with `block_when_full=False`).
 
 A pusher belongs to the loop that connected it: call its methods from that loop's thread.
+
+`channels = await apnspush.aio.Channels.connect(**config)`: broadcast channel management, each
+request run by `apnspush.Channels` in the loop's default executor (the loop is never blocked).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any, Deque, Dict, List, Optional, Tuple, Union
 from . import _apnspush
 from ._apnspush import ClosedError, Notification, Outcome
 
-__all__ = ["Pusher"]
+__all__ = ["Pusher", "Channels"]
 
 # Kinds of completion items (see bindings/python/src/completions.rs).
 _SETTLED, _WRITTEN, _DELIVERED, _ROOM = 0, 1, 2, 3
@@ -203,6 +206,51 @@ class Pusher:
                 return
             parked.popleft()
             self._waiting[ident] = (future, written)
+
+
+class Channels:
+    """Broadcast channel management for asyncio code. Build it with
+    `await Channels.connect(**config)`; every request runs in the loop's default executor and
+    raises as `apnspush.Channels` does (RejectedError with `.status` and `.reason`, ...)."""
+
+    def __init__(self, channels: _apnspush.Channels) -> None:
+        """Wraps a connected `apnspush.Channels`; use `connect` instead."""
+        self.sync = channels
+
+    @classmethod
+    async def connect(cls, **config: Union[str, int, bool]) -> "Channels":
+        """Connects (the config keys of `apnspush.Channels`) in the default executor."""
+        loop = asyncio.get_running_loop()
+        make = functools.partial(_apnspush.Channels, **config)
+        return cls(await loop.run_in_executor(None, make))
+
+    async def create(self, policy: int = 0) -> str:
+        """A new Live Activity channel's id (policy 0: nothing stored, 1: the most recent)."""
+        return await self._run(self.sync.create, policy)
+
+    async def get(self, channel_id: str) -> Dict[str, Any]:
+        """{"channel_id", "message_storage_policy", "push_type"} of one channel."""
+        return await self._run(self.sync.get, channel_id)
+
+    async def list(self) -> List[str]:
+        """Every channel id of the app."""
+        return await self._run(self.sync.list)
+
+    async def delete(self, channel_id: str) -> None:
+        await self._run(self.sync.delete, channel_id)
+
+    async def close(self) -> None:
+        """Idempotent; later calls raise ClosedError."""
+        await self._run(self.sync.close)
+
+    async def __aenter__(self) -> "Channels":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def _run(self, method: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, method, *args)
 
 
 def _fail(future: "asyncio.Future[Any]", error: BaseException) -> None:
