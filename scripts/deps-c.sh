@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the C API needs: a C and C++ compiler, pkg-config, valgrind (the C tests run
-# under it) and cbindgen 0.29.4 (test-c.sh regenerates include/apns.h with it and fails on any
-# difference). Idempotent and quiet.
+# under it), hiredis (examples/c/redis_producer.c) and cbindgen 0.29.4 (test-c.sh regenerates
+# include/apns.h with it and fails on any difference). Idempotent and quiet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=sudo; fi
 
 missing=()
-for pkg in gcc g++ libc6-dev pkg-config valgrind; do
+for pkg in gcc g++ libc6-dev pkg-config valgrind libhiredis-dev; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -22,4 +22,4 @@ fi
 if [ "$(cbindgen --version 2>/dev/null || true)" != "cbindgen $CBINDGEN_VERSION" ]; then
     cargo install --quiet --locked --version "$CBINDGEN_VERSION" cbindgen
 fi
-echo "deps-c: $(gcc --version | head -n1), $(pkg-config --version) (pkg-config), $(valgrind --version), $(cbindgen --version)"
+echo "deps-c: $(gcc --version | head -n1), $(pkg-config --version) (pkg-config), $(valgrind --version), hiredis $(dpkg-query -W -f '${Version}' libhiredis-dev), $(cbindgen --version)"

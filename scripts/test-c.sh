@@ -5,7 +5,9 @@
 # exports against the header; every C test program in tests/c under valgrind and again under
 # ASan/UBSan (the NULL-argument program must call every function the header declares); a
 # static link; and the install step (scripts/install-c.sh into a temporary prefix) by building
-# examples/c/demo.c with pkg-config and running it. Run scripts/deps-c.sh first.
+# examples/c/demo.c with pkg-config and running it; examples/c/redis_producer.c (hiredis) run
+# against a real redis-server and `apnspush worker` (scripts/with-redis-worker.sh). Run
+# scripts/deps-c.sh and scripts/deps-redis.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -108,4 +110,24 @@ cc -std=c99 examples/c/demo.c $(pkg-config --cflags apnspush) \
 "$WORK/demo_static" > /dev/null
 head -n 2 "$WORK/demo.out"
 
-echo "test-c: all C API checks passed (${#PROGRAMS[@]} test programs under valgrind and ASan/UBSan, header fresh, $(wc -l < "$WORK/declared") functions, demo via pkg-config)"
+step "examples/c/redis_producer.c (hiredis): 1,000 notifications through a real redis-server and \`apnspush worker\`"
+gcc "${CFLAGS[@]}" examples/c/redis_producer.c -lhiredis -o "$WORK/redis_producer"
+REDIS_BAD=(17 234 432 777 999)
+rules=()
+for i in "${REDIS_BAD[@]}"; do
+    rules+=(--reject-http2 "$(printf '5a%.0s' $(seq 24))$(printf '%016x' "$i"):400:BadDeviceToken")
+done
+bash scripts/with-redis-worker.sh "${rules[@]}" -- \
+    timeout 300 valgrind -q --error-exitcode=1 --leak-check=full "$WORK/redis_producer" 1000 \
+    > "$WORK/redis_producer.out"
+cat "$WORK/redis_producer.out"
+grep -qx 'outcomes: 1000 (accepted=995 rejected=5 other=0), each ref once' "$WORK/redis_producer.out"
+for i in "${REDIS_BAD[@]}"; do
+    grep -qx "  rejected ref $i token $(printf '5a%.0s' $(seq 24))$(printf '%016x' "$i") status 400 BadDeviceToken" \
+        "$WORK/redis_producer.out"
+done
+[ "$(grep -c '^  ' "$WORK/redis_producer.out")" -eq 5 ]
+grep -qx 'with-redis-worker: worker exit 0, outcomes 1000, dead letters 0, pending 0, mock accepted 995' \
+    "$WORK/redis_producer.out"
+
+echo "test-c: all C API checks passed (${#PROGRAMS[@]} test programs under valgrind and ASan/UBSan, header fresh, $(wc -l < "$WORK/declared") functions, demo via pkg-config, redis producer 1000 outcomes)"
