@@ -143,6 +143,14 @@ class TestRedisQueue < Minitest::Test
     mock_in&.close unless mock_in&.closed?
   end
 
+  def test_require_apnspush_does_not_load_the_queue_or_redis
+    lib = File.expand_path("../lib", __dir__)
+    out, status = Open3.capture2("ruby", "-I", lib, "-e",
+                                 'require "apnspush"; print [defined?(Apnspush::RedisQueue), defined?(::Redis)].inspect')
+    assert status.success?
+    assert_equal "[nil, nil]", out
+  end
+
   def test_enqueue_refuses_a_notification_without_a_target
     error = assert_raises(ArgumentError) { Q.enqueue(@redis, { alert: "x" }) }
     assert_match(/token or channel_id/, error.message)
