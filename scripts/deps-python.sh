@@ -16,5 +16,6 @@ if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
         python3 -m venv "$VENV"
     fi
 fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.7,<2" pytest
+# redis: the producer helpers (apnspush.redis_queue) and their test against `apnspush worker`.
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.7,<2" pytest "redis>=5"
 echo "deps-python: $("$VENV/bin/python" --version), $("$VENV/bin/maturin" --version), pytest $("$VENV/bin/python" -c 'import pytest; print(pytest.__version__)')"

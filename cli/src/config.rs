@@ -7,10 +7,11 @@ use apnspush::config::{is_secret_key, KEYS};
 use apnspush::Config;
 use std::time::Duration;
 
-/// A validated configuration and the close timeout it sets.
+/// A validated configuration and the close timeout and send queue capacity it sets.
 pub struct Loaded {
     pub config: Config,
     pub close_timeout: Duration,
+    pub queue_capacity: usize,
 }
 
 /// Where a key/value pair came from, for messages.
@@ -59,6 +60,7 @@ pub fn load(args: &ConfigArgs) -> Result<Loaded, String> {
     }
     let mut config = Config::new();
     let mut close_timeout_ms = default_of("close_timeout_ms");
+    let mut queue_capacity = default_of("queue_capacity");
     for (key, value, source) in &pairs {
         config.set(key, value).map_err(|e| match source {
             Source::File(path) => format!("--config {path}: {}", e.message()),
@@ -68,10 +70,14 @@ pub fn load(args: &ConfigArgs) -> Result<Loaded, String> {
         if key == "close_timeout_ms" {
             close_timeout_ms = value.trim().parse().unwrap_or(close_timeout_ms);
         }
+        if key == "queue_capacity" {
+            queue_capacity = value.trim().parse().unwrap_or(queue_capacity);
+        }
     }
     Ok(Loaded {
         config,
         close_timeout: Duration::from_millis(close_timeout_ms),
+        queue_capacity: queue_capacity as usize,
     })
 }
 

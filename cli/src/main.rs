@@ -12,6 +12,7 @@ mod progress;
 mod send;
 mod summary;
 mod template;
+mod worker;
 
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
@@ -53,6 +54,9 @@ enum Command {
     /// Broadcast channels (iOS 18) of the app named by `topic`: create, get, list, delete, on
     /// Apple's channel management host (channel_host/channel_port, derived from environment).
     Channels(channels::ChannelsArgs),
+    /// Push notifications from a Redis Streams consumer group, writing one outcome entry per
+    /// notification entry (docs/WORKER.md); runs until SIGTERM or Ctrl-C.
+    Worker(worker::WorkerArgs),
 }
 
 /// Where the connection settings come from: precedence flags > environment > file.
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         }
         Command::Feedback(args) => feedback::run(&args),
         Command::Channels(args) => channels::run(&args),
+        Command::Worker(args) => worker::run(&args),
     };
     ExitCode::from(code)
 }
