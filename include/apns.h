@@ -341,7 +341,7 @@ apns_result apns_notification_builder_set_token(apns_notification_builder *b, co
 /**
  * Sends the notification on a broadcast channel (iOS 18; Apple's base64 channel id) instead
  * of to a device token. Build fails with APNS_ERR_INVALID_ARGUMENT when a token was set as
- * well, when the id is not base64 text of at most 128 characters, or when the notification
+ * well, when the id is not base64 text of at most 256 characters, or when the notification
  * is not a Live Activity (broadcasts carry push type `liveactivity`). HTTP/2 only: a binary
  * pusher refuses it at the push (APNS_ERR_INVALID_ARGUMENT).
  */

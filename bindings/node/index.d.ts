@@ -10,8 +10,59 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
- * A running mock APNs server (binary gateway + feedback service) with its own certificate
- * authority, fault injection and a record of what it processed.
+ * A channel-management client for the app whose bundle id is the `topic` option (a
+ * push-type suffix is dropped): create, read, list and delete its broadcast channels on
+ * Apple's management host (`channel_host`/`channel_port`, from `environment`). Takes the same
+ * options as a `Pusher` (credentials, `ca_*`, `proxy`, timeouts).
+ */
+export declare class Channels {
+  /**
+   * Connects now, on the calling (JS) thread: this blocks until the connection is up, up to
+   * `connect_timeout_ms` (milliseconds on loopback). `await Channels.connect(options)`
+   * connects without blocking the event loop.
+   *
+   * Throws: TypeError (options not an object, a value not a string/number/boolean), Error
+   * with code UNKNOWN_CONFIG_KEY, INVALID_CONFIG_VALUE (e.g. no `topic`), CONNECT, TLS,
+   * CREDENTIALS or PROTOCOL.
+   */
+  constructor(options?: Record<string, string | number | boolean>)
+  /**
+   * Connects on a thread of its own (the event loop keeps running) and resolves with the
+   * connected client; rejects as the constructor throws.
+   */
+  static connect(options?: Record<string, string | number | boolean>): Promise<Channels>
+  /** The bundle id whose channels these are. */
+  get bundleId(): string
+  /**
+   * Creates a Live Activity channel with `policy` (0, the default: no message stored for
+   * offline devices; 1: the most recent one) and resolves with its id (base64 text).
+   * Rejects: TypeError for a policy that is not a number, INVALID_ARGUMENT for another
+   * number; REJECTED (with `status` and `reason`, e.g. 400 CannotCreateChannelConfig at the
+   * app's limit); TIMEOUT, IO, CONNECT, TLS, CREDENTIALS, PROTOCOL; CLOSED after `close()`.
+   */
+  create(policy?: 0 | 1): Promise<string>
+  /**
+   * Reads one channel: resolves with `{ channelId, messageStoragePolicy, pushType }`.
+   * Rejects: TypeError for an id that is not a string, INVALID_ARGUMENT for one that is not
+   * base64 text (no request made); REJECTED with status 404 and reason ChannelNotRegistered
+   * for a channel that does not exist (never created, or deleted); as `create` otherwise.
+   */
+  get(channelId: string): Promise<ChannelInfo>
+  /** Resolves with every channel id of the app. Rejects as `create`. */
+  list(): Promise<string[]>
+  /** Deletes a channel; resolves with nothing. Rejects as `get`. */
+  delete(channelId: string): Promise<void>
+  /**
+   * Closes the connection once the calls already made have run, and resolves then. Later
+   * calls reject with CLOSED. Idempotent.
+   */
+  close(): Promise<void>
+}
+
+/**
+ * A running mock APNs server (binary gateway + feedback service, or HTTP/2 gateway + channel
+ * management API) with its own certificate authority, fault injection and a record of what
+ * it processed.
  */
 export declare class MockServer {
   /**
@@ -32,6 +83,28 @@ export declare class MockServer {
   get port(): number
   /** Port of the feedback service. */
   get feedbackPort(): number
+  /**
+   * HTTP/2: port of the channel management API (its host is `host`; `config` carries
+   * channel_host and channel_port). 0 for a binary mock.
+   */
+  get channelPort(): number
+  /**
+   * HTTP/2: the channel registry and the broadcasts accepted, as JSON text: {"apps":
+   * {bundle id: [{"channel-id", "message-storage-policy", "push-type"}]}, "broadcasts":
+   * [{"apns-id", "bundle-id", "channel-id", "connection", "payload"}],
+   * "broadcasts_per_channel", "deleted": {bundle id: [ids]}, "limit",
+   * "management_answers": {status: count}} (docs/CHANNELS.md).
+   */
+  channelsJson(): string
+  /** HTTP/2: the live channel ids of `bundleId`, in creation order. */
+  channelIds(bundleId: string): Array<string>
+  /**
+   * HTTP/2: creates a channel of `bundleId` without a request (`policy` 0 or 1, default 0)
+   * and returns its id. Throws INVALID_ARGUMENT for another policy or past `maxChannels`.
+   */
+  addChannel(bundleId: string, policy?: 0 | 1): string
+  /** HTTP/2: the broadcasts the gateway accepted, in order. */
+  broadcasts(): Array<MockBroadcast>
   /** Accepted notifications in processing order (empty with `recordPayloads: false`). */
   accepted(): Array<MockAccepted>
   /** Number of accepted notifications, recorded with or without payloads. */
@@ -170,6 +243,16 @@ export declare class Pusher {
   close(timeoutMs?: number): Promise<CloseSummary>
 }
 
+/** A broadcast channel as APNs describes it (`Channels#get`). */
+export interface ChannelInfo {
+  /** The channel id (base64 text). */
+  channelId: string
+  /** 0: no message stored for offline devices; 1: the most recent one. */
+  messageStoragePolicy: 0 | 1
+  /** Apple's push type of the channel: 'LiveActivity'. */
+  pushType: string
+}
+
 /** What `close()` had to do with notifications that had no outcome yet. */
 export interface CloseSummary {
   /** Never written: reported `cancelled`. */
@@ -178,10 +261,12 @@ export interface CloseSummary {
   unconfirmed: number
 }
 
-/** `aps.sound` as the critical-alert dictionary: exactly these two keys. */
+/** `aps.sound` as the critical-alert dictionary: exactly these three keys. */
 export interface CriticalSound {
   /** The sound file's name in the app bundle, not empty. */
   name: string
+  /** Always true: an object sound is the critical alert's. */
+  critical: true
   /** From 0.0 (silent) to 1.0 (full volume). */
   volume: number
 }
@@ -218,6 +303,20 @@ export interface MockAccepted {
   identifier: number
   /** Device token, lower-case hex. */
   token: string
+  /** Payload text (empty when the mock was started with `recordPayloads: false`). */
+  payload: string
+  /** Gateway connection id, from 1. */
+  connection: number
+}
+
+/** A broadcast the HTTP/2 mock accepted on a channel. */
+export interface MockBroadcast {
+  /** The bundle id of the request's path (`/4/broadcasts/apps/<bundle id>`). */
+  bundleId: string
+  /** Its apns-channel-id. */
+  channelId: string
+  /** The request's apns-request-id, or the one the mock generated. */
+  apnsId: string
   /** Payload text (empty when the mock was started with `recordPayloads: false`). */
   payload: string
   /** Gateway connection id, from 1. */
@@ -298,17 +397,32 @@ export interface MockServerOptions {
    * connections; later requests carrying it are answered 403 ExpiredProviderToken.
    */
   expireTokenAfter?: number
+  /**
+   * HTTP/2: channels the management API keeps per bundle id (default 10000, Apple's
+   * limit); creating one more is answered 400 CannotCreateChannelConfig.
+   */
+  maxChannels?: number
 }
 
 /**
- * A notification, as a plain object. `token` is required; give either `payload` or the
- * fields it is built from (alertTitle ... custom). Validated when pushed: wrong JS types
+ * A notification, as a plain object. `token` (or, for a broadcast, `channelId`) is required;
+ * give either `payload` or the fields it is built from (alertTitle ... custom, the Live
+ * Activity fields). Validated when pushed: wrong JS types
  * throw TypeError, invalid values an Error with the engine's code (INVALID_ARGUMENT naming
  * Apple's field, e.g. an unknown interruption level or a score outside 0.0-1.0).
  */
 export interface NotificationInit {
-  /** Device token: hex text (either case) or raw bytes; 32 to 100 bytes. */
-  token: string | Uint8Array
+  /**
+   * Device token: hex text (either case) or raw bytes; 32 to 100 bytes. Absent for a
+   * broadcast (`channelId`).
+   */
+  token?: string | Uint8Array
+  /**
+   * A broadcast channel id (iOS 18; base64 text, from `Channels#create`) instead of a
+   * token: the notification goes to every device subscribed to the channel. HTTP/2 only;
+   * a Live Activity (push type liveactivity).
+   */
+  channelId?: string
   /** The whole payload: JSON text or an object (JSON.stringify'd). Must be a JSON object. */
   payload?: string | Record<string, unknown>
   /** aps.alert.title */
@@ -333,10 +447,11 @@ export interface NotificationInit {
   alertLocArgs?: Array<string>
   /** aps.badge, an integer >= 0 */
   badge?: number
-  /** aps.sound, a sound name (give sound or soundCritical, not both) */
-  sound?: string
-  /** aps.sound as the critical-alert dictionary {"critical":1,"name":..,"volume":..} */
-  soundCritical?: CriticalSound
+  /**
+   * aps.sound: a sound name, or the critical-alert dictionary
+   * `{ name, critical: true, volume }` (sent as {"critical":1,"name":..,"volume":..})
+   */
+  sound?: string | CriticalSound
   /** aps.category */
   category?: string
   /** aps.thread-id */
@@ -349,8 +464,25 @@ export interface NotificationInit {
   targetContentId?: string
   /** aps.interruption-level */
   interruptionLevel?: 'passive' | 'active' | 'time-sensitive' | 'critical'
-  /** aps.relevance-score, from 0.0 to 1.0 */
+  /** aps.relevance-score, from 0.0 to 1.0 (a Live Activity: any number from 0) */
   relevanceScore?: number
+  /**
+   * aps.event of a Live Activity; makes the notification one (push type liveactivity, topic
+   * suffix .push-type.liveactivity)
+   */
+  event?: 'start' | 'update' | 'end'
+  /** aps.content-state: the Live Activity's dynamic content (start and update need it) */
+  contentState?: Record<string, unknown>
+  /** aps.timestamp, whole epoch seconds; every Live Activity needs it */
+  timestamp?: number
+  /** aps.stale-date, whole epoch seconds */
+  staleDate?: number
+  /** aps.dismissal-date, whole epoch seconds (end only) */
+  dismissalDate?: number
+  /** aps.attributes-type: the ActivityAttributes type name (start only, required there) */
+  attributesType?: string
+  /** aps.attributes: the activity's static attributes (start only, required there) */
+  attributes?: Record<string, unknown>
   /** aps.filter-criteria */
   filterCriteria?: string
   /** aps.url-args (Safari) */

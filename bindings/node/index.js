@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Channels = nativeBinding.Channels
 module.exports.MockServer = nativeBinding.MockServer
 module.exports.Pusher = nativeBinding.Pusher
 module.exports.errorCodes = nativeBinding.errorCodes

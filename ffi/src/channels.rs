@@ -16,6 +16,22 @@ use std::ffi::{c_char, c_int};
 /// The size of a buffer that always holds a channel id (256 bytes of base64 text and a NUL).
 pub const APNS_CHANNEL_ID_BUF: usize = 257;
 
+/// Runs `call` with SIGPIPE kept from the process; on success clears `err` and returns
+/// `answer(value)`, on failure writes the message into `err` and returns its result.
+fn request<T>(
+    mut err: ErrBuf,
+    call: impl FnOnce() -> apnspush::Result<T>,
+    answer: impl FnOnce(T) -> apns_result,
+) -> apns_result {
+    match crate::sigpipe::without_sigpipe(call) {
+        Ok(value) => {
+            err.clear();
+            answer(value)
+        }
+        Err(e) => err.fail(&e),
+    }
+}
+
 /// A channel-management client: one HTTP/2 connection to the management host for the app
 /// named by the `topic` key. Owned by the caller; free it with apns_channels_destroy.
 pub struct apns_channels {
@@ -45,15 +61,10 @@ pub extern "C" fn apns_channels_new(
     ffi_boundary! {
         let conf: &Config = try_ref!(conf);
         let out = try_out!(out);
-        let mut err = ErrBuf::new(errbuf, errlen);
-        match crate::sigpipe::without_sigpipe(|| Channels::connect(conf)) {
-            Ok(ch) => {
-                err.clear();
-                out.write(to_boxed_ptr::<apns_channels>(ch));
-                apns_result::APNS_OK
-            }
-            Err(e) => err.fail(&e),
-        }
+        request(ErrBuf::new(errbuf, errlen), || Channels::connect(conf), |ch| {
+            out.write(to_boxed_ptr::<apns_channels>(ch));
+            apns_result::APNS_OK
+        })
     }
 }
 
@@ -94,13 +105,7 @@ pub extern "C" fn apns_channels_create(
             Ok(p) => p,
             Err(e) => return err.fail(&e),
         };
-        match crate::sigpipe::without_sigpipe(|| ch.create(policy)) {
-            Ok(id) => {
-                err.clear();
-                write_text(id_buf, len, needed, &id)
-            }
-            Err(e) => err.fail(&e),
-        }
+        request(err, || ch.create(policy), |id| write_text(id_buf, len, needed, &id))
     }
 }
 
@@ -123,14 +128,9 @@ pub extern "C" fn apns_channels_get(
     ffi_boundary! {
         let ch: &Channels = try_ref!(ch);
         let id = try_str!(channel_id);
-        let mut err = ErrBuf::new(errbuf, errlen);
-        match crate::sigpipe::without_sigpipe(|| ch.get(id)) {
-            Ok(info) => {
-                err.clear();
-                write_text(buf, len, needed, &info.to_json())
-            }
-            Err(e) => err.fail(&e),
-        }
+        request(ErrBuf::new(errbuf, errlen), || ch.get(id), |info| {
+            write_text(buf, len, needed, &info.to_json())
+        })
     }
 }
 
@@ -148,15 +148,10 @@ pub extern "C" fn apns_channels_list(
 ) -> apns_result {
     ffi_boundary! {
         let ch: &Channels = try_ref!(ch);
-        let mut err = ErrBuf::new(errbuf, errlen);
-        match crate::sigpipe::without_sigpipe(|| ch.list()) {
-            Ok(ids) => {
-                err.clear();
-                let json = serde_json::to_string(&ids).unwrap_or_default();
-                write_text(buf, len, needed, &json)
-            }
-            Err(e) => err.fail(&e),
-        }
+        request(ErrBuf::new(errbuf, errlen), || ch.list(), |ids| {
+            let json = serde_json::to_string(&ids).unwrap_or_default();
+            write_text(buf, len, needed, &json)
+        })
     }
 }
 
@@ -172,14 +167,7 @@ pub extern "C" fn apns_channels_delete(
     ffi_boundary! {
         let ch: &Channels = try_ref!(ch);
         let id = try_str!(channel_id);
-        let mut err = ErrBuf::new(errbuf, errlen);
-        match crate::sigpipe::without_sigpipe(|| ch.delete(id)) {
-            Ok(()) => {
-                err.clear();
-                apns_result::APNS_OK
-            }
-            Err(e) => err.fail(&e),
-        }
+        request(ErrBuf::new(errbuf, errlen), || ch.delete(id), |()| apns_result::APNS_OK)
     }
 }
 

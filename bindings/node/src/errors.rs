@@ -1,6 +1,8 @@
 //! JS errors. Engine errors are `Error` objects whose `code` is the stable C result name
 //! (`ErrorKind::name()`, e.g. "BAD_TOKEN"); wrong argument types are `TypeError`s with code
-//! `ERR_INVALID_ARG_TYPE`, out-of-range numbers `RangeError`s with `ERR_OUT_OF_RANGE`.
+//! `ERR_INVALID_ARG_TYPE`, out-of-range numbers `RangeError`s with `ERR_OUT_OF_RANGE`. APNs'
+//! refusals of a request (code `REJECTED`, e.g. channel management) also carry `status` (the
+//! HTTP status, a number) and `reason` (Apple's reason text).
 //!
 //! Each constructor builds the JS object at once (JS thread only) and wraps it in a
 //! `napi::Error` that keeps a reference to it, so that throwing or rejecting with it hands JS
@@ -8,11 +10,24 @@
 
 use apnspush::ErrorKind;
 use napi::bindgen_prelude::Unknown;
-use napi::{sys, Env, JsError, JsRangeError, JsTypeError};
+use napi::{sys, Env, JsError, JsRangeError, JsTypeError, JsValue};
 
-/// An `Error` with `code` = the engine's code and the engine's message.
+/// An `Error` with `code` = the engine's code and the engine's message, plus `status` and
+/// `reason` when APNs refused the request (`REJECTED`).
 pub(crate) fn engine_error(env: &Env, e: &apnspush::Error) -> napi::Error {
-    coded(env, e.kind(), e.message())
+    let (Some(status), Some(reason)) = (e.status(), e.reason()) else {
+        return coded(env, e.kind(), e.message());
+    };
+    let js = JsError::from(napi::Error::new(e.kind().name(), e.message())).into_unknown(*env);
+    let set = |key: &str, value: napi::Result<crate::js::Raw>| {
+        value.and_then(|v| crate::js::set(env, js.raw(), key, v))
+    };
+    let added = set("status", crate::js::new_number(env, status as f64))
+        .and_then(|_| set("reason", crate::js::new_string(env, reason)));
+    match added {
+        Ok(()) => napi::Error::from(js),
+        Err(e) => e,
+    }
 }
 
 /// An `Error` with `code` = `kind.name()`.

@@ -1,5 +1,6 @@
 //! The notification fields read through one table (the `aps` dictionary beyond the fields
-//! `notification.rs` matches by name): one row per field, its JS value converted here (a wrong
+//! `notification.rs` matches by name, the Live Activity fields, `channelId`), and `sound` (a
+//! name or the critical-alert object): one row per field, its JS value converted here (a wrong
 //! JS type is a TypeError naming the field) and handed to the core builder's setter, which
 //! checks the value (INVALID_ARGUMENT naming Apple's field, from `build`). Adding a field is one
 //! row here and its declaration in `types.rs` (`NotificationInit`). JS thread only.
@@ -18,8 +19,10 @@ pub(crate) enum Field {
     Texts(fn(Builder, &[String]) -> Builder),
     /// A number.
     Number(fn(Builder, f64) -> Builder),
-    /// A value of its own shape, read by the function (given the field's name).
-    Shaped(fn(&Env, Builder, &str, Raw, Kind) -> Result<Builder>),
+    /// A plain object, `JSON.stringify`'d.
+    Object(fn(Builder, &str) -> Builder),
+    /// Whole epoch seconds (Apple's field name, for the refusal).
+    Seconds(&'static str, fn(Builder, u64) -> Builder),
 }
 
 /// One row per field: its name in a notification object and how it reaches the builder.
@@ -33,12 +36,19 @@ pub(crate) const FIELDS: &[(&str, Field)] = &[
     ("alertSubtitleLocArgs", Field::Texts(Builder::alert_subtitle_loc_args::<String>)),
     ("alertLocKey", Field::Text(Builder::alert_loc_key)),
     ("alertLocArgs", Field::Texts(Builder::alert_loc_args::<String>)),
-    ("soundCritical", Field::Shaped(sound_critical)),
     ("targetContentId", Field::Text(Builder::target_content_id)),
     ("interruptionLevel", Field::Text(Builder::interruption_level)),
     ("relevanceScore", Field::Number(Builder::relevance_score)),
     ("filterCriteria", Field::Text(Builder::filter_criteria)),
     ("urlArgs", Field::Texts(Builder::url_args::<String>)),
+    ("event", Field::Text(Builder::event)),
+    ("contentState", Field::Object(Builder::content_state_json)),
+    ("timestamp", Field::Seconds("timestamp", Builder::timestamp)),
+    ("staleDate", Field::Seconds("stale-date", Builder::stale_date)),
+    ("dismissalDate", Field::Seconds("dismissal-date", Builder::dismissal_date)),
+    ("attributesType", Field::Text(Builder::attributes_type)),
+    ("attributes", Field::Object(Builder::attributes_json)),
+    ("channelId", Field::Text(Builder::channel_id)),
 ];
 
 /// The row for `name`, if it is one of `FIELDS`.
@@ -59,8 +69,41 @@ pub(crate) fn apply(
         Field::Text(set) => set(b, &text(env, name, v, vk)?),
         Field::Texts(set) => set(b, &texts(env, name, v, vk)?),
         Field::Number(set) => set(b, number(env, name, v, vk)?),
-        Field::Shaped(set) => set(env, b, name, v, vk)?,
+        Field::Object(set) => set(b, &object(env, name, v, vk)?),
+        Field::Seconds(apple, set) => set(b, seconds(env, name, apple, v, vk)?),
     })
+}
+
+/// A plain object as JSON text (an array is refused: Apple's fields here are dictionaries).
+fn object(env: &Env, name: &str, v: Raw, vk: Kind) -> Result<String> {
+    if vk != Kind::Object || js::is_array(env, v) {
+        return Err(wrong_type(env, name, "an object", v, vk));
+    }
+    match js::json_stringify(env, v)? {
+        Some(json) => Ok(json),
+        None => Err(coded(
+            env,
+            ErrorKind::InvalidArgument,
+            format!("notification.{name} is not JSON-serializable"),
+        )),
+    }
+}
+
+/// Whole seconds since the epoch, from 0 to 2^53 - 1; anything else INVALID_ARGUMENT naming
+/// Apple's field as the core does.
+fn seconds(env: &Env, name: &str, apple: &str, v: Raw, vk: Kind) -> Result<u64> {
+    let n = number(env, name, v, vk)?;
+    if n.fract() != 0.0 || !(0.0..=9_007_199_254_740_991.0).contains(&n) {
+        return Err(coded(
+            env,
+            ErrorKind::InvalidArgument,
+            format!(
+                "Live Activity {apple} must be whole seconds since the epoch, not {n} \
+                 (notification.{name})"
+            ),
+        ));
+    }
+    Ok(n as u64)
 }
 
 /// An array of strings (a string itself is refused, not taken as its characters).
@@ -83,36 +126,62 @@ fn number(env: &Env, name: &str, v: Raw, vk: Kind) -> Result<f64> {
     js::number(env, v, name)
 }
 
-/// `{ name: string, volume: number }`: `aps.sound` as the critical-alert dictionary.
-fn sound_critical(env: &Env, b: Builder, field: &str, v: Raw, vk: Kind) -> Result<Builder> {
-    if vk != Kind::Object || js::is_array(env, v) {
-        return Err(wrong_type(env, field, "an object { name, volume }", v, vk));
+/// The shape `sound` takes, for its TypeErrors.
+const SOUND: &str = "a string or an object { name, critical: true, volume }";
+
+/// `aps.sound`: a name (a string), or the critical-alert dictionary as an object with exactly
+/// `name` (a string), `critical` (true) and `volume` (a number; its range is the core's). Any
+/// other shape is a TypeError naming `sound`.
+pub(crate) fn sound(env: &Env, b: Builder, v: Raw, vk: Kind) -> Result<Builder> {
+    if vk == Kind::String {
+        return Ok(b.sound(&js::string_unchecked(env, v)?));
     }
-    let (mut sound, mut volume) = (None, None);
+    if vk != Kind::Object || js::is_array(env, v) {
+        return Err(wrong_type(env, "sound", SOUND, v, vk));
+    }
+    let (mut name, mut critical, mut volume) = (None, false, None);
     for (key, value) in js::entries(env, v)? {
         let vk = js::kind(env, value);
         match key.as_str() {
-            "name" => sound = Some(text(env, &format!("{field}.name"), value, vk)?),
-            "volume" => volume = Some(number(env, &format!("{field}.volume"), value, vk)?),
+            "name" => name = Some(text(env, "sound.name", value, vk)?),
+            "critical" => {
+                if vk != Kind::Boolean || !js::boolean(env, value, "sound.critical")? {
+                    return Err(sound_shape(
+                        env,
+                        format!("critical must be true, got {}", shown(env, value, vk)),
+                    ));
+                }
+                critical = true;
+            }
+            "volume" => volume = Some(number(env, "sound.volume", value, vk)?),
             other => {
-                return Err(coded(
+                return Err(sound_shape(
                     env,
-                    ErrorKind::InvalidArgument,
-                    format!(
-                        "unknown notification.{field} field {other:?}; the fields are name, volume"
-                    ),
+                    format!("{other:?} is not one of its keys"),
                 ))
             }
         }
     }
-    let sound = sound.ok_or_else(|| missing(env, field, "name", "a string"))?;
-    let volume = volume.ok_or_else(|| missing(env, field, "volume", "a number"))?;
-    Ok(b.sound_critical(&sound, volume))
+    match (name, critical, volume) {
+        (Some(name), true, Some(volume)) => Ok(b.sound_critical(&name, volume)),
+        _ => Err(sound_shape(
+            env,
+            "name, critical and volume are all required".into(),
+        )),
+    }
 }
 
-fn missing(env: &Env, field: &str, key: &str, want: &str) -> napi::Error {
+fn sound_shape(env: &Env, problem: String) -> napi::Error {
     crate::errors::type_error(
         env,
-        format!("notification.{field}.{key} must be {want}, got undefined"),
+        format!("notification.sound must be {SOUND}: {problem}"),
     )
+}
+
+fn shown(env: &Env, v: Raw, vk: Kind) -> String {
+    if vk == Kind::Boolean {
+        js::boolean(env, v, "").map_or_else(|_| "a boolean".into(), |b| b.to_string())
+    } else {
+        js::describe(env, v, vk).to_owned()
+    }
 }

@@ -3,8 +3,10 @@
 //! Threads: JS calls run on the JS thread and return at once (see pusher.rs for the
 //! exception); each pusher's promises and outcome events are settled and emitted on the JS
 //! thread by its dispatcher (dispatch.rs), woken through one threadsafe function; one-off
-//! blocking work (connect, close) runs on a thread of its own. Errors: see errors.rs.
+//! blocking work (connect, close) runs on a thread of its own, and each `Channels` client's
+//! calls on a worker thread of its own (channels.rs). Errors: see errors.rs.
 
+mod channels;
 mod dispatch;
 mod errors;
 mod events;
@@ -24,6 +26,7 @@ use napi_derive::napi;
 use settle::{promise_or_reject, spawn_promise, Resolver, Stack, Value};
 use std::collections::HashMap;
 
+pub use channels::Channels;
 pub use logs::{logs_dropped, on_log, set_log_level};
 pub use mock::MockServer;
 pub use pusher::Pusher;

@@ -1,11 +1,12 @@
-//! The `MockServer` class: the engine's mock APNs gateway and feedback service over real TLS
-//! on 127.0.0.1, for tests. Its threads are native; it never keeps the process alive.
+//! The `MockServer` class: the engine's mock APNs gateway, feedback service and channel
+//! management API over real TLS on 127.0.0.1, for tests. Its threads are native; it never
+//! keeps the process alive.
 
 use crate::errors::{coded, range_error, type_error};
 use crate::js::{self, Kind, Raw};
 use crate::options::timeout_from_js;
 use crate::settle::{promise_or_reject, spawn_promise, Resolver, Stack, Value};
-use crate::types::{MockAccepted, MockHttp2Request, MockRejected};
+use crate::types::{MockAccepted, MockBroadcast, MockHttp2Request, MockRejected};
 use apnspush::config::Protocol;
 use apnspush::mock::{MockOptions, MockServer as CoreMock};
 use apnspush::notification::{hex_decode, hex_encode};
@@ -17,8 +18,9 @@ use parking_lot::Mutex;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A running mock APNs server (binary gateway + feedback service) with its own certificate
-/// authority, fault injection and a record of what it processed.
+/// A running mock APNs server (binary gateway + feedback service, or HTTP/2 gateway + channel
+/// management API) with its own certificate authority, fault injection and a record of what
+/// it processed.
 #[napi]
 pub struct MockServer {
     inner: Mutex<Option<Arc<CoreMock>>>,
@@ -76,6 +78,62 @@ impl MockServer {
     #[napi(catch_unwind, getter)]
     pub fn feedback_port(&self) -> u32 {
         self.feedback_port as u32
+    }
+
+    /// HTTP/2: port of the channel management API (its host is `host`; `config` carries
+    /// channel_host and channel_port). 0 for a binary mock.
+    #[napi(catch_unwind, getter)]
+    pub fn channel_port(&self, env: Env) -> Result<u32> {
+        Ok(self.server(&env)?.channel_port() as u32)
+    }
+
+    /// HTTP/2: the channel registry and the broadcasts accepted, as JSON text: {"apps":
+    /// {bundle id: [{"channel-id", "message-storage-policy", "push-type"}]}, "broadcasts":
+    /// [{"apns-id", "bundle-id", "channel-id", "connection", "payload"}],
+    /// "broadcasts_per_channel", "deleted": {bundle id: [ids]}, "limit",
+    /// "management_answers": {status: count}} (docs/CHANNELS.md).
+    #[napi(catch_unwind)]
+    pub fn channels_json(&self, env: Env) -> Result<String> {
+        Ok(self.server(&env)?.channels_json())
+    }
+
+    /// HTTP/2: the live channel ids of `bundleId`, in creation order.
+    #[napi(catch_unwind, ts_args_type = "bundleId: string")]
+    pub fn channel_ids(&self, env: Env, bundle_id: Unknown) -> Result<Vec<String>> {
+        let bundle = js::string(&env, bundle_id.raw(), "bundleId")?;
+        Ok(self.server(&env)?.channel_ids(&bundle))
+    }
+
+    /// HTTP/2: creates a channel of `bundleId` without a request (`policy` 0 or 1, default 0)
+    /// and returns its id. Throws INVALID_ARGUMENT for another policy or past `maxChannels`.
+    #[napi(catch_unwind, ts_args_type = "bundleId: string, policy?: 0 | 1")]
+    pub fn add_channel(&self, env: Env, bundle_id: Unknown, policy: Unknown) -> Result<String> {
+        let bundle = js::string(&env, bundle_id.raw(), "bundleId")?;
+        let policy = if js::kind(&env, policy.raw()).is_absent() {
+            0
+        } else {
+            status_from_js(&env, policy.raw(), "policy")?
+        };
+        self.server(&env)?
+            .add_channel(&bundle, policy)
+            .map_err(|e| crate::errors::engine_error(&env, &e))
+    }
+
+    /// HTTP/2: the broadcasts the gateway accepted, in order.
+    #[napi(catch_unwind)]
+    pub fn broadcasts(&self, env: Env) -> Result<Vec<MockBroadcast>> {
+        Ok(self
+            .server(&env)?
+            .broadcasts()
+            .into_iter()
+            .map(|b| MockBroadcast {
+                bundle_id: b.bundle_id,
+                channel_id: b.channel_id,
+                apns_id: b.apns_id,
+                payload: String::from_utf8_lossy(&b.payload).into_owned(),
+                connection: b.connection as i64,
+            })
+            .collect())
     }
 
     /// Accepted notifications in processing order (empty with `recordPayloads: false`).
@@ -302,11 +360,12 @@ fn mock_options(env: &Env, v: Raw) -> Result<MockOptions> {
             "feedback" => o.feedback = feedback_from_js(env, value, &what)?,
             "stallAfter" => o.stall_after = Some(count(env, value, &what)?),
             "expireTokenAfter" => o.expire_token_after = Some(count(env, value, &what)?),
+            "maxChannels" => o.max_channels = count(env, value, &what)? as usize,
             other => {
                 return Err(coded(
                     env,
                     ErrorKind::InvalidArgument,
-                    format!("unknown MockServer option {other:?}; the options are protocol, reject, http2Reject, goawayAfter, responseDelayMs, dropAfter, shutdownAfter, closeSilentlyAfter, errorDelayMs, recordPayloads, requireClientCert, tokenAuth, feedback, stallAfter, expireTokenAfter"),
+                    format!("unknown MockServer option {other:?}; the options are protocol, reject, http2Reject, goawayAfter, responseDelayMs, dropAfter, shutdownAfter, closeSilentlyAfter, errorDelayMs, recordPayloads, requireClientCert, tokenAuth, feedback, stallAfter, expireTokenAfter, maxChannels"),
                 ))
             }
         }

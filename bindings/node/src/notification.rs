@@ -1,10 +1,11 @@
 //! Notifications from plain JS objects (the `pushAsync` hot path). JS thread only.
 //!
-//! Fields: token (hex string, Buffer or Uint8Array), payload (JSON text or an object, which is
-//! JSON.stringify'd) or the fields a payload is built from (alertTitle, alertBody, badge, sound,
-//! category, threadId, contentAvailable, mutableContent, custom, and the rest of the `aps`
-//! dictionary read through the table in fields.rs), and the delivery options
-//! expiry, priority, topic, pushType, collapseId, apnsId, and userData (a number returned in the
+//! Fields: token (hex string, Buffer or Uint8Array) or channelId, payload (JSON text or an
+//! object, which is JSON.stringify'd) or the fields a payload is built from (alertTitle,
+//! alertBody, badge, sound (a name or the critical-alert object), category, threadId,
+//! contentAvailable, mutableContent, custom, and the rest of the `aps` dictionary and the Live
+//! Activity fields, read through the table in fields.rs), and the delivery options expiry,
+//! priority, topic, pushType, collapseId, apnsId, and userData (a number returned in the
 //! outcome). `undefined`/`null` fields are skipped.
 //! A field of the wrong JS type is a TypeError; an unknown field, or a value the engine refuses,
 //! is an Error with the engine's code (INVALID_ARGUMENT, BAD_TOKEN, INVALID_JSON, ...).
@@ -33,8 +34,6 @@ pub(crate) fn notification_from_js(env: &Env, v: Raw) -> Result<Notification> {
         ));
     }
     let mut b = NotificationBuilder::default();
-    // `sound` and `soundCritical` both set aps.sound: one may be given.
-    let (mut sound, mut sound_critical) = (false, false);
     js::for_each_entry(env, v, |key, value| {
         let vk = js::kind(env, value);
         if vk.is_absent() {
@@ -72,8 +71,7 @@ pub(crate) fn notification_from_js(env: &Env, v: Raw) -> Result<Notification> {
                 b = take(&mut b).alert_body(&text(env, "alertBody", value, vk)?);
             }
             "sound" => {
-                sound = true;
-                b = take(&mut b).sound(&text(env, "sound", value, vk)?);
+                b = fields::sound(env, take(&mut b), value, vk)?;
             }
             "category" => {
                 b = take(&mut b).category(&text(env, "category", value, vk)?);
@@ -148,20 +146,11 @@ pub(crate) fn notification_from_js(env: &Env, v: Raw) -> Result<Notification> {
                         ),
                     ));
                 };
-                sound_critical |= other == "soundCritical";
                 b = fields::apply(env, take(&mut b), field, other, value, vk)?;
             }
         }
         Ok(())
     })?;
-    if sound && sound_critical {
-        return Err(coded(
-            env,
-            ErrorKind::InvalidArgument,
-            "sound (a name) and soundCritical (the critical-alert dictionary) both set aps.sound: \
-             give one of them",
-        ));
-    }
     b.build().map_err(|e| engine_error(env, &e))
 }
 

@@ -1,7 +1,8 @@
 //! Promises. `Deferred`: a promise settled on the JS thread (the dispatcher's, dispatch.rs).
 //! `spawn_promise`: one-off blocking work (connecting, closing, reading the feedback service,
 //! the mock's waits) on a thread of its own, never on libuv's small shared pool; the result is
-//! turned into a JS value on the JS thread by a `Resolver`.
+//! turned into a JS value on the JS thread by a `Resolver`. `Job`: the same for work run in
+//! order on a worker thread its owner keeps (channels.rs).
 
 use crate::errors::coded;
 use crate::js::Raw;
@@ -189,4 +190,57 @@ pub(crate) fn then(
 pub(crate) fn catch_panic<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .unwrap_or_else(|p| Err(panic_to_error(p)))
+}
+
+/// A promise's work, to run once on a thread the caller owns (a worker that takes jobs in
+/// order): `run` settles the promise with the resolver `work` returns, on the JS thread. A job
+/// dropped without running rejects its promise with CLOSED.
+pub(crate) struct Job {
+    deferred: Option<JsPending>,
+    work: Option<Box<dyn FnOnce() -> Resolver + Send>>,
+}
+
+impl Job {
+    /// A pending promise and the job that settles it.
+    pub(crate) fn new<W>(env: &Env, work: W) -> Result<(Job, Value)>
+    where
+        W: FnOnce() -> Resolver + Send + 'static,
+    {
+        let (deferred, promise) = new_deferred(env)?;
+        let job = Job {
+            deferred: Some(deferred),
+            work: Some(Box::new(work)),
+        };
+        Ok((job, Value(promise)))
+    }
+
+    /// Runs the work (a panic rejects the promise) and settles the promise.
+    pub(crate) fn run(mut self) {
+        let (Some(work), Some(deferred)) = (self.work.take(), self.deferred.take()) else {
+            return;
+        };
+        let resolver = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(
+            |payload| {
+                let e = panic_to_error(payload);
+                Box::new(move |_env: &Env| Err(e))
+            },
+        );
+        deferred.resolve(Box::new(move |env: Env| {
+            catch_panic(|| resolver(&env).map(Value))
+        }));
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Some(deferred) = self.deferred.take() {
+            deferred.resolve(Box::new(|env: Env| {
+                Err(coded(
+                    &env,
+                    ErrorKind::Closed,
+                    "the work was dropped before it ran",
+                ))
+            }));
+        }
+    }
 }

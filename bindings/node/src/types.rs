@@ -190,6 +190,33 @@ pub struct MockHttp2Request {
     pub priority: Option<String>,
 }
 
+/// A broadcast the HTTP/2 mock accepted on a channel.
+#[napi(object)]
+pub struct MockBroadcast {
+    /// The bundle id of the request's path (`/4/broadcasts/apps/<bundle id>`).
+    pub bundle_id: String,
+    /// Its apns-channel-id.
+    pub channel_id: String,
+    /// The request's apns-request-id, or the one the mock generated.
+    pub apns_id: String,
+    /// Payload text (empty when the mock was started with `recordPayloads: false`).
+    pub payload: String,
+    /// Gateway connection id, from 1.
+    pub connection: i64,
+}
+
+/// A broadcast channel as APNs describes it (`Channels#get`).
+#[napi(object)]
+pub struct ChannelInfo {
+    /// The channel id (base64 text).
+    pub channel_id: String,
+    /// 0: no message stored for offline devices; 1: the most recent one.
+    #[napi(ts_type = "0 | 1")]
+    pub message_storage_policy: u32,
+    /// Apple's push type of the channel: 'LiveActivity'.
+    pub push_type: String,
+}
+
 /// A notification the mock answered with an error-response (markers excluded).
 #[napi(object)]
 pub struct MockRejected {
@@ -201,17 +228,23 @@ pub struct MockRejected {
     pub connection: i64,
 }
 
-/// A notification, as a plain object. `token` is required; give either `payload` or the
-/// fields it is built from (alertTitle ... custom). Validated when pushed: wrong JS types
+/// A notification, as a plain object. `token` (or, for a broadcast, `channelId`) is required;
+/// give either `payload` or the fields it is built from (alertTitle ... custom, the Live
+/// Activity fields). Validated when pushed: wrong JS types
 /// throw TypeError, invalid values an Error with the engine's code (INVALID_ARGUMENT naming
 /// Apple's field, e.g. an unknown interruption level or a score outside 0.0-1.0).
 // Declared for index.d.ts only: notifications are read field by field in notification.rs.
 #[allow(dead_code)]
 #[napi(object)]
 pub struct NotificationInit {
-    /// Device token: hex text (either case) or raw bytes; 32 to 100 bytes.
+    /// Device token: hex text (either case) or raw bytes; 32 to 100 bytes. Absent for a
+    /// broadcast (`channelId`).
     #[napi(ts_type = "string | Uint8Array")]
-    pub token: String,
+    pub token: Option<String>,
+    /// A broadcast channel id (iOS 18; base64 text, from `Channels#create`) instead of a
+    /// token: the notification goes to every device subscribed to the channel. HTTP/2 only;
+    /// a Live Activity (push type liveactivity).
+    pub channel_id: Option<String>,
     /// The whole payload: JSON text or an object (JSON.stringify'd). Must be a JSON object.
     #[napi(ts_type = "string | Record<string, unknown>")]
     pub payload: Option<String>,
@@ -237,10 +270,10 @@ pub struct NotificationInit {
     pub alert_loc_args: Option<Vec<String>>,
     /// aps.badge, an integer >= 0
     pub badge: Option<u32>,
-    /// aps.sound, a sound name (give sound or soundCritical, not both)
+    /// aps.sound: a sound name, or the critical-alert dictionary
+    /// `{ name, critical: true, volume }` (sent as {"critical":1,"name":..,"volume":..})
+    #[napi(ts_type = "string | CriticalSound")]
     pub sound: Option<String>,
-    /// aps.sound as the critical-alert dictionary {"critical":1,"name":..,"volume":..}
-    pub sound_critical: Option<CriticalSound>,
     /// aps.category
     pub category: Option<String>,
     /// aps.thread-id
@@ -254,8 +287,26 @@ pub struct NotificationInit {
     /// aps.interruption-level
     #[napi(ts_type = "'passive' | 'active' | 'time-sensitive' | 'critical'")]
     pub interruption_level: Option<String>,
-    /// aps.relevance-score, from 0.0 to 1.0
+    /// aps.relevance-score, from 0.0 to 1.0 (a Live Activity: any number from 0)
     pub relevance_score: Option<f64>,
+    /// aps.event of a Live Activity; makes the notification one (push type liveactivity, topic
+    /// suffix .push-type.liveactivity)
+    #[napi(ts_type = "'start' | 'update' | 'end'")]
+    pub event: Option<String>,
+    /// aps.content-state: the Live Activity's dynamic content (start and update need it)
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub content_state: Option<HashMap<String, String>>,
+    /// aps.timestamp, whole epoch seconds; every Live Activity needs it
+    pub timestamp: Option<f64>,
+    /// aps.stale-date, whole epoch seconds
+    pub stale_date: Option<f64>,
+    /// aps.dismissal-date, whole epoch seconds (end only)
+    pub dismissal_date: Option<f64>,
+    /// aps.attributes-type: the ActivityAttributes type name (start only, required there)
+    pub attributes_type: Option<String>,
+    /// aps.attributes: the activity's static attributes (start only, required there)
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub attributes: Option<HashMap<String, String>>,
     /// aps.filter-criteria
     pub filter_criteria: Option<String>,
     /// aps.url-args (Safari)
@@ -286,13 +337,16 @@ pub struct NotificationInit {
     pub user_data: Option<f64>,
 }
 
-/// `aps.sound` as the critical-alert dictionary: exactly these two keys.
+/// `aps.sound` as the critical-alert dictionary: exactly these three keys.
 // Declared for index.d.ts only: read in fields.rs.
 #[allow(dead_code)]
 #[napi(object)]
 pub struct CriticalSound {
     /// The sound file's name in the app bundle, not empty.
     pub name: String,
+    /// Always true: an object sound is the critical alert's.
+    #[napi(ts_type = "true")]
+    pub critical: bool,
     /// From 0.0 (silent) to 1.0 (full volume).
     pub volume: f64,
 }
@@ -341,4 +395,7 @@ pub struct MockServerOptions {
     /// HTTP/2 token auth: each provider token may be used for N requests over all
     /// connections; later requests carrying it are answered 403 ExpiredProviderToken.
     pub expire_token_after: Option<i64>,
+    /// HTTP/2: channels the management API keeps per bundle id (default 10000, Apple's
+    /// limit); creating one more is answered 400 CannotCreateChannelConfig.
+    pub max_channels: Option<i64>,
 }

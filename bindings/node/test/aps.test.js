@@ -26,7 +26,7 @@ const everyField = {
   alertLocKey: 'LK',
   alertLocArgs: ['l1', 'l2', 'l3'],
   badge: 7,
-  soundCritical: { name: 'siren.caf', volume: 0.75 },
+  sound: { name: 'siren.caf', critical: true, volume: 0.75 },
   category: 'C',
   threadId: 'th',
   contentAvailable: true,
@@ -70,24 +70,26 @@ test('every aps field reaches the HTTP/2 mock as Apple\'s JSON', async () => {
   assert.deepEqual(pushTypes, ['alert']);
 });
 
-test('a critical alert and a time-sensitive one', async () => {
+test('a critical alert (sound as an object), a time-sensitive one, a sound by name', async () => {
   const critical = {
     token: token(2),
     alertLocKey: 'FLOOD_WARNING',
     alertLocArgs: ['Ana', '3'],
-    soundCritical: { name: 'siren.caf', volume: 1 },
+    sound: { name: 'siren.caf', critical: true, volume: 1 },
     interruptionLevel: 'critical',
   };
   const urgent = { token: token(3), alertBody: 'Your ride is here', interruptionLevel: 'time-sensitive' };
-  const silent = { token: token(4), soundCritical: { volume: 0, name: 's' } };
-  const { payloads, pushTypes } = await pushed(critical, urgent, silent);
+  const silent = { token: token(4), sound: { volume: 0, critical: true, name: 's' } };
+  const named = { token: token(5), sound: 'chime.caf' };
+  const { payloads, pushTypes } = await pushed(critical, urgent, silent, named);
   assert.deepEqual(payloads, [
     '{"aps":{"alert":{"loc-args":["Ana","3"],"loc-key":"FLOOD_WARNING"},' +
       '"interruption-level":"critical","sound":{"critical":1,"name":"siren.caf","volume":1.0}}}',
     '{"aps":{"alert":{"body":"Your ride is here"},"interruption-level":"time-sensitive"}}',
     '{"aps":{"sound":{"critical":1,"name":"s","volume":0.0}}}',
+    '{"aps":{"sound":"chime.caf"}}',
   ]);
-  assert.deepEqual(pushTypes, ['alert', 'alert', 'alert']);
+  assert.deepEqual(pushTypes, ['alert', 'alert', 'alert', 'alert']);
 });
 
 test('refusals: invalid values (the engine\'s), wrong types, a payload with any field', async () => {
@@ -97,14 +99,14 @@ test('refusals: invalid values (the engine\'s), wrong types, a payload with any 
     [{ interruptionLevel: 'Active' }, invalid(/interruption-level/)],
     [{ relevanceScore: 1.5 }, invalid(/relevance-score must be from 0.0 to 1.0, not 1.5/)],
     [{ relevanceScore: NaN }, invalid(/relevance-score/)],
-    [{ soundCritical: { name: 'siren', volume: -0.1 } }, invalid(/sound volume must be from 0.0 to 1.0, not -0.1/)],
-    [{ soundCritical: { name: '', volume: 0.5 } }, invalid(/sound name is empty/)],
+    [{ sound: { name: 'siren', critical: true, volume: -0.1 } }, invalid(/sound volume must be from 0.0 to 1.0, not -0.1/)],
+    [{ sound: { name: 'siren', critical: true, volume: NaN } }, invalid(/sound volume must be from 0.0 to 1.0, not NaN/)],
+    [{ sound: { name: '', critical: true, volume: 0.5 } }, invalid(/sound name is empty/)],
     [{ alertLocArgs: ['a'] }, invalid(/alert loc-args was set without alert loc-key/)],
     [{ alertTitleLocArgs: ['a'] }, invalid(/alert title-loc-args was set without alert title-loc-key/)],
     [{ alertSubtitleLocArgs: [] }, invalid(/alert subtitle-loc-args was set without/)],
     [{ alertLocKey: '' }, invalid(/alert loc-key is empty/)],
-    [{ sound: 'a', soundCritical: { name: 'b', volume: 1 } }, invalid(/both set aps.sound/)],
-    [{ soundCritical: { critical: 1, name: 's', volume: 1 } }, invalid(/unknown notification.soundCritical field "critical"/)],
+    [{ soundCritical: { name: 'b', critical: true, volume: 1 } }, invalid(/unknown notification field "soundCritical"/)],
     [{ alertSubtitel: 'x' }, invalid(/unknown notification field "alertSubtitel"; the fields are .*alertSubtitle/)],
     [{ alertSubtitle: 5 }, { ...typeError, message: /notification.alertSubtitle must be a string, got number/ }],
     [{ targetContentId: {} }, { ...typeError, message: /notification.targetContentId must be a string, got object/ }],
@@ -113,12 +115,16 @@ test('refusals: invalid values (the engine\'s), wrong types, a payload with any 
     [{ urlArgs: { 0: 'a' } }, { ...typeError, message: /notification.urlArgs must be an array of strings, got object/ }],
     [{ alertTitleLocKey: 'K', alertTitleLocArgs: ['a', 2] }, { ...typeError, message: /notification.alertTitleLocArgs\[1\] must be a string, got number/ }],
     [{ relevanceScore: '0.5' }, { ...typeError, message: /notification.relevanceScore must be a number, got string/ }],
-    [{ soundCritical: 'siren' }, { ...typeError, message: /notification.soundCritical must be an object \{ name, volume \}, got string/ }],
-    [{ soundCritical: ['siren', 1] }, { ...typeError, message: /soundCritical must be an object .*, got an array/ }],
-    [{ soundCritical: { name: 's' } }, { ...typeError, message: /notification.soundCritical.volume must be a number, got undefined/ }],
-    [{ soundCritical: { volume: 1 } }, { ...typeError, message: /notification.soundCritical.name must be a string, got undefined/ }],
-    [{ soundCritical: { name: 1, volume: 1 } }, { ...typeError, message: /notification.soundCritical.name must be a string, got number/ }],
-    [{ soundCritical: { name: 's', volume: '1' } }, { ...typeError, message: /notification.soundCritical.volume must be a number, got string/ }],
+    [{ sound: 5 }, { ...typeError, message: /notification.sound must be a string or an object \{ name, critical: true, volume \}, got number/ }],
+    [{ sound: ['siren', 1] }, { ...typeError, message: /notification.sound must be .*, got an array/ }],
+    [{ sound: { name: 's', volume: 1 } }, { ...typeError, message: /notification.sound must be a string or an object \{ name, critical: true, volume \}: name, critical and volume are all required/ }],
+    [{ sound: { name: 's', critical: true } }, { ...typeError, message: /notification.sound must be .*: name, critical and volume are all required/ }],
+    [{ sound: { critical: true, volume: 1 } }, { ...typeError, message: /notification.sound must be .*: name, critical and volume are all required/ }],
+    [{ sound: { name: 's', critical: false, volume: 1 } }, { ...typeError, message: /notification.sound must be .*: critical must be true, got false/ }],
+    [{ sound: { name: 's', critical: 1, volume: 1 } }, { ...typeError, message: /notification.sound must be .*: critical must be true, got number/ }],
+    [{ sound: { name: 's', critical: true, volume: 1, extra: 1 } }, { ...typeError, message: /notification.sound must be .*: "extra" is not one of its keys/ }],
+    [{ sound: { name: 1, critical: true, volume: 1 } }, { ...typeError, message: /notification.sound.name must be a string, got number/ }],
+    [{ sound: { name: 's', critical: true, volume: '1' } }, { ...typeError, message: /notification.sound.volume must be a number, got string/ }],
   ];
   // Each new field with a valid value, and the field name the engine's refusal gives it.
   const withPayload = [
@@ -130,7 +136,7 @@ test('refusals: invalid values (the engine\'s), wrong types, a payload with any 
     [{ alertSubtitleLocArgs: ['a'] }, 'alert subtitle-loc-args'],
     [{ alertLocKey: 'k' }, 'alert loc-key'],
     [{ alertLocArgs: ['a'] }, 'alert loc-args'],
-    [{ soundCritical: { name: 's', volume: 1 } }, 'sound'],
+    [{ sound: { name: 's', critical: true, volume: 1 } }, 'sound'],
     [{ targetContentId: 'w' }, 'target-content-id'],
     [{ interruptionLevel: 'active' }, 'interruption-level'],
     [{ relevanceScore: 0.5 }, 'relevance-score'],
@@ -164,5 +170,7 @@ test('index.d.ts declares every field tested here', () => {
   for (const field of Object.keys(everyField)) {
     assert.match(body, new RegExp(`\\n  ${field}\\?: `), field);
   }
-  assert.match(dts, /export interface CriticalSound \{[^}]*name: string[^}]*volume: number/);
+  assert.match(body, /\n  sound\?: string \| CriticalSound\n/);
+  assert.ok(!body.includes('soundCritical'), 'soundCritical is gone');
+  assert.match(dts, /export interface CriticalSound \{[^}]*name: string[^}]*critical: true[^}]*volume: number/);
 });

@@ -53,3 +53,11 @@ test('a pending send keeps the process alive until it resolves, then it exits', 
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(JSON.parse(r.out), { kind: 'accepted', accepted: 1 });
 });
+
+test('a Channels client, closed or left open, does not keep the process alive', async () => {
+  for (const how of [['close'], []]) {
+    const r = await run('channels-exit.js', how);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(JSON.parse(r.out), { listed: true }, how.join());
+  }
+});

@@ -30,7 +30,8 @@ test('stats() keys are STATS_FIELDS in camelCase, in order', async () => {
 test('outcome keys are OUTCOME_FIELDS in camelCase; the optional ones only when they apply', async () => {
   const gone = new MockServer({ protocol: 'http2', http2Reject: { [token(2)]: [410, 'Unregistered'] } });
   const slow = new MockServer({ protocol: 'http2', responseDelayMs: 300 });
-  const a = new Pusher(gone.config);
+  const a = new Pusher({ ...gone.config, topic: 'com.example.app' });
+  const channelId = gone.addChannel('com.example.app', 0);
   const b = new Pusher({ ...slow.config, response_timeout_ms: 100, max_attempts: 1 });
   const fromEvents = [];
   a.onOutcome((o) => fromEvents.push(o));
@@ -38,11 +39,12 @@ test('outcome keys are OUTCOME_FIELDS in camelCase; the optional ones only when 
   const accepted = await a.send(notification(1));
   const offline = await a.send(notification(2));
   const timedOut = await b.send(notification(3));
+  const broadcast = await a.send({ channelId, event: 'update', timestamp: 1, contentState: {} });
   const keys = OUTCOME_FIELDS.map(camel);
   const optional = ['error', 'timestamp', 'channelId', 'apnsId'];
   const union = new Set();
-  const all = [accepted, offline, timedOut, ...fromEvents, ...a.failedNotifications(), ...b.failedNotifications()];
-  assert.equal(all.length, 3 + 3 + 2);
+  const all = [accepted, offline, timedOut, broadcast, ...fromEvents, ...a.failedNotifications(), ...b.failedNotifications()];
+  assert.equal(all.length, 4 + 4 + 2);
   for (const o of all) {
     for (const k of Object.keys(o)) {
       assert.ok(keys.includes(k), `unknown key ${k}`);
@@ -50,8 +52,10 @@ test('outcome keys are OUTCOME_FIELDS in camelCase; the optional ones only when 
     }
     for (const k of keys.filter((k) => !optional.includes(k))) assert.ok(k in o, `missing ${k}`);
   }
-  // channelId appears only on a broadcast's outcome (checked with the channel tests).
-  assert.deepEqual([...union].sort(), keys.filter((k) => k !== 'channelId').sort());
+  assert.deepEqual([...union].sort(), [...keys].sort());
+  // channelId appears only on a broadcast's outcome, whose token is ''.
+  assert.deepEqual([broadcast.kind, broadcast.channelId, broadcast.token], ['accepted', channelId, '']);
+  assert.deepEqual([accepted, offline, timedOut].map((o) => 'channelId' in o), [false, false, false]);
   assert.deepEqual([accepted.kind, 'error' in accepted, 'timestamp' in accepted], ['accepted', false, false]);
   assert.deepEqual([offline.kind, typeof offline.timestamp, 'error' in offline], ['rejected', 'number', false]);
   assert.match(offline.apnsId, /^[0-9a-f-]{36}$/);

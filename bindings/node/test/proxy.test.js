@@ -1,6 +1,7 @@
 'use strict';
-// The `proxy` option through the Node face, against a real HTTP CONNECT proxy (tinyproxy,
-// started by tests/proxy/tinyproxy.sh with BasicAuth) and the HTTP/2 mock.
+// The `proxy` option through the Node face (pushes and channel management), against a real
+// HTTP CONNECT proxy (tinyproxy, started by tests/proxy/tinyproxy.sh with BasicAuth) and the
+// HTTP/2 mock.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -9,7 +10,7 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { spawn } = require('node:child_process');
 const { apnspush, token, notification, collect, mockCounts, countKind } = require('./helpers');
-const { Pusher, MockServer } = apnspush;
+const { Pusher, MockServer, Channels } = apnspush;
 
 const HELPER = path.join(__dirname, '..', '..', '..', 'tests', 'proxy', 'tinyproxy.sh');
 
@@ -30,7 +31,7 @@ async function tinyproxy(user, password) {
   return { port: Number(port), log, helper };
 }
 
-test('500 through tinyproxy with Basic auth; a wrong password is a CREDENTIALS error', async () => {
+test('500 through tinyproxy with Basic auth, and a channel created there; a wrong password is a CREDENTIALS error', async () => {
   const tp = await tinyproxy('user', 'secret');
   const bad = new Set([123, 456]);
   const http2Reject = Object.fromEntries([...bad].map((i) => [token(i), [400, 'BadDeviceToken']]));
@@ -54,6 +55,19 @@ test('500 through tinyproxy with Basic auth; a wrong password is a CREDENTIALS e
     const connect = `CONNECT 127.0.0.1:${mock.port} HTTP/1.1`;
     const tunnels = fs.readFileSync(tp.log, 'utf8').split('\n').filter((l) => l.endsWith(connect));
     assert.ok(tunnels.length >= 1, 'tinyproxy logged no CONNECT to the mock');
+
+    // Channel management through the same proxy, to the mock's management port.
+    const channels = await Channels.connect({
+      ...mock.config,
+      topic: 'com.example.app',
+      proxy: `http://user:secret@127.0.0.1:${tp.port}`,
+    });
+    const id = await channels.create(1);
+    assert.deepEqual(await channels.list(), [id]);
+    await channels.close();
+    assert.deepEqual(mock.channelIds('com.example.app'), [id]);
+    const manage = `CONNECT 127.0.0.1:${mock.channelPort} HTTP/1.1`;
+    assert.ok(fs.readFileSync(tp.log, 'utf8').split('\n').some((l) => l.endsWith(manage)), 'no CONNECT to the management port');
 
     const wrong = 'wrong-pw-0451';
     assert.throws(
