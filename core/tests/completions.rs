@@ -163,8 +163,9 @@ fn a_completion_queue_gets_writes_outcomes_and_delivery_with_one_wake_per_batch(
     }
     assert_eq!(delivered, ids.last().copied());
     // A write is reported unless the outcome overtook it (the answer read before the writer
-    // marked the write).
-    assert!((200..=250).contains(&written), "{written} writes reported");
+    // marked the write): how many do depends on scheduling (under load most can be overtaken),
+    // so only the bounds are fixed; the order is checked per item above.
+    assert!((1..=250).contains(&written), "{written} writes reported");
     assert_eq!(settled.len(), 500);
     assert_eq!(settled[&4].kind, OutcomeKind::Rejected);
     assert!(p.settled_through(ids[499]));

@@ -75,6 +75,14 @@ static void builder(void) {
   NULL_PARAM(apns_notification_builder_set_relevance_score(NULL, 0.5));
   NULL_PARAM(apns_notification_builder_set_filter_criteria(NULL, "f"));
   NULL_PARAM(apns_notification_builder_set_url_args(NULL, args, 1));
+  NULL_PARAM(apns_notification_builder_set_channel_id(NULL, "dHN0"));
+  NULL_PARAM(apns_notification_builder_set_event(NULL, "update"));
+  NULL_PARAM(apns_notification_builder_set_content_state_json(NULL, "{}"));
+  NULL_PARAM(apns_notification_builder_set_timestamp(NULL, 1));
+  NULL_PARAM(apns_notification_builder_set_stale_date(NULL, 1));
+  NULL_PARAM(apns_notification_builder_set_dismissal_date(NULL, 1));
+  NULL_PARAM(apns_notification_builder_set_attributes_type(NULL, "A"));
+  NULL_PARAM(apns_notification_builder_set_attributes_json(NULL, "{}"));
   NULL_PARAM(apns_notification_builder_set_sound(NULL, "s"));
   NULL_PARAM(apns_notification_builder_set_category(NULL, "c"));
   NULL_PARAM(apns_notification_builder_set_thread_id(NULL, "t"));
@@ -115,6 +123,11 @@ static void builder(void) {
   NULL_PARAM(apns_notification_builder_set_filter_criteria(b, NULL));
   NULL_PARAM(apns_notification_builder_set_url_args(b, NULL, 1));
   NULL_PARAM(apns_notification_builder_set_url_args(b, null_arg, 2));
+  NULL_PARAM(apns_notification_builder_set_channel_id(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_event(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_content_state_json(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_attributes_type(b, NULL));
+  NULL_PARAM(apns_notification_builder_set_attributes_json(b, NULL));
   NULL_PARAM(apns_notification_builder_set_custom_json(b, NULL, "1"));
   NULL_PARAM(apns_notification_builder_set_custom_json(b, "k", NULL));
   NULL_PARAM(apns_notification_builder_set_topic(b, NULL));
@@ -166,6 +179,7 @@ static void outcome(void) {
   CHECK(len == 7);
   CHECK(apns_outcome_token_hex(NULL) == NULL);
   CHECK(apns_outcome_apns_id(NULL) == NULL);
+  CHECK(apns_outcome_channel_id(NULL) == NULL);
   CHECK(!apns_outcome_confirmed(NULL));
   CHECK(apns_outcome_attempts(NULL) == 0);
   CHECK(apns_outcome_user_data(NULL) == NULL);
