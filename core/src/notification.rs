@@ -4,6 +4,7 @@
 use crate::error::{Error, ErrorKind, Result};
 
 mod builder;
+mod checks;
 mod live_activity;
 pub use builder::NotificationBuilder;
 pub(crate) use live_activity::is_live_activity;

@@ -1,11 +1,11 @@
 //! `NotificationBuilder`: a notification from a complete JSON payload or from typed `aps`
 //! fields plus custom keys, every value validated by `build`.
 
+use super::checks;
 use super::live_activity::{self, LIVE_ACTIVITY_EVENTS};
 use super::{
-    check_payload_len, check_token_len, hex_decode, is_uuid, Notification, APNS_ID_LEN,
-    COLLAPSE_ID_MAX, HTTP2_PAYLOAD_MAX, INTERRUPTION_LEVELS, PUSH_TYPES, TOPIC_MAX,
-    VOIP_PAYLOAD_MAX,
+    check_payload_len, check_token_len, hex_decode, Notification, HTTP2_PAYLOAD_MAX,
+    INTERRUPTION_LEVELS, PUSH_TYPES, VOIP_PAYLOAD_MAX,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::push_type;
@@ -418,18 +418,7 @@ impl NotificationBuilder {
             return Err(e);
         }
         self.insert_relevance_score()?;
-        for (args, key) in [
-            ("title-loc-args", "title-loc-key"),
-            ("subtitle-loc-args", "subtitle-loc-key"),
-            ("loc-args", "loc-key"),
-        ] {
-            if self.alert.contains_key(args) && !self.alert.contains_key(key) {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    format!("alert {args} was set without alert {key}"),
-                ));
-            }
-        }
+        checks::loc_args(&self.alert)?;
         if !self.alert.is_empty() {
             let alert = std::mem::take(&mut self.alert);
             self.aps
@@ -457,67 +446,12 @@ impl NotificationBuilder {
             HTTP2_PAYLOAD_MAX
         };
         check_payload_len(payload.len(), limit)?;
-        let background = push_type.as_deref() == Some("background");
-        let priority = self.priority.unwrap_or(if background { 5 } else { 10 });
-        if ![10, 5, 1].contains(&priority) {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("priority must be 10, 5 or 1, not {priority}"),
-            ));
-        }
-        if background && priority == 10 {
-            let how = if push_type_set {
-                "set"
-            } else {
-                "inferred from content-available alone"
-            };
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("priority 10 is not allowed with push type \"background\" ({how}); use 5 or 1, or leave the priority unset"),
-            ));
-        }
-        if let Some(c) = &self.collapse_id {
-            if c.len() > COLLAPSE_ID_MAX {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    format!(
-                        "collapse id is {} bytes, the limit is {COLLAPSE_ID_MAX}",
-                        c.len()
-                    ),
-                ));
-            }
-            if c.bytes().any(|b| b.is_ascii_control()) {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    "collapse id contains a control character",
-                ));
-            }
-        }
-        if let Some(id) = &self.apns_id {
-            if !is_uuid(id) {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    format!(
-                        "apns-id {:?} is not a UUID ({APNS_ID_LEN} characters, 8-4-4-4-12 hex)",
-                        id.chars().take(40).collect::<String>()
-                    ),
-                ));
-            }
-        }
-        if let Some(topic) = &self.topic {
-            if topic.len() > TOPIC_MAX {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    format!("topic is {} bytes, the limit is {TOPIC_MAX}", topic.len()),
-                ));
-            }
-            if topic.is_empty() || topic.bytes().any(|b| b.is_ascii_control()) {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    format!("invalid topic {topic:?}"),
-                ));
-            }
-        }
+        let priority = checks::priority(self.priority, push_type.as_deref(), push_type_set)?;
+        checks::headers(
+            self.collapse_id.as_deref(),
+            self.apns_id.as_deref(),
+            self.topic.as_deref(),
+        )?;
         Ok(Notification {
             token,
             channel_id: self.channel_id,
