@@ -359,11 +359,7 @@ while i <= #ARGV do
     write = #redis.call('XRANGE', KEYS[1], id, id) == 0
   end
   if write then
-    local args = {dead == '1' and KEYS[3] or KEYS[2], '*'}
-    for j = i + 4, i + 3 + 2 * n do
-      args[#args + 1] = ARGV[j]
-    end
-    redis.call('XADD', unpack(args))
+    redis.call('XADD', dead == '1' and KEYS[3] or KEYS[2], '*', unpack(ARGV, i + 4, i + 3 + 2 * n))
     flags[#flags + 1] = 1
   else
     flags[#flags + 1] = 0
