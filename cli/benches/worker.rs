@@ -8,30 +8,20 @@
 //! starts; the clock runs from starting the workers to the last outcome entry in the stream.
 
 use apnspush::{Config, Notification, Pusher};
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 fn main() {
-    let n: u64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(200_000);
-    let dir = std::env::temp_dir().join(format!("apnspush-bench-worker-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let bin = env!("CARGO_BIN_EXE_apnspush");
-    let mut mock = Command::new(bin)
-        .args(["mock", "--http2"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("apnspush mock starts");
-    let mut config_line = String::new();
-    BufReader::new(mock.stdout.take().unwrap())
-        .read_line(&mut config_line)
-        .unwrap();
-    let config_path = dir.join("mock.json");
-    std::fs::write(&config_path, &config_line).unwrap();
+    let common::Setup {
+        n,
+        dir,
+        mut mock,
+        config_line,
+        config_path,
+    } = common::setup("worker", 200_000);
+    let bin = common::BIN;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
