@@ -222,3 +222,97 @@ fn sigterm_settles_what_is_in_flight_leaves_the_rest_pending_and_exits_0() {
     assert_eq!(xlen(&mut con, OUTCOMES), N);
     assert!(server.accepted_count() >= N);
 }
+
+#[test]
+fn sigterm_with_a_silent_server_leaves_the_unanswered_pending_for_another_worker() {
+    // The first worker's server answers 300 requests per connection, then nothing: at the
+    // SIGTERM the rest cannot settle within close_timeout_ms. They get no outcome and no ack,
+    // and a second worker (with a server that answers) claims them as possible duplicates.
+    const ANSWERED: u64 = 300;
+    const ENTRIES: u64 = 2_000;
+    let dir = Scratch::new("worker-term-silent");
+    let redis = RedisServer::start(&dir.0);
+    let silent = mock(MockOptions {
+        stall_after: Some(ANSWERED),
+        ..MockOptions::http2()
+    });
+    config_file(&silent, &dir.path("silent.json"));
+    let answering = mock(MockOptions::http2());
+    config_file(&answering, &dir.path("answering.json"));
+    let mut con = redis.con();
+    let ids = produce(&mut con, (0..ENTRIES).map(notification));
+    let mut first = Worker::start(
+        &redis,
+        &dir.path("silent.json"),
+        dir.path("first.log"),
+        &[
+            "--consumer",
+            "first",
+            "--max-in-flight",
+            "500",
+            "--set",
+            "close_timeout_ms=300",
+        ],
+    );
+    wait_len(&mut con, OUTCOMES, ANSWERED);
+    first.signal(libc::SIGTERM);
+    assert_eq!(
+        first.wait(Duration::from_secs(30)),
+        Some(0),
+        "{}",
+        first.stderr()
+    );
+    assert_eq!(
+        xlen(&mut con, OUTCOMES),
+        ANSWERED,
+        "no outcome for the unanswered"
+    );
+    let left = group_pending(&mut con);
+    assert!(left > 0, "the unanswered stay pending");
+    assert!(
+        first
+            .stderr()
+            .contains(&format!("stopped: {left} entries left pending")),
+        "{}",
+        first.stderr()
+    );
+    let settled_by_first: HashSet<String> = read_stream(&mut con, OUTCOMES)
+        .into_iter()
+        .map(|o| o["entry"].clone())
+        .collect();
+    let mut second = Worker::start(
+        &redis,
+        &dir.path("answering.json"),
+        dir.path("second.log"),
+        &[
+            "--consumer",
+            "second",
+            "--claim-idle-ms",
+            "200",
+            "--exit-idle-ms",
+            "500",
+        ],
+    );
+    assert_eq!(
+        second.wait(Duration::from_secs(120)),
+        Some(0),
+        "{}",
+        second.stderr()
+    );
+    let by_entry = check_complete(&mut con, &ids);
+    assert_eq!(xlen(&mut con, OUTCOMES), ENTRIES, "one outcome per entry");
+    let claimed: Vec<_> = by_entry
+        .iter()
+        .filter(|(id, _)| !settled_by_first.contains(*id))
+        .filter(|(_, o)| o[0]["attempts"] == "2")
+        .collect();
+    assert_eq!(
+        claimed.len() as u64,
+        left,
+        "exactly the pending ones were claimed"
+    );
+    for (_, o) in claimed {
+        assert_eq!(o[0]["duplicate_possible"], "true", "{o:?}");
+        assert_eq!(o[0]["worker"], "second");
+    }
+}
