@@ -7,7 +7,6 @@
 //! needs redis-server: scripts/deps-redis.sh). Each run's entries are added before its clock
 //! starts; the clock runs from starting the workers to the last outcome entry in the stream.
 
-use apnspush::{Config, Notification, Pusher};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -41,11 +40,7 @@ fn main() {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let payload = format!(
-        "{{\"aps\":{{\"alert\":\"{}\",\"badge\":1,\"sound\":\"default\"}}}}",
-        "x".repeat(48)
-    );
-    let token = |i: u64| format!("{:064x}", i % 100_000 + 1);
+    let payload = common::payload();
     println!(
         "apnspush worker benchmark: {n} notifications per run, {}-byte payloads, one redis-server \
          {}, mock in its own process, {} cores",
@@ -62,10 +57,7 @@ fn main() {
         for chunk in (0..n).collect::<Vec<_>>().chunks(5000) {
             let mut pipe = redis::pipe();
             for i in chunk {
-                let line = format!(
-                    "{{\"ref\":{i},\"token\":\"{}\",\"topic\":\"com.example\",\"payload\":{payload}}}",
-                    token(*i)
-                );
+                let line = common::line(*i);
                 pipe.cmd("XADD")
                     .arg("apnspush:notifications")
                     .arg("*")
@@ -75,7 +67,7 @@ fn main() {
             }
             let _: () = pipe.query(&mut con).unwrap();
         }
-        let workers_cpu_before = children_cpu_secs();
+        let workers_cpu_before = common::cpu_secs(libc::RUSAGE_CHILDREN);
         let redis_cpu_before = proc_cpu_secs(redis.id());
         let mock_cpu_before = proc_cpu_secs(mock.id());
         let start = Instant::now();
@@ -107,7 +99,8 @@ fn main() {
         for c in &mut children {
             assert!(c.wait().unwrap().success());
         }
-        let workers_us = (children_cpu_secs() - workers_cpu_before) * 1e6 / n as f64;
+        let workers_us =
+            (common::cpu_secs(libc::RUSAGE_CHILDREN) - workers_cpu_before) * 1e6 / n as f64;
         let len: u64 = redis::cmd("XLEN")
             .arg("apnspush:outcomes")
             .query(&mut con)
@@ -122,37 +115,7 @@ fn main() {
         ));
     }
 
-    let notifications: Vec<Notification> = (0..n)
-        .map(|i| {
-            Notification::builder()
-                .token_hex(&token(i))
-                .topic("com.example")
-                .payload_json(&payload)
-                .build()
-                .unwrap()
-        })
-        .collect();
-    let pairs: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&config_line).unwrap();
-    let config = Config::from_pairs(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-            .chain([("outcome_reports".to_string(), "none".to_string())]),
-    )
-    .unwrap();
-    let start = Instant::now();
-    let pusher = Pusher::new(config).unwrap();
-    for note in notifications {
-        pusher.push_async(note).expect("queued");
-    }
-    pusher
-        .ensure_delivery(Some(Duration::from_secs(600)))
-        .unwrap();
-    let lib_secs = start.elapsed().as_secs_f64();
-    assert_eq!(pusher.stats().accepted, n);
-    drop(pusher);
-    let lib_rate = n as f64 / lib_secs;
+    let (lib_rate, _) = common::library(&config_line, n);
 
     println!("| workers | notifications/s | per worker | total / library | redis-server CPU | mock CPU | workers' CPU per notification |");
     println!("|---|---|---|---|---|---|---|");
@@ -172,15 +135,6 @@ fn main() {
     let _ = redis.kill();
     let _ = redis.wait();
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// CPU seconds (user + system) of the children waited for (the workers).
-fn children_cpu_secs() -> f64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct it is given and nothing else.
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// CPU seconds (user + system) a process has used, from /proc.
