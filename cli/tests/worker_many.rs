@@ -55,6 +55,37 @@ fn check_complete(
     by_entry
 }
 
+/// Runs a worker "second" (configured by `config` in `dir`, claiming entries idle for
+/// `claim_idle_ms`) until the group has nothing left, and checks it exits 0; its log.
+fn finish_with_second_worker(
+    redis: &RedisServer,
+    dir: &Scratch,
+    config: &str,
+    claim_idle_ms: u64,
+) -> String {
+    let idle = claim_idle_ms.to_string();
+    let mut second = Worker::start(
+        redis,
+        &dir.path(config),
+        dir.path("second.log"),
+        &[
+            "--consumer",
+            "second",
+            "--claim-idle-ms",
+            &idle,
+            "--exit-idle-ms",
+            "500",
+        ],
+    );
+    assert_eq!(
+        second.wait(Duration::from_secs(120)),
+        Some(0),
+        "{}",
+        second.stderr()
+    );
+    second.stderr()
+}
+
 #[test]
 fn three_workers_in_one_group_settle_every_entry_once() {
     let (dir, redis, server) = setup("worker-three", 0);
@@ -116,25 +147,7 @@ fn a_worker_killed_mid_run_has_its_entries_claimed_and_none_is_lost() {
         pending_of_first > 0,
         "the killed worker left entries pending"
     );
-    let mut second = Worker::start(
-        &redis,
-        &dir.path("mock.json"),
-        dir.path("second.log"),
-        &[
-            "--consumer",
-            "second",
-            "--claim-idle-ms",
-            "1000",
-            "--exit-idle-ms",
-            "500",
-        ],
-    );
-    assert_eq!(
-        second.wait(Duration::from_secs(120)),
-        Some(0),
-        "{}",
-        second.stderr()
-    );
+    let stderr = finish_with_second_worker(&redis, &dir, "mock.json", 1000);
     let by_entry = check_complete(&mut con, &ids);
     let claimed: Vec<_> = by_entry
         .values()
@@ -150,7 +163,6 @@ fn a_worker_killed_mid_run_has_its_entries_claimed_and_none_is_lost() {
         claimed.iter().all(|o| o["attempts"] == "2"),
         "delivered twice"
     );
-    let stderr = second.stderr();
     assert!(
         stderr.contains(&format!("claimed {pending_of_first} entries"))
             || stderr.contains("claimed"),
@@ -194,25 +206,7 @@ fn sigterm_settles_what_is_in_flight_leaves_the_rest_pending_and_exits_0() {
         .map(|o| o["entry"].clone())
         .collect();
     assert!((settled_by_first.len() as u64) < N);
-    let mut second = Worker::start(
-        &redis,
-        &dir.path("mock.json"),
-        dir.path("second.log"),
-        &[
-            "--consumer",
-            "second",
-            "--claim-idle-ms",
-            "500",
-            "--exit-idle-ms",
-            "500",
-        ],
-    );
-    assert_eq!(
-        second.wait(Duration::from_secs(120)),
-        Some(0),
-        "{}",
-        second.stderr()
-    );
+    finish_with_second_worker(&redis, &dir, "mock.json", 500);
     let by_entry = check_complete(&mut con, &ids);
     // The first worker wrote the outcome of everything it had pushed before stopping: no
     // entry it settled appears again.
@@ -280,25 +274,7 @@ fn sigterm_with_a_silent_server_leaves_the_unanswered_pending_for_another_worker
         .into_iter()
         .map(|o| o["entry"].clone())
         .collect();
-    let mut second = Worker::start(
-        &redis,
-        &dir.path("answering.json"),
-        dir.path("second.log"),
-        &[
-            "--consumer",
-            "second",
-            "--claim-idle-ms",
-            "200",
-            "--exit-idle-ms",
-            "500",
-        ],
-    );
-    assert_eq!(
-        second.wait(Duration::from_secs(120)),
-        Some(0),
-        "{}",
-        second.stderr()
-    );
+    finish_with_second_worker(&redis, &dir, "answering.json", 200);
     let by_entry = check_complete(&mut con, &ids);
     assert_eq!(xlen(&mut con, OUTCOMES), ENTRIES, "one outcome per entry");
     let claimed: Vec<_> = by_entry
